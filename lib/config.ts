@@ -1,0 +1,29 @@
+/** Where Runnel keeps its state. One value describes a deployment, whether on AWS or on local emulators. */
+export interface RunnelConfig {
+  region: string;
+  bucket: string;
+  topicsTable: string;
+  logTable: string;
+  /** Only for endpoints other than AWS (LocalStack, dynalite, DynamoDB Local, s3rver). */
+  s3Endpoint?: string;
+  dynamoDbEndpoint?: string;
+  /** Static credentials for local emulators; on AWS the default provider chain is used. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export const DEFAULT_NAMES = {
+  bucket: 'runnel-segments',
+  topicsTable: 'runnel-topics',
+  logTable: 'runnel-log',
+} as const;
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunnelConfig {
+  return {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    bucket: env.RUNNEL_BUCKET ?? DEFAULT_NAMES.bucket,
+    topicsTable: env.RUNNEL_TOPICS_TABLE ?? DEFAULT_NAMES.topicsTable,
+    logTable: env.RUNNEL_LOG_TABLE ?? DEFAULT_NAMES.logTable,
+    s3Endpoint: env.RUNNEL_S3_ENDPOINT || undefined,
+    dynamoDbEndpoint: env.RUNNEL_DYNAMODB_ENDPOINT || undefined,
+  };
+}

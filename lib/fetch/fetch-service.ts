@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { badRequest } from '../errors.js';
+import type { PartitionLog, PartitionRef } from '../log/partition-log.js';
+import type { TopicStore } from '../topics/topic-store.js';
+import { parseOrThrow } from '../api/validation.js';
+import { toWireRecord, type WireRecordOut } from '../api/wire-record.js';
+
+/** Query strings carry text; these accept only plain non-negative decimal integers. */
+const queryInt = (name: string, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a non-negative integer`)
+    .transform(Number)
+    .pipe(z.number().max(max, `${name} must be at most ${max}`));
+
+export const MAX_WAIT_MS = 20_000;
+export const MAX_FETCH_BYTES = 4 * 1024 * 1024;
+
+const fetchQuerySchema = z.object({
+  offset: queryInt('offset', Number.MAX_SAFE_INTEGER),
+  limit: queryInt('limit', 10_000).pipe(z.number().min(1, 'limit must be at least 1')).default(500),
+  maxBytes: queryInt('maxBytes', MAX_FETCH_BYTES).pipe(z.number().min(1, 'maxBytes must be at least 1')).default(1024 * 1024),
+  waitMs: queryInt('waitMs', MAX_WAIT_MS).default(0),
+});
+
+const offsetsQuerySchema = z.union([
+  z.object({ timestamp: queryInt('timestamp', 8.64e15) }).strict(),
+  z.object({ spec: z.enum(['earliest', 'latest'], 'spec must be "earliest" or "latest"') }).strict(),
+], 'give exactly one of timestamp=<ms> or spec=earliest|latest');
+
+export interface FetchResponse {
+  records: WireRecordOut[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export class FetchService {
+  constructor(
+    private readonly topics: TopicStore,
+    private readonly log: PartitionLog,
+  ) {}
+
+  private async partition(topicName: string, partitionParam: string): Promise<PartitionRef> {
+    const topic = await this.topics.get(topicName);
+    const partition = /^\d+$/.test(partitionParam) ? Number(partitionParam) : NaN;
+    if (!(partition < topic.partitions)) {
+      throw badRequest('invalid_partition', `partition: "${partitionParam}" is not a partition of "${topicName}" (0..${topic.partitions - 1})`, {
+        field: 'partition',
+      });
+    }
+    return { topicId: topic.topicId, partition };
+  }
+
+  async fetch(topicName: string, partitionParam: string, query: Record<string, string>, signal?: AbortSignal): Promise<FetchResponse> {
+    const q = parseOrThrow(fetchQuerySchema, query);
+    const ref = await this.partition(topicName, partitionParam);
+    const result = await this.log.read(ref, q.offset, { limit: q.limit, maxBytes: q.maxBytes, waitMs: q.waitMs, signal });
+    return {
+      records: result.records.map((r) => toWireRecord(r, ref.partition)),
+      nextOffset: result.nextOffset,
+      highWatermark: result.highWatermark,
+      logStartOffset: result.logStartOffset,
+    };
+  }
+
+  async offset(topicName: string, partitionParam: string, query: Record<string, string>): Promise<{ offset: number }> {
+    const q = parseOrThrow(offsetsQuerySchema, query);
+    const ref = await this.partition(topicName, partitionParam);
+    if ('timestamp' in q) return { offset: await this.log.offsetForTimestamp(ref, q.timestamp) };
+    const head = await this.log.head(ref);
+    return { offset: q.spec === 'earliest' ? head.logStartOffset : head.nextOffset };
+  }
+}

@@ -1,0 +1,12 @@
+import { Hono } from 'hono';
+import type { Runnel } from '../../runtime.js';
+
+export function fetchRoutes(runnel: Runnel): Hono {
+  return new Hono()
+    .get('/:topic/partitions/:partition/records', async (c) =>
+      c.json(await runnel.fetch.fetch(c.req.param('topic'), c.req.param('partition'), c.req.query(), c.req.raw.signal)),
+    )
+    .get('/:topic/partitions/:partition/offsets', async (c) =>
+      c.json(await runnel.fetch.offset(c.req.param('topic'), c.req.param('partition'), c.req.query())),
+    );
+}

@@ -1,0 +1,180 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { HEAD_SORT_KEY } from '../storage/schema.js';
+import { formatEntry, parseEntry, type IndexEntry } from './entry.js';
+
+/** The partition head: the sequencer and the tail of the index. Invariant: tailBase + Σ tail counts = nextOffset. */
+export interface Head {
+  nextOffset: number;
+  tailBase: number;
+  tail: IndexEntry[];
+  logStartOffset: number;
+}
+
+/** An immutable run of index entries that a roll moved out of the head. */
+export interface Chunk {
+  base: number;
+  nextBase: number;
+  entries: IndexEntry[];
+}
+
+export type AppendResult = { kind: 'appended'; baseOffset: number } | { kind: 'full' } | { kind: 'missing' };
+
+const n = (v: number): AttributeValue => ({ N: String(v) });
+const num = (v: AttributeValue | undefined): number => Number(v?.N ?? 'NaN');
+const entryList = (v: AttributeValue | undefined): IndexEntry[] => (v?.L ?? []).map((e) => parseEntry(e.S!));
+
+/**
+ * Every read and write of the log table. Single-item conditional writes only: they behave the same on
+ * DynamoDB, DynamoDB Local and dynalite, and concurrent writers never conflict the way transactions do.
+ */
+export class HeadStore {
+  constructor(
+    private readonly dynamo: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  private key(pk: string, b: number) {
+    return { p: { S: pk }, b: n(b) };
+  }
+
+  async create(pk: string): Promise<void> {
+    await this.dynamo.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: { ...this.key(pk, HEAD_SORT_KEY), nextOffset: n(0), tailBase: n(0), tail: { L: [] }, logStartOffset: n(0) },
+        ConditionExpression: 'attribute_not_exists(p)',
+      }),
+    );
+  }
+
+  async read(pk: string): Promise<Head | undefined> {
+    const res = await this.dynamo.send(
+      new GetItemCommand({ TableName: this.table, Key: this.key(pk, HEAD_SORT_KEY), ConsistentRead: true }),
+    );
+    const item = res.Item;
+    if (!item) return undefined;
+    return {
+      nextOffset: num(item.nextOffset),
+      tailBase: num(item.tailBase),
+      tail: entryList(item.tail),
+      logStartOffset: num(item.logStartOffset),
+    };
+  }
+
+  /**
+   * Appends one entry. DynamoDB serialises updates to one item, so concurrent appenders each get a
+   * distinct contiguous range from the returned nextOffset, without a lock and without retrying.
+   */
+  async append(pk: string, entry: IndexEntry, maxTail: number): Promise<AppendResult> {
+    try {
+      const res = await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: 'SET tail = list_append(tail, :entry), nextOffset = nextOffset + :count',
+          ConditionExpression: 'attribute_exists(p) AND size(tail) < :max',
+          ExpressionAttributeValues: { ':entry': { L: [{ S: formatEntry(entry) }] }, ':count': n(entry.count), ':max': n(maxTail) },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return { kind: 'appended', baseOffset: num(res.Attributes?.nextOffset) - entry.count };
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      const head = await this.read(pk);
+      if (!head) return { kind: 'missing' };
+      // The tail was full, or someone has just emptied it: either way the caller rolls or retries.
+      return { kind: 'full' };
+    }
+  }
+
+  /**
+   * Moves a full tail into an immutable chunk. While the tail is full no append can succeed, so its
+   * contents are fixed and any number of writers may roll at once: the chunk write is idempotent and
+   * the reset is conditional on the tail base it read.
+   */
+  async roll(pk: string, head: Head): Promise<void> {
+    if (head.tail.length === 0) return;
+    try {
+      await this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            ...this.key(pk, head.tailBase),
+            nextBase: n(head.nextOffset),
+            entries: { L: head.tail.map((e) => ({ S: formatEntry(e) })) },
+          },
+          ConditionExpression: 'attribute_not_exists(p)',
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: 'SET tail = :empty, tailBase = :newBase',
+          ConditionExpression: 'tailBase = :oldBase',
+          ExpressionAttributeValues: { ':empty': { L: [] }, ':newBase': n(head.nextOffset), ':oldBase': n(head.tailBase) },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+  }
+
+  async chunkAt(pk: string, base: number): Promise<Chunk | undefined> {
+    const res = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: this.key(pk, base), ConsistentRead: true }));
+    return res.Item ? toChunk(res.Item) : undefined;
+  }
+
+  /** The chunk holding `offset`: the one with the greatest base ≤ offset. */
+  async chunkContaining(pk: string, offset: number): Promise<Chunk | undefined> {
+    const res = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'p = :p AND b BETWEEN :zero AND :o',
+        ExpressionAttributeValues: { ':p': { S: pk }, ':zero': n(0), ':o': n(offset) },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const item = res.Items?.[0];
+    return item ? toChunk(item) : undefined;
+  }
+
+  /** Deletes a partition's head and chunks; used only after its topic is deleted. */
+  async purge(pk: string): Promise<void> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'p = :p',
+          ExpressionAttributeValues: { ':p': { S: pk } },
+          ProjectionExpression: 'p, b',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: { p: item.p!, b: item.b! } }));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
+}
+
+function toChunk(item: Record<string, AttributeValue>): Chunk {
+  return { base: num(item.b), nextBase: num(item.nextBase), entries: entryList(item.entries) };
+}

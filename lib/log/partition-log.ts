@@ -1,0 +1,179 @@
+import { encodeSegment, type Compression } from '../codec/segment.js';
+import type { StoredRecord } from '../codec/record.js';
+import { RunnelError, notFound, unavailable } from '../errors.js';
+import { placeEntries, type PlacedEntry } from './entry.js';
+import type { Chunk, Head, HeadStore } from './head-store.js';
+import { newSegmentId } from './segment-id.js';
+import { segmentKey, type SegmentStore } from './segment-store.js';
+import type { TailNotifier } from './tail-notifier.js';
+import { LruCache } from './lru.js';
+
+/** A partition of a topic, addressed by the topic's id so that a re-created topic starts empty. */
+export interface PartitionRef {
+  topicId: string;
+  partition: number;
+}
+
+export const partitionKey = (ref: PartitionRef) => `${ref.topicId}#${ref.partition}`;
+
+export interface ReadRecord extends StoredRecord {
+  offset: number;
+}
+
+export interface ReadResult {
+  records: ReadRecord[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+export interface ReadOptions {
+  limit: number;
+  maxBytes: number;
+  waitMs: number;
+  signal?: AbortSignal;
+}
+
+export interface LogOptions {
+  /** Entries the head holds before a roll; each append rewrites the head, so this bounds its write cost. */
+  maxTailEntries: number;
+  /** How often a long poll re-reads the head to see appends made by other processes. */
+  pollIntervalMs: number;
+}
+
+export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, pollIntervalMs: 100 };
+
+const MAX_ROLL_ATTEMPTS = 8;
+
+export class OffsetOutOfRangeError extends RunnelError {
+  constructor(offset: number, logStartOffset: number, highWatermark: number) {
+    super(416, 'offset_out_of_range', `offset ${offset} is outside [${logStartOffset}, ${highWatermark}]`, {
+      offset,
+      logStartOffset,
+      highWatermark,
+    });
+  }
+}
+
+/**
+ * The partition log protocol of docs/log-protocol (shared design note): PUT the segment under a fresh
+ * key, then append its entry to the head in one conditional UpdateItem that hands out the offsets.
+ */
+export class PartitionLog {
+  private readonly chunks = new LruCache<string, Chunk>(4096);
+
+  constructor(
+    private readonly heads: HeadStore,
+    private readonly segments: SegmentStore,
+    private readonly notifier: TailNotifier,
+    private readonly options: LogOptions = DEFAULT_LOG_OPTIONS,
+  ) {}
+
+  /** Writes one batch as one segment object and commits it. Returns the batch's base offset. */
+  async append(ref: PartitionRef, records: StoredRecord[], compression: Compression): Promise<number> {
+    const pk = partitionKey(ref);
+    const segmentId = newSegmentId();
+    const key = segmentKey(ref.topicId, ref.partition, segmentId);
+    const body = encodeSegment(records, compression);
+    await this.segments.put(key, body);
+    const entry = {
+      segmentId,
+      count: records.length,
+      bytes: body.byteLength,
+      maxTimestamp: records.reduce((m, r) => Math.max(m, r.timestamp), 0),
+    };
+    for (let attempt = 0; attempt < MAX_ROLL_ATTEMPTS; attempt++) {
+      const result = await this.heads.append(pk, entry, this.options.maxTailEntries);
+      if (result.kind === 'appended') {
+        this.segments.remember(key, { records });
+        this.notifier.notify(pk);
+        return result.baseOffset;
+      }
+      if (result.kind === 'missing') throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
+      const head = await this.heads.read(pk);
+      if (!head) throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
+      if (head.tail.length >= this.options.maxTailEntries) await this.heads.roll(pk, head);
+    }
+    throw unavailable(`could not append to partition ${ref.partition}: the head stayed full after ${MAX_ROLL_ATTEMPTS} rolls`);
+  }
+
+  async head(ref: PartitionRef): Promise<Head> {
+    const head = await this.heads.read(partitionKey(ref));
+    if (!head) throw notFound('unknown_partition', `partition ${ref.partition} does not exist`);
+    return head;
+  }
+
+  async read(ref: PartitionRef, offset: number, opts: ReadOptions): Promise<ReadResult> {
+    const pk = partitionKey(ref);
+    let head = await this.head(ref);
+    if (offset < head.logStartOffset || offset > head.nextOffset) {
+      throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
+    }
+    if (offset === head.nextOffset && opts.waitMs > 0) {
+      const deadline = Date.now() + opts.waitMs;
+      while (offset === head.nextOffset && !opts.signal?.aborted) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        await this.notifier.wait(pk, Math.min(left, this.options.pollIntervalMs), opts.signal);
+        head = await this.head(ref);
+      }
+    }
+    const records: ReadRecord[] = [];
+    let bytes = 0;
+    fill: for await (const entry of this.entriesFrom(pk, head, offset)) {
+      const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId));
+      for (let i = Math.max(0, offset - entry.baseOffset); i < segment.records.length; i++) {
+        const record = segment.records[i]!;
+        const size = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
+        // Like Kafka, return at least one record, so one larger than maxBytes cannot stall a consumer.
+        if (records.length > 0 && bytes + size > opts.maxBytes) break fill;
+        records.push({ ...record, offset: entry.baseOffset + i });
+        bytes += size;
+        if (records.length >= opts.limit) break fill;
+      }
+    }
+    const nextOffset = records.length ? records[records.length - 1]!.offset + 1 : offset;
+    return { records, nextOffset, highWatermark: head.nextOffset, logStartOffset: head.logStartOffset };
+  }
+
+  /** Index entries covering `offset` onwards, in offset order: chunks below the tail base, then the tail. */
+  async *entriesFrom(pk: string, head: Head, offset: number): AsyncGenerator<PlacedEntry> {
+    if (offset < head.tailBase) {
+      let chunk = await this.chunkContaining(pk, offset);
+      while (chunk) {
+        for (const e of placeEntries(chunk.base, chunk.entries)) if (e.baseOffset + e.count > offset) yield e;
+        if (chunk.nextBase >= head.tailBase) break;
+        chunk = await this.chunkAt(pk, chunk.nextBase);
+      }
+    }
+    for (const e of placeEntries(head.tailBase, head.tail)) if (e.baseOffset + e.count > offset) yield e;
+  }
+
+  private async chunkAt(pk: string, base: number): Promise<Chunk | undefined> {
+    const cacheKey = `${pk}@${base}`;
+    const cached = this.chunks.get(cacheKey);
+    if (cached) return cached;
+    const chunk = await this.heads.chunkAt(pk, base);
+    if (chunk) this.chunks.set(cacheKey, chunk);
+    return chunk;
+  }
+
+  private async chunkContaining(pk: string, offset: number): Promise<Chunk | undefined> {
+    const chunk = await this.heads.chunkContaining(pk, offset);
+    if (chunk) this.chunks.set(`${pk}@${chunk.base}`, chunk);
+    return chunk;
+  }
+
+  /** The first offset whose record timestamp is ≥ `timestamp`, or the high watermark if there is none. */
+  async offsetForTimestamp(ref: PartitionRef, timestamp: number): Promise<number> {
+    const pk = partitionKey(ref);
+    const head = await this.head(ref);
+    for await (const entry of this.entriesFrom(pk, head, head.logStartOffset)) {
+      if (entry.maxTimestamp < timestamp) continue;
+      const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId));
+      const i = segment.records.findIndex((r) => r.timestamp >= timestamp);
+      if (i >= 0 && entry.baseOffset + i >= head.logStartOffset) return entry.baseOffset + i;
+    }
+    return head.nextOffset;
+  }
+}

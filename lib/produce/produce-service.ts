@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { encodedRecordSize, type StoredRecord } from '../codec/record.js';
+import { badRequest, tooLarge } from '../errors.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import type { TopicStore } from '../topics/topic-store.js';
+import { parseOrThrow } from '../api/validation.js';
+import { toStoredRecord, wireRecordInSchema } from '../api/wire-record.js';
+import { assignPartitions } from './partitioner.js';
+
+export const MAX_RECORDS_PER_REQUEST = 10_000;
+
+export const produceRequestSchema = z
+  .object({
+    records: z
+      .array(wireRecordInSchema, 'must be an array of records')
+      .min(1, 'must hold at least one record')
+      .max(MAX_RECORDS_PER_REQUEST, `must hold at most ${MAX_RECORDS_PER_REQUEST} records`),
+  })
+  .strict();
+
+export interface ProducedOffset {
+  partition: number;
+  offset: number;
+  timestamp: number;
+}
+
+/**
+ * Turns one produce request into at most one segment write per partition. The whole request is
+ * validated before the first write, so a rejected request writes nothing.
+ */
+export class ProduceService {
+  constructor(
+    private readonly topics: TopicStore,
+    private readonly log: PartitionLog,
+  ) {}
+
+  async produce(topicName: string, body: unknown): Promise<{ offsets: ProducedOffset[] }> {
+    const request = parseOrThrow(produceRequestSchema, body);
+    const topic = await this.topics.get(topicName);
+    const now = Date.now();
+    const records = request.records.map((r) => toStoredRecord(r, now));
+    const limit = topic.config['max.message.bytes'];
+    records.forEach((r, i) => {
+      const size = encodedRecordSize(r);
+      if (size > limit) {
+        throw tooLarge('record_too_large', `records[${i}]: ${size} bytes exceeds max.message.bytes ${limit}`, { field: `records[${i}]` });
+      }
+      const partition = request.records[i]!.partition;
+      if (partition !== undefined && partition >= topic.partitions) {
+        throw badRequest('invalid_partition', `records[${i}].partition: ${partition} is out of range; "${topicName}" has ${topic.partitions} partitions`, {
+          field: `records[${i}].partition`,
+        });
+      }
+    });
+    const assigned = assignPartitions(
+      records.map((r, i) => ({ key: r.key, partition: request.records[i]!.partition })),
+      topic.partitions,
+    );
+    const batches = new Map<number, { records: StoredRecord[]; positions: number[] }>();
+    assigned.forEach((partition, i) => {
+      let batch = batches.get(partition);
+      if (!batch) batches.set(partition, (batch = { records: [], positions: [] }));
+      batch.records.push(records[i]!);
+      batch.positions.push(i);
+    });
+    const offsets = new Array<ProducedOffset>(records.length);
+    const results = await Promise.allSettled(
+      [...batches].map(async ([partition, batch]) => {
+        const base = await this.log.append({ topicId: topic.topicId, partition }, batch.records, topic.config['compression.type']);
+        batch.positions.forEach((pos, j) => (offsets[pos] = { partition, offset: base + j, timestamp: batch.records[j]!.timestamp }));
+      }),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { offsets };
+  }
+}

@@ -1,0 +1,55 @@
+import type { RunnelConfig } from './config.js';
+import { FetchService } from './fetch/fetch-service.js';
+import { HeadStore } from './log/head-store.js';
+import { DEFAULT_LOG_OPTIONS, PartitionLog, type LogOptions } from './log/partition-log.js';
+import { SegmentStore } from './log/segment-store.js';
+import { TailNotifier } from './log/tail-notifier.js';
+import { ProduceService } from './produce/produce-service.js';
+import { createStorageClients, type StorageClients } from './storage/clients.js';
+import { TopicAdmin } from './topics/topic-admin.js';
+import { purgeDeletedTopics } from './topics/topic-purge.js';
+import { TopicStore } from './topics/topic-store.js';
+import { logger } from './observability/logger.js';
+
+export interface Runnel {
+  config: RunnelConfig;
+  clients: StorageClients;
+  topics: TopicStore;
+  admin: TopicAdmin;
+  log: PartitionLog;
+  produce: ProduceService;
+  fetch: FetchService;
+  /** Purges the data of deleted topics; the maintenance job and the local stack call it. */
+  purge(): Promise<number>;
+}
+
+export interface RunnelOptions {
+  clients?: StorageClients;
+  log?: Partial<LogOptions>;
+  /** Purge deleted topics in the background right after each delete (the local stack does; Lambda uses a schedule). */
+  purgeOnDelete?: boolean;
+}
+
+/** Wires the services of one Runnel deployment. Module scope in Lambda, so caches live across invocations. */
+export function createRunnel(config: RunnelConfig, options: RunnelOptions = {}): Runnel {
+  const clients = options.clients ?? createStorageClients(config);
+  const heads = new HeadStore(clients.dynamo, config.logTable);
+  const segments = new SegmentStore(clients.s3, config.bucket);
+  const log = new PartitionLog(heads, segments, new TailNotifier(), { ...DEFAULT_LOG_OPTIONS, ...options.log });
+  const topics = new TopicStore(clients.dynamo, config.topicsTable, config.logTable, heads);
+  let purging: Promise<unknown> = Promise.resolve();
+  const purge = () => purgeDeletedTopics(topics, heads, segments);
+  const admin = new TopicAdmin(topics, () => {
+    if (options.purgeOnDelete) purging = purging.then(purge).catch((error) => logger.error('purge of deleted topics failed', { error }));
+  });
+  return {
+    config,
+    clients,
+    topics,
+    admin,
+    log,
+    produce: new ProduceService(topics, log),
+    fetch: new FetchService(topics, log),
+    purge,
+  };
+}

@@ -1,0 +1,34 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { RunnelConfig } from '../config.js';
+
+export interface StorageClients {
+  s3: S3Client;
+  dynamo: DynamoDBClient;
+}
+
+/**
+ * Non-AWS endpoints (emulators, LocalStack) need path-style buckets, and they do not implement the
+ * SDK's default CRC checksums on every request, so checksums are only sent where an API requires them.
+ */
+export function createStorageClients(config: RunnelConfig): StorageClients {
+  const credentials = config.credentials;
+  const s3 = new S3Client({
+    region: config.region,
+    ...(credentials ? { credentials } : {}),
+    ...(config.s3Endpoint
+      ? {
+          endpoint: config.s3Endpoint,
+          forcePathStyle: true,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }
+      : {}),
+  });
+  const dynamo = new DynamoDBClient({
+    region: config.region,
+    ...(credentials ? { credentials } : {}),
+    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+  });
+  return { s3, dynamo };
+}

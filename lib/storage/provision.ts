@@ -1,0 +1,54 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { RunnelConfig } from '../config.js';
+import { LOG_TABLE_KEYS, TOPICS_TABLE_KEYS } from './schema.js';
+import type { StorageClients } from './clients.js';
+
+interface KeyDef {
+  name: string;
+  type: 'S' | 'N';
+}
+
+async function ensureTable(dynamo: DynamoDBClient, table: string, pk: KeyDef, sk?: KeyDef): Promise<void> {
+  const keys = sk ? [pk, sk] : [pk];
+  try {
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+        KeySchema: keys.map((k, i) => ({ AttributeName: k.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+      }),
+    );
+  } catch (e) {
+    if (!(e instanceof ResourceInUseException)) throw e;
+  }
+  for (let i = 0; i < 100; i++) {
+    const d = await dynamo.send(new DescribeTableCommand({ TableName: table }));
+    if (d.Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`table ${table} did not become ACTIVE`);
+}
+
+async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}
+
+/** Creates the tables and bucket if missing. For local stacks and tests; on AWS the CDK app owns them. */
+export async function provisionStorage(clients: StorageClients, config: RunnelConfig): Promise<void> {
+  await Promise.all([
+    ensureTable(clients.dynamo, config.topicsTable, TOPICS_TABLE_KEYS.partitionKey),
+    ensureTable(clients.dynamo, config.logTable, LOG_TABLE_KEYS.partitionKey, LOG_TABLE_KEYS.sortKey),
+    ensureBucket(clients.s3, config.bucket),
+  ]);
+}

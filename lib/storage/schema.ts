@@ -1,0 +1,13 @@
+/**
+ * Key schemas of Runnel's DynamoDB tables. The CDK construct and the local provisioner both read these,
+ * so what is deployed and what the tests run against cannot drift apart.
+ */
+export const TOPICS_TABLE_KEYS = { partitionKey: { name: 'name', type: 'S' } } as const;
+
+/** Log table: `p` is `<topicId>#<partition>`; `b` is -1 for the partition head, else a chunk's base offset. */
+export const LOG_TABLE_KEYS = {
+  partitionKey: { name: 'p', type: 'S' },
+  sortKey: { name: 'b', type: 'N' },
+} as const;
+
+export const HEAD_SORT_KEY = -1;

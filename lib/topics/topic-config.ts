@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** Kafka writes topic configs as strings; accept those and plain JSON numbers alike. */
+const integer = (min: number, max: number) =>
+  z
+    .union([z.number(), z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number)])
+    .pipe(z.number().int('must be an integer').min(min).max(max));
+
+export const MAX_MESSAGE_BYTES_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * The topic configs Runnel stores, with Kafka's names and defaults. `max.message.bytes` is capped so
+ * that any one record still fits in a fetch response under Lambda's 6 MB limit.
+ */
+export const topicConfigSchema = z
+  .object({
+    'retention.ms': integer(-1, Number.MAX_SAFE_INTEGER).default(7 * 24 * 60 * 60 * 1000),
+    'retention.bytes': integer(-1, Number.MAX_SAFE_INTEGER).default(-1),
+    'cleanup.policy': z.enum(['delete', 'compact', 'compact,delete', 'delete,compact']).default('delete'),
+    'max.message.bytes': integer(64, MAX_MESSAGE_BYTES_LIMIT).default(1024 * 1024),
+    'compression.type': z.enum(['none', 'gzip']).default('none'),
+  })
+  .strict();
+
+export type TopicConfig = z.output<typeof topicConfigSchema>;
+
+export const defaultTopicConfig = (): TopicConfig => topicConfigSchema.parse({});

@@ -1,0 +1,213 @@
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { randomBytes } from 'node:crypto';
+import { conflict, notFound } from '../errors.js';
+import type { HeadStore } from '../log/head-store.js';
+import { partitionKey } from '../log/partition-log.js';
+import { HEAD_SORT_KEY } from '../storage/schema.js';
+import { topicConfigSchema, type TopicConfig } from './topic-config.js';
+
+export interface Topic {
+  name: string;
+  /** Storage is keyed by this id, so a deleted and re-created topic starts empty. */
+  topicId: string;
+  partitions: number;
+  config: TopicConfig;
+  createdAt: number;
+}
+
+export interface PartitionState {
+  partition: number;
+  logStartOffset: number;
+  highWatermark: number;
+}
+
+/** Items in the topics table that are not topics start with this; a topic name cannot. */
+const PURGE_PREFIX = '#purge#';
+const CACHE_TTL_MS = 1000;
+
+const toTopic = (item: Record<string, AttributeValue>): Topic => ({
+  name: item.name!.S!,
+  topicId: item.topicId!.S!,
+  partitions: Number(item.partitions!.N),
+  config: topicConfigSchema.parse(JSON.parse(item.config!.S!)),
+  createdAt: Number(item.createdAt!.N),
+});
+
+async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
+}
+
+/**
+ * Topic metadata. A topic becomes visible only after all its partition heads exist, and a delete
+ * hides it at once while its data is purged afterwards by `purgeDeleted`.
+ */
+export class TopicStore {
+  private readonly cache = new Map<string, { topic: Topic; at: number }>();
+
+  constructor(
+    private readonly dynamo: DynamoDBClient,
+    private readonly table: string,
+    private readonly logTable: string,
+    private readonly heads: HeadStore,
+  ) {}
+
+  async create(name: string, partitions: number, config: TopicConfig): Promise<Topic> {
+    if (await this.find(name)) throw conflict('topic_exists', `topic "${name}" already exists`);
+    const topic: Topic = { name, topicId: randomBytes(8).toString('hex'), partitions, config, createdAt: Date.now() };
+    const refs = Array.from({ length: partitions }, (_, partition) => ({ topicId: topic.topicId, partition }));
+    await inBatches(refs, 25, (ref) => this.heads.create(partitionKey(ref)));
+    try {
+      await this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            name: { S: name },
+            topicId: { S: topic.topicId },
+            partitions: { N: String(partitions) },
+            config: { S: JSON.stringify(config) },
+            createdAt: { N: String(topic.createdAt) },
+          },
+          ConditionExpression: 'attribute_not_exists(#n)',
+          ExpressionAttributeNames: { '#n': 'name' },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      await inBatches(refs, 25, (ref) => this.heads.purge(partitionKey(ref)));
+      throw conflict('topic_exists', `topic "${name}" already exists`);
+    }
+    this.cache.set(name, { topic, at: Date.now() });
+    return topic;
+  }
+
+  async find(name: string, fresh = false): Promise<Topic | undefined> {
+    const hit = this.cache.get(name);
+    if (!fresh && hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.topic;
+    const res = await this.dynamo.send(
+      new GetItemCommand({ TableName: this.table, Key: { name: { S: name } }, ConsistentRead: true }),
+    );
+    if (!res.Item) {
+      this.cache.delete(name);
+      return undefined;
+    }
+    const topic = toTopic(res.Item);
+    this.cache.set(name, { topic, at: Date.now() });
+    return topic;
+  }
+
+  async get(name: string): Promise<Topic> {
+    const topic = await this.find(name);
+    if (!topic) throw notFound('unknown_topic', `topic "${name}" does not exist`);
+    return topic;
+  }
+
+  async list(): Promise<Topic[]> {
+    const topics: Topic[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
+      for (const item of page.Items ?? []) if (!item.name!.S!.startsWith(PURGE_PREFIX)) topics.push(toTopic(item));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return topics.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Each partition's bounds, read strongly consistent in batches of 100 heads. */
+  async partitionStates(topic: Topic): Promise<PartitionState[]> {
+    const states: PartitionState[] = [];
+    for (let first = 0; first < topic.partitions; first += 100) {
+      let keys: Array<Record<string, AttributeValue>> = [];
+      for (let p = first; p < Math.min(first + 100, topic.partitions); p++) {
+        keys.push({ p: { S: partitionKey({ topicId: topic.topicId, partition: p }) }, b: { N: String(HEAD_SORT_KEY) } });
+      }
+      while (keys.length) {
+        const res = await this.dynamo.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.logTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'p, nextOffset, logStartOffset' } },
+          }),
+        );
+        for (const item of res.Responses?.[this.logTable] ?? []) {
+          states.push({
+            partition: Number(item.p!.S!.split('#')[1]),
+            logStartOffset: Number(item.logStartOffset!.N),
+            highWatermark: Number(item.nextOffset!.N),
+          });
+        }
+        keys = (res.UnprocessedKeys?.[this.logTable]?.Keys as typeof keys | undefined) ?? [];
+      }
+    }
+    return states.sort((a, b) => a.partition - b.partition);
+  }
+
+  /** Hides the topic at once; its data stays until `purgeDeleted` removes it. */
+  async delete(name: string): Promise<Topic> {
+    const topic = await this.find(name, true);
+    if (!topic) throw notFound('unknown_topic', `topic "${name}" does not exist`);
+    // The purge marker goes first so that a crash after it never leaks the topic's data.
+    await this.dynamo.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          name: { S: PURGE_PREFIX + topic.topicId },
+          topicId: { S: topic.topicId },
+          topicName: { S: name },
+          partitions: { N: String(topic.partitions) },
+        },
+      }),
+    );
+    try {
+      await this.dynamo.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { name: { S: name } },
+          ConditionExpression: 'topicId = :id',
+          ExpressionAttributeValues: { ':id': { S: topic.topicId } },
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      throw notFound('unknown_topic', `topic "${name}" does not exist`);
+    } finally {
+      this.cache.delete(name);
+    }
+    return topic;
+  }
+
+  /** Topics whose data awaits purging: deleted, and not (or no longer) referenced by a live topic. */
+  async pendingPurges(): Promise<Array<{ topicId: string; partitions: number }>> {
+    const pending: Array<{ topicId: string; partitions: number }> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new ScanCommand({
+          TableName: this.table,
+          ExclusiveStartKey: start,
+          FilterExpression: 'begins_with(#n, :prefix)',
+          ExpressionAttributeNames: { '#n': 'name' },
+          ExpressionAttributeValues: { ':prefix': { S: PURGE_PREFIX } },
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const live = await this.find(item.topicName!.S!, true);
+        if (live?.topicId === item.topicId!.S) continue;
+        pending.push({ topicId: item.topicId!.S!, partitions: Number(item.partitions!.N) });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return pending;
+  }
+
+  async purgeDone(topicId: string): Promise<void> {
+    await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: { name: { S: PURGE_PREFIX + topicId } } }));
+  }
+}
