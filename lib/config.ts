@@ -4,6 +4,7 @@ export interface RunnelConfig {
   bucket: string;
   topicsTable: string;
   logTable: string;
+  groupsTable: string;
   /** Only for endpoints other than AWS (LocalStack, dynalite, DynamoDB Local, s3rver). */
   s3Endpoint?: string;
   dynamoDbEndpoint?: string;
@@ -15,6 +16,7 @@ export const DEFAULT_NAMES = {
   bucket: 'runnel-segments',
   topicsTable: 'runnel-topics',
   logTable: 'runnel-log',
+  groupsTable: 'runnel-groups',
 } as const;
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunnelConfig {
@@ -23,6 +25,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunnelConfi
     bucket: env.RUNNEL_BUCKET ?? DEFAULT_NAMES.bucket,
     topicsTable: env.RUNNEL_TOPICS_TABLE ?? DEFAULT_NAMES.topicsTable,
     logTable: env.RUNNEL_LOG_TABLE ?? DEFAULT_NAMES.logTable,
+    groupsTable: env.RUNNEL_GROUPS_TABLE ?? DEFAULT_NAMES.groupsTable,
     s3Endpoint: env.RUNNEL_S3_ENDPOINT || undefined,
     dynamoDbEndpoint: env.RUNNEL_DYNAMODB_ENDPOINT || undefined,
   };

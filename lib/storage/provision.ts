@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../config.js';
-import { LOG_TABLE_KEYS, TOPICS_TABLE_KEYS } from './schema.js';
+import { GROUPS_TABLE_KEYS, LOG_TABLE_KEYS, TOPICS_TABLE_KEYS } from './schema.js';
 import type { StorageClients } from './clients.js';
 
 interface KeyDef {
@@ -49,6 +49,7 @@ export async function provisionStorage(clients: StorageClients, config: RunnelCo
   await Promise.all([
     ensureTable(clients.dynamo, config.topicsTable, TOPICS_TABLE_KEYS.partitionKey),
     ensureTable(clients.dynamo, config.logTable, LOG_TABLE_KEYS.partitionKey, LOG_TABLE_KEYS.sortKey),
+    ensureTable(clients.dynamo, config.groupsTable, GROUPS_TABLE_KEYS.partitionKey, GROUPS_TABLE_KEYS.sortKey),
     ensureBucket(clients.s3, config.bucket),
   ]);
 }

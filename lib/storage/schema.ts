@@ -11,3 +11,9 @@ export const LOG_TABLE_KEYS = {
 } as const;
 
 export const HEAD_SORT_KEY = -1;
+
+/** Groups table: `group` is the group id; `item` is `member#<memberId>` or `lease#<topic>#<partition>`. */
+export const GROUPS_TABLE_KEYS = {
+  partitionKey: { name: 'group', type: 'S' },
+  sortKey: { name: 'item', type: 'S' },
+} as const;

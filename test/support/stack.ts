@@ -29,6 +29,7 @@ export async function createTestStack(backend: Backend, options: RunnelOptions =
     bucket: `runnel-test-${suffix}`,
     topicsTable: `topics-${suffix}`,
     logTable: `log-${suffix}`,
+    groupsTable: `groups-${suffix}`,
     s3Endpoint: emulators.s3,
     dynamoDbEndpoint: backend === 'dynalite' ? emulators.dynalite : emulators.dynamodbLocal,
     credentials: LOCAL_CREDENTIALS,

@@ -1,0 +1,12 @@
+import { handle } from 'hono/aws-lambda';
+import { configFromEnv } from '../config.js';
+import { createRunnel } from '../runtime.js';
+import { createApp, type Concern } from './app.js';
+
+/**
+ * An API Gateway (HTTP API, payload v2) handler serving some of the app's concerns. Built at module
+ * scope, so the SDK clients and the segment and index caches live across warm invocations.
+ */
+export function lambdaHandler(concerns: readonly Concern[]) {
+  return handle(createApp(createRunnel(configFromEnv()), concerns));
+}
