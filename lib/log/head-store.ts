@@ -17,7 +17,25 @@ export interface Head {
   tailBase: number;
   tail: IndexEntry[];
   logStartOffset: number;
+  /** Idempotent producers' last batch on this partition, by producer id. */
+  producers: Map<string, ProducerState>;
 }
+
+export interface ProducerState {
+  /** First sequence number of the producer's last committed batch. */
+  sequence: number;
+  baseOffset: number;
+  lastSeen: number;
+}
+
+/** An idempotent producer's claim on one batch: its id and the batch's first sequence number. */
+export interface ProducerBatch {
+  id: string;
+  sequence: number;
+}
+
+/** Producers idle this long are forgotten at the next roll, as Kafka expires producer ids. */
+export const PRODUCER_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** An immutable run of index entries that a roll moved out of the head. */
 export interface Chunk {
@@ -26,7 +44,12 @@ export interface Chunk {
   entries: IndexEntry[];
 }
 
-export type AppendResult = { kind: 'appended'; baseOffset: number } | { kind: 'full' } | { kind: 'missing' };
+export type AppendResult =
+  | { kind: 'appended'; baseOffset: number }
+  | { kind: 'duplicate'; baseOffset: number }
+  | { kind: 'out_of_order'; lastSequence: number }
+  | { kind: 'full' }
+  | { kind: 'missing' };
 
 const n = (v: number): AttributeValue => ({ N: String(v) });
 const num = (v: AttributeValue | undefined): number => Number(v?.N ?? 'NaN');
@@ -50,7 +73,16 @@ export class HeadStore {
     await this.dynamo.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: { ...this.key(pk, HEAD_SORT_KEY), nextOffset: n(0), tailBase: n(0), tail: { L: [] }, logStartOffset: n(0) },
+        Item: {
+          ...this.key(pk, HEAD_SORT_KEY),
+          nextOffset: n(0),
+          tailBase: n(0),
+          tail: { L: [] },
+          logStartOffset: n(0),
+          producerSeq: { M: {} },
+          producerBase: { M: {} },
+          producerSeen: { M: {} },
+        },
         ConditionExpression: 'attribute_not_exists(p)',
       }),
     );
@@ -67,22 +99,38 @@ export class HeadStore {
       tailBase: num(item.tailBase),
       tail: entryList(item.tail),
       logStartOffset: num(item.logStartOffset),
+      producers: toProducers(item),
     };
   }
 
   /**
    * Appends one entry. DynamoDB serialises updates to one item, so concurrent appenders each get a
-   * distinct contiguous range from the returned nextOffset, without a lock and without retrying.
+   * distinct contiguous range from the returned nextOffset, without a lock and without retrying. An
+   * idempotent producer's sequence check and record ride in the same update, so a retried batch is
+   * committed at most once, whichever Lambda instance receives the retry.
    */
-  async append(pk: string, entry: IndexEntry, maxTail: number): Promise<AppendResult> {
+  async append(pk: string, entry: IndexEntry, maxTail: number, producer?: ProducerBatch): Promise<AppendResult> {
+    const values: Record<string, AttributeValue> = { ':entry': { L: [{ S: formatEntry(entry) }] }, ':count': n(entry.count), ':max': n(maxTail) };
+    let update = 'SET tail = list_append(tail, :entry), nextOffset = nextOffset + :count';
+    let condition = 'attribute_exists(p) AND size(tail) < :max';
+    let names: Record<string, string> | undefined;
+    if (producer) {
+      // Operands read the item as it was before this update, so producerBase gets the batch's base offset.
+      update += ', producerSeq.#pid = :seq, producerBase.#pid = nextOffset, producerSeen.#pid = :now';
+      condition += ' AND (attribute_not_exists(producerSeq.#pid) OR producerSeq.#pid < :seq)';
+      names = { '#pid': producer.id };
+      values[':seq'] = n(producer.sequence);
+      values[':now'] = n(Date.now());
+    }
     try {
       const res = await this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
-          UpdateExpression: 'SET tail = list_append(tail, :entry), nextOffset = nextOffset + :count',
-          ConditionExpression: 'attribute_exists(p) AND size(tail) < :max',
-          ExpressionAttributeValues: { ':entry': { L: [{ S: formatEntry(entry) }] }, ':count': n(entry.count), ':max': n(maxTail) },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
           ReturnValues: 'UPDATED_NEW',
         }),
       );
@@ -91,6 +139,9 @@ export class HeadStore {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       const head = await this.read(pk);
       if (!head) return { kind: 'missing' };
+      const last = producer && head.producers.get(producer.id);
+      if (last && last.sequence === producer.sequence) return { kind: 'duplicate', baseOffset: last.baseOffset };
+      if (last && last.sequence > producer.sequence) return { kind: 'out_of_order', lastSequence: last.sequence };
       // The tail was full, or someone has just emptied it: either way the caller rolls or retries.
       return { kind: 'full' };
     }
@@ -118,13 +169,19 @@ export class HeadStore {
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }
+    // The roll rewrites the head anyway, so it is where idle producers are forgotten. These are map
+    // keys, not list indexes, which every backend removes correctly.
+    const expired = [...head.producers].filter(([, p]) => Date.now() - p.lastSeen > PRODUCER_EXPIRY_MS).map(([id]) => id);
+    const names = Object.fromEntries(expired.map((id, i) => [`#x${i}`, id]));
+    const removals = expired.map((_, i) => `producerSeq.#x${i}, producerBase.#x${i}, producerSeen.#x${i}`).join(', ');
     try {
       await this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
-          UpdateExpression: 'SET tail = :empty, tailBase = :newBase',
+          UpdateExpression: 'SET tail = :empty, tailBase = :newBase' + (removals ? ` REMOVE ${removals}` : ''),
           ConditionExpression: 'tailBase = :oldBase',
+          ExpressionAttributeNames: expired.length ? names : undefined,
           ExpressionAttributeValues: { ':empty': { L: [] }, ':newBase': n(head.nextOffset), ':oldBase': n(head.tailBase) },
         }),
       );
@@ -173,6 +230,14 @@ export class HeadStore {
       start = page.LastEvaluatedKey;
     } while (start);
   }
+}
+
+function toProducers(item: Record<string, AttributeValue>): Map<string, ProducerState> {
+  const producers = new Map<string, ProducerState>();
+  for (const [id, seq] of Object.entries(item.producerSeq?.M ?? {})) {
+    producers.set(id, { sequence: num(seq), baseOffset: num(item.producerBase?.M?.[id]), lastSeen: num(item.producerSeen?.M?.[id]) });
+  }
+  return producers;
 }
 
 function toChunk(item: Record<string, AttributeValue>): Chunk {

@@ -1,8 +1,8 @@
 import { encodeSegment, type Compression } from '../codec/segment.js';
 import type { StoredRecord } from '../codec/record.js';
-import { RunnelError, notFound, unavailable } from '../errors.js';
+import { RunnelError, conflict, notFound, unavailable } from '../errors.js';
 import { placeEntries, type PlacedEntry } from './entry.js';
-import type { Chunk, Head, HeadStore } from './head-store.js';
+import type { Chunk, Head, HeadStore, ProducerBatch } from './head-store.js';
 import { newSegmentId } from './segment-id.js';
 import { segmentKey, type SegmentStore } from './segment-store.js';
 import type { TailNotifier } from './tail-notifier.js';
@@ -15,6 +15,12 @@ export interface PartitionRef {
 }
 
 export const partitionKey = (ref: PartitionRef) => `${ref.topicId}#${ref.partition}`;
+
+export interface AppendOutcome {
+  baseOffset: number;
+  /** True when an idempotent producer's batch was already committed; nothing new was written. */
+  duplicate: boolean;
+}
 
 export interface ReadRecord extends StoredRecord {
   offset: number;
@@ -69,8 +75,11 @@ export class PartitionLog {
     private readonly options: LogOptions = DEFAULT_LOG_OPTIONS,
   ) {}
 
-  /** Writes one batch as one segment object and commits it. Returns the batch's base offset. */
-  async append(ref: PartitionRef, records: StoredRecord[], compression: Compression): Promise<number> {
+  /**
+   * Writes one batch as one segment object and commits it. Returns the batch's base offset; for an
+   * idempotent producer's retried batch, the base offset it was first committed at.
+   */
+  async append(ref: PartitionRef, records: StoredRecord[], compression: Compression, producer?: ProducerBatch): Promise<AppendOutcome> {
     const pk = partitionKey(ref);
     const segmentId = newSegmentId();
     const key = segmentKey(ref.topicId, ref.partition, segmentId);
@@ -83,11 +92,22 @@ export class PartitionLog {
       maxTimestamp: records.reduce((m, r) => Math.max(m, r.timestamp), 0),
     };
     for (let attempt = 0; attempt < MAX_ROLL_ATTEMPTS; attempt++) {
-      const result = await this.heads.append(pk, entry, this.options.maxTailEntries);
+      const result = await this.heads.append(pk, entry, this.options.maxTailEntries, producer);
       if (result.kind === 'appended') {
         this.segments.remember(key, { records });
         this.notifier.notify(pk);
-        return result.baseOffset;
+        return { baseOffset: result.baseOffset, duplicate: false };
+      }
+      if (result.kind === 'duplicate') {
+        await this.segments.delete(key);
+        return { baseOffset: result.baseOffset, duplicate: true };
+      }
+      if (result.kind === 'out_of_order') {
+        await this.segments.delete(key);
+        throw conflict(
+          'out_of_order_sequence',
+          `producer ${producer!.id}: sequence ${producer!.sequence} on partition ${ref.partition} is below the last committed ${result.lastSequence}`,
+        );
       }
       if (result.kind === 'missing') throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
       const head = await this.heads.read(pk);

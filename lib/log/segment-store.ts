@@ -64,6 +64,11 @@ export class SegmentStore {
     return segment;
   }
 
+  /** Deletes an object this process wrote but did not commit; failure only leaves garbage for the sweep. */
+  async delete(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+  }
+
   /** Deletes every object under `prefix` with plain LIST and DELETE calls. */
   async deletePrefix(prefix: string): Promise<number> {
     let deleted = 0;

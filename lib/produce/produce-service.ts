@@ -9,14 +9,47 @@ import { assignPartitions } from './partitioner.js';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
 
+/**
+ * An idempotent producer names itself and gives, per partition in the request, the sequence number
+ * of that partition's first record. The client must then choose every record's partition itself.
+ */
+const producerSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9._-]'),
+    sequences: z.record(
+      z.string().regex(/^\d+$/, 'keys must be partition numbers'),
+      z.number().int('must be an integer').min(0).max(Number.MAX_SAFE_INTEGER),
+    ),
+  })
+  .strict();
+
 export const produceRequestSchema = z
   .object({
     records: z
       .array(wireRecordInSchema, 'must be an array of records')
       .min(1, 'must hold at least one record')
       .max(MAX_RECORDS_PER_REQUEST, `must hold at most ${MAX_RECORDS_PER_REQUEST} records`),
+    producer: producerSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((req, ctx) => {
+    if (!req.producer) return;
+    const present = new Set<string>();
+    req.records.forEach((r, i) => {
+      if (r.partition === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['records', i, 'partition'], message: 'is required when a producer is given' });
+      } else present.add(String(r.partition));
+    });
+    const given = Object.keys(req.producer.sequences);
+    for (const p of present) {
+      if (!given.includes(p)) ctx.addIssue({ code: 'custom', path: ['producer', 'sequences', p], message: 'is missing for a partition in the request' });
+    }
+    for (const p of given) {
+      if (!present.has(String(Number(p))) || String(Number(p)) !== p) {
+        ctx.addIssue({ code: 'custom', path: ['producer', 'sequences', p], message: 'names a partition with no records in the request' });
+      }
+    }
+  });
 
 export interface ProducedOffset {
   partition: number;
@@ -66,7 +99,13 @@ export class ProduceService {
     const offsets = new Array<ProducedOffset>(records.length);
     const results = await Promise.allSettled(
       [...batches].map(async ([partition, batch]) => {
-        const base = await this.log.append({ topicId: topic.topicId, partition }, batch.records, topic.config['compression.type']);
+        const producer = request.producer && { id: request.producer.id, sequence: request.producer.sequences[String(partition)]! };
+        const { baseOffset: base } = await this.log.append(
+          { topicId: topic.topicId, partition },
+          batch.records,
+          topic.config['compression.type'],
+          producer,
+        );
         batch.positions.forEach((pos, j) => (offsets[pos] = { partition, offset: base + j, timestamp: batch.records[j]!.timestamp }));
       }),
     );
