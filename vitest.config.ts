@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: one worker per core keeps the emulators responsive.
     maxWorkers: 2,
+    // Expected failures (injected faults) would otherwise fill the output with error logs.
+    env: { RUNNEL_LOG_LEVEL: 'SILENT' },
   },
 });

@@ -9,7 +9,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { HEAD_SORT_KEY } from '../storage/schema.js';
-import { formatEntry, parseEntry, type IndexEntry } from './entry.js';
+import { formatEntry, parseEntry, placeEntries, type IndexEntry } from './entry.js';
 
 /** The partition head: the sequencer and the tail of the index. Invariant: tailBase + Σ tail counts = nextOffset. */
 export interface Head {
@@ -110,9 +110,17 @@ export class HeadStore {
    * committed at most once, whichever Lambda instance receives the retry.
    */
   async append(pk: string, entry: IndexEntry, maxTail: number, producer?: ProducerBatch): Promise<AppendResult> {
-    const values: Record<string, AttributeValue> = { ':entry': { L: [{ S: formatEntry(entry) }] }, ':count': n(entry.count), ':max': n(maxTail) };
+    const formatted = formatEntry(entry);
+    const values: Record<string, AttributeValue> = {
+      ':entry': { L: [{ S: formatted }] },
+      ':entryString': { S: formatted },
+      ':count': n(entry.count),
+      ':max': n(maxTail),
+    };
     let update = 'SET tail = list_append(tail, :entry), nextOffset = nextOffset + :count';
-    let condition = 'attribute_exists(p) AND size(tail) < :max';
+    // The SDK retries a write whose response was lost; the entry check makes that retry a no-op
+    // instead of committing the same segment twice.
+    let condition = 'attribute_exists(p) AND size(tail) < :max AND NOT contains(tail, :entryString)';
     let names: Record<string, string> | undefined;
     if (producer) {
       // Operands read the item as it was before this update, so producerBase gets the batch's base offset.
@@ -139,6 +147,8 @@ export class HeadStore {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       const head = await this.read(pk);
       if (!head) return { kind: 'missing' };
+      const mine = placeEntries(head.tailBase, head.tail).find((e) => formatEntry(e) === formatted);
+      if (mine) return { kind: 'appended', baseOffset: mine.baseOffset };
       const last = producer && head.producers.get(producer.id);
       if (last && last.sequence === producer.sequence) return { kind: 'duplicate', baseOffset: last.baseOffset };
       if (last && last.sequence > producer.sequence) return { kind: 'out_of_order', lastSequence: last.sequence };

@@ -49,7 +49,11 @@ export interface LogOptions {
 
 export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, pollIntervalMs: 100 };
 
-const MAX_ROLL_ATTEMPTS = 8;
+/**
+ * How long an append keeps contending for a full head. Each lost race means other writers committed,
+ * so the log is making progress; the budget only bounds one writer's bad luck under heavy contention.
+ */
+const APPEND_BUDGET_MS = 10_000;
 
 export class OffsetOutOfRangeError extends RunnelError {
   constructor(offset: number, logStartOffset: number, highWatermark: number) {
@@ -91,7 +95,8 @@ export class PartitionLog {
       bytes: body.byteLength,
       maxTimestamp: records.reduce((m, r) => Math.max(m, r.timestamp), 0),
     };
-    for (let attempt = 0; attempt < MAX_ROLL_ATTEMPTS; attempt++) {
+    const deadline = Date.now() + APPEND_BUDGET_MS;
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
       const result = await this.heads.append(pk, entry, this.options.maxTailEntries, producer);
       if (result.kind === 'appended') {
         this.segments.remember(key, { records });
@@ -113,8 +118,11 @@ export class PartitionLog {
       const head = await this.heads.read(pk);
       if (!head) throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
       if (head.tail.length >= this.options.maxTailEntries) await this.heads.roll(pk, head);
+      // After a few lost races, jitter so that the writers that keep colliding at a roll spread out.
+      if (attempt >= 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * 2 ** attempt)));
     }
-    throw unavailable(`could not append to partition ${ref.partition}: the head stayed full after ${MAX_ROLL_ATTEMPTS} rolls`);
+    await this.segments.delete(key);
+    throw unavailable(`could not append to partition ${ref.partition} within ${APPEND_BUDGET_MS} ms: too many concurrent writers`);
   }
 
   async head(ref: PartitionRef): Promise<Head> {

@@ -14,6 +14,11 @@ export interface FaultRule {
   times?: number;
   /** Delay instead of failing. */
   delayMs?: number;
+  /**
+   * outside (default): the fault reaches the caller as is, as if the process died there.
+   * insideRetry: a retryable network error inside the SDK's retry loop, so the SDK itself retries.
+   */
+  layer?: 'outside' | 'insideRetry';
 }
 
 export class InjectedFault extends Error {
@@ -41,11 +46,13 @@ export function injectFault(client: S3Client | DynamoDBClient, rule: FaultRule):
         await new Promise((r) => setTimeout(r, rule.delayMs));
         return next(args);
       }
-      if (rule.phase === 'before') throw new InjectedFault(rule);
+      const fault = new InjectedFault(rule);
+      if (rule.layer === 'insideRetry') Object.assign(fault, { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: {} });
+      if (rule.phase === 'before') throw fault;
       await next(args);
-      throw new InjectedFault(rule);
+      throw fault;
     },
-    { step: 'initialize', name },
+    rule.layer === 'insideRetry' ? { step: 'deserialize', name, priority: 'low' } : { step: 'initialize', name },
   );
   return { count: () => faulted, remove: () => client.middlewareStack.remove(name) };
 }
