@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { badRequest } from '../errors.js';
 import type { PartitionLog, PartitionRef } from '../log/partition-log.js';
-import type { TopicStore } from '../topics/topic-store.js';
+import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { parseOrThrow } from '../api/validation.js';
 import { toWireRecord, type WireRecordOut } from '../api/wire-record.js';
 
@@ -41,8 +41,8 @@ export class FetchService {
     private readonly log: PartitionLog,
   ) {}
 
-  private async partition(topicName: string, partitionParam: string): Promise<PartitionRef> {
-    const topic = await this.topics.get(topicName);
+  private partition(topic: Topic, partitionParam: string): PartitionRef {
+    const topicName = topic.name;
     const partition = /^\d+$/.test(partitionParam) ? Number(partitionParam) : NaN;
     if (!(partition < topic.partitions)) {
       throw badRequest('invalid_partition', `partition: "${partitionParam}" is not a partition of "${topicName}" (0..${topic.partitions - 1})`, {
@@ -54,21 +54,25 @@ export class FetchService {
 
   async fetch(topicName: string, partitionParam: string, query: Record<string, string>, signal?: AbortSignal): Promise<FetchResponse> {
     const q = parseOrThrow(fetchQuerySchema, query);
-    const ref = await this.partition(topicName, partitionParam);
-    const result = await this.log.read(ref, q.offset, { limit: q.limit, maxBytes: q.maxBytes, waitMs: q.waitMs, signal });
-    return {
-      records: result.records.map((r) => toWireRecord(r, ref.partition)),
-      nextOffset: result.nextOffset,
-      highWatermark: result.highWatermark,
-      logStartOffset: result.logStartOffset,
-    };
+    return this.topics.withTopic(topicName, async (topic) => {
+      const ref = this.partition(topic, partitionParam);
+      const result = await this.log.read(ref, q.offset, { limit: q.limit, maxBytes: q.maxBytes, waitMs: q.waitMs, signal });
+      return {
+        records: result.records.map((r) => toWireRecord(r, ref.partition)),
+        nextOffset: result.nextOffset,
+        highWatermark: result.highWatermark,
+        logStartOffset: result.logStartOffset,
+      };
+    });
   }
 
   async offset(topicName: string, partitionParam: string, query: Record<string, string>): Promise<{ offset: number }> {
     const q = parseOrThrow(offsetsQuerySchema, query);
-    const ref = await this.partition(topicName, partitionParam);
-    if ('timestamp' in q) return { offset: await this.log.offsetForTimestamp(ref, q.timestamp) };
-    const head = await this.log.head(ref);
-    return { offset: q.spec === 'earliest' ? head.logStartOffset : head.nextOffset };
+    return this.topics.withTopic(topicName, async (topic) => {
+      const ref = this.partition(topic, partitionParam);
+      if ('timestamp' in q) return { offset: await this.log.offsetForTimestamp(ref, q.timestamp) };
+      const head = await this.log.head(ref);
+      return { offset: q.spec === 'earliest' ? head.logStartOffset : head.nextOffset };
+    });
   }
 }

@@ -93,7 +93,7 @@ export class HeadStore {
       new GetItemCommand({ TableName: this.table, Key: this.key(pk, HEAD_SORT_KEY), ConsistentRead: true }),
     );
     const item = res.Item;
-    if (!item) return undefined;
+    if (!item || item.deleted) return undefined;
     return {
       nextOffset: num(item.nextOffset),
       tailBase: num(item.tailBase),
@@ -120,7 +120,7 @@ export class HeadStore {
     let update = 'SET tail = list_append(tail, :entry), nextOffset = nextOffset + :count';
     // The SDK retries a write whose response was lost; the entry check makes that retry a no-op
     // instead of committing the same segment twice.
-    let condition = 'attribute_exists(p) AND size(tail) < :max AND NOT contains(tail, :entryString)';
+    let condition = 'attribute_exists(p) AND attribute_not_exists(deleted) AND size(tail) < :max AND NOT contains(tail, :entryString)';
     let names: Record<string, string> | undefined;
     if (producer) {
       // Operands read the item as it was before this update, so producerBase gets the batch's base offset.
@@ -219,6 +219,24 @@ export class HeadStore {
     );
     const item = res.Items?.[0];
     return item ? toChunk(item) : undefined;
+  }
+
+  /**
+   * Fences a deleted topic's partition: appends from instances that still have the topic cached fail
+   * (and retry on the re-created topic) instead of acknowledging records that are about to be purged.
+   */
+  async markDeleted(pk: string): Promise<void> {
+    await this.dynamo.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: this.key(pk, HEAD_SORT_KEY),
+        UpdateExpression: 'SET deleted = :true',
+        ConditionExpression: 'attribute_exists(p)',
+        ExpressionAttributeValues: { ':true': { BOOL: true } },
+      }),
+    ).catch((e) => {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    });
   }
 
   /** Deletes a partition's head and chunks; used only after its topic is deleted. */

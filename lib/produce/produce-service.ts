@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { encodedRecordSize, type StoredRecord } from '../codec/record.js';
 import { badRequest, tooLarge } from '../errors.js';
 import type { PartitionLog } from '../log/partition-log.js';
-import type { TopicStore } from '../topics/topic-store.js';
+import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { parseOrThrow } from '../api/validation.js';
 import { toStoredRecord, wireRecordInSchema } from '../api/wire-record.js';
 import { assignPartitions } from './partitioner.js';
@@ -51,6 +51,8 @@ export const produceRequestSchema = z
     }
   });
 
+type ProduceRequest = z.output<typeof produceRequestSchema>;
+
 export interface ProducedOffset {
   partition: number;
   offset: number;
@@ -69,9 +71,13 @@ export class ProduceService {
 
   async produce(topicName: string, body: unknown): Promise<{ offsets: ProducedOffset[] }> {
     const request = parseOrThrow(produceRequestSchema, body);
-    const topic = await this.topics.get(topicName);
     const now = Date.now();
     const records = request.records.map((r) => toStoredRecord(r, now));
+    return this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records));
+  }
+
+  private async produceTo(topic: Topic, request: ProduceRequest, records: StoredRecord[]): Promise<{ offsets: ProducedOffset[] }> {
+    const topicName = topic.name;
     const limit = topic.config['max.message.bytes'];
     records.forEach((r, i) => {
       const size = encodedRecordSize(r);

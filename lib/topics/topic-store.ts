@@ -9,7 +9,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
-import { conflict, notFound } from '../errors.js';
+import { RunnelError, conflict, notFound } from '../errors.js';
 import type { HeadStore } from '../log/head-store.js';
 import { partitionKey } from '../log/partition-log.js';
 import { HEAD_SORT_KEY } from '../storage/schema.js';
@@ -179,7 +179,25 @@ export class TopicStore {
     } finally {
       this.cache.delete(name);
     }
+    const refs = Array.from({ length: topic.partitions }, (_, partition) => ({ topicId: topic.topicId, partition }));
+    await inBatches(refs, 25, (ref) => this.heads.markDeleted(partitionKey(ref)));
     return topic;
+  }
+
+  /**
+   * Runs `use` on the named topic. Topic metadata is cached briefly, so when the cached topic's
+   * partitions turn out to be gone (deleted, perhaps re-created), it re-reads the topic and tries once more.
+   */
+  async withTopic<T>(name: string, use: (topic: Topic) => Promise<T>): Promise<T> {
+    const topic = await this.get(name);
+    try {
+      return await use(topic);
+    } catch (e) {
+      if (!(e instanceof RunnelError && e.code === 'unknown_partition')) throw e;
+      const fresh = await this.find(name, true);
+      if (!fresh || fresh.topicId === topic.topicId) throw notFound('unknown_topic', `topic "${name}" does not exist`);
+      return use(fresh);
+    }
   }
 
   /** Topics whose data awaits purging: deleted, and not (or no longer) referenced by a live topic. */
