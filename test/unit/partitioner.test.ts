@@ -11,7 +11,7 @@ const { Partitioners } = require('kafkajs') as typeof import('kafkajs');
 const kafkaPartition = (key: Buffer, partitions: number) =>
   Partitioners.DefaultPartitioner()({
     topic: 't',
-    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1] })),
+    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 })),
     message: { key, value: null },
   });
 
