@@ -1,5 +1,6 @@
 import type { RunnelConfig } from './config.js';
 import { FetchService } from './fetch/fetch-service.js';
+import { createGroups, type Groups } from './groups/groups.js';
 import { HeadStore } from './log/head-store.js';
 import { DEFAULT_LOG_OPTIONS, PartitionLog, type LogOptions } from './log/partition-log.js';
 import { SegmentStore } from './log/segment-store.js';
@@ -19,6 +20,7 @@ export interface Runnel {
   log: PartitionLog;
   produce: ProduceService;
   fetch: FetchService;
+  groups: Groups;
   /** Purges the data of deleted topics; the maintenance job and the local stack call it. */
   purge(): Promise<number>;
 }
@@ -50,6 +52,7 @@ export function createRunnel(config: RunnelConfig, options: RunnelOptions = {}):
     log,
     produce: new ProduceService(topics, log),
     fetch: new FetchService(topics, log),
+    groups: createGroups(clients.dynamo, config.groupsTable, topics, log),
     purge,
   };
 }

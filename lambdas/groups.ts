@@ -1,0 +1,3 @@
+import { lambdaHandler } from '../lib/http/lambda.js';
+
+export const handler = lambdaHandler(['groups']);

@@ -1,0 +1,145 @@
+import { badRequest, conflict, notFound } from '../errors.js';
+import { parseOrThrow } from '../api/validation.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import type { TopicStore } from '../topics/topic-store.js';
+import { partitionKey, type TopicPartition } from './assignment.js';
+import { liveMembers } from './group-coordinator.js';
+import { NOBODY, type GroupItems, type LeaseStore } from './lease-store.js';
+import { groupIdSchema, resetSchema } from './requests.js';
+
+export interface PartitionDescription extends TopicPartition {
+  owner: string | null;
+  epoch: number;
+  handoff: string | null;
+  committedOffset: number | null;
+  highWatermark: number | null;
+  lag: number | null;
+}
+
+export interface GroupDescription {
+  group: string;
+  state: 'empty' | 'stable' | 'rebalancing';
+  members: Array<{ memberId: string; topics: string[]; partitions: number; expiresInMs: number }>;
+  partitions: PartitionDescription[];
+}
+
+/** Listing, describing (with lag), resetting offsets and deleting groups. */
+export class GroupAdmin {
+  constructor(
+    private readonly store: LeaseStore,
+    private readonly topics: TopicStore,
+    private readonly log: PartitionLog,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  private async existing(groupParam: string): Promise<{ group: string; items: GroupItems }> {
+    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+    const items = await this.store.read(group);
+    if (!items.members.length && !items.leases.length) throw notFound('unknown_group', `group "${group}" does not exist`);
+    return { group, items };
+  }
+
+  private async inactive(groupParam: string): Promise<{ group: string; items: GroupItems }> {
+    const found = await this.existing(groupParam);
+    const live = liveMembers(found.items, this.clock());
+    if (live.length) {
+      throw conflict('group_active', `group "${found.group}" has ${live.length} live member(s); stop its consumers first`);
+    }
+    return found;
+  }
+
+  async list(): Promise<{ groups: Array<{ group: string; members: number; partitions: number }> }> {
+    const now = this.clock();
+    const groups = new Map<string, { group: string; members: number; partitions: number }>();
+    for (const { group, member, lease } of await this.store.scan()) {
+      const g = groups.get(group) ?? { group, members: 0, partitions: 0 };
+      if (member && member.expiresAt > now) g.members++;
+      if (lease) g.partitions++;
+      groups.set(group, g);
+    }
+    return { groups: [...groups.values()].sort((a, b) => a.group.localeCompare(b.group)) };
+  }
+
+  async describe(groupParam: string): Promise<GroupDescription> {
+    const { group, items } = await this.existing(groupParam);
+    const now = this.clock();
+    const live = liveMembers(items, now);
+    const liveIds = new Set(live.map((m) => m.memberId));
+    const leases = new Map(items.leases.map((l) => [partitionKey(l), l]));
+    const partitions: PartitionDescription[] = [];
+    const topicNames = new Set([...items.leases.map((l) => l.topic), ...live.flatMap((m) => m.topics)]);
+    for (const name of [...topicNames].sort()) {
+      const topic = await this.topics.find(name);
+      const states = topic ? await this.topics.partitionStates(topic) : [];
+      const count = Math.max(topic?.partitions ?? 0, ...items.leases.filter((l) => l.topic === name).map((l) => l.partition + 1));
+      for (let partition = 0; partition < count; partition++) {
+        const lease = leases.get(partitionKey({ topic: name, partition }));
+        const state = states.find((s) => s.partition === partition);
+        const held = lease?.owner !== undefined && lease.expiresAt > now && liveIds.has(lease.owner);
+        const committed = lease?.committedOffset ?? null;
+        partitions.push({
+          topic: name,
+          partition,
+          owner: held ? lease!.owner! : null,
+          epoch: lease?.epoch ?? 0,
+          handoff: held && lease!.handoffTo ? (lease!.handoffTo === NOBODY ? null : lease!.handoffTo) : null,
+          committedOffset: committed,
+          highWatermark: state?.highWatermark ?? null,
+          lag: state ? state.highWatermark - (committed ?? state.logStartOffset) : null,
+        });
+      }
+    }
+    const subscribed = (p: PartitionDescription) => live.some((m) => m.topics.includes(p.topic));
+    const settled = partitions.filter(subscribed).every((p) => p.owner !== null && p.handoff === null);
+    return {
+      group,
+      state: live.length === 0 ? 'empty' : settled ? 'stable' : 'rebalancing',
+      members: live
+        .map((m) => ({
+          memberId: m.memberId,
+          topics: m.topics,
+          partitions: partitions.filter((p) => p.owner === m.memberId).length,
+          expiresInMs: m.expiresAt - now,
+        }))
+        .sort((a, b) => a.memberId.localeCompare(b.memberId)),
+      partitions,
+    };
+  }
+
+  async resetOffsets(groupParam: string, body: unknown): Promise<{ offsets: Array<TopicPartition & { offset: number }> }> {
+    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+    const req = parseOrThrow(resetSchema, body);
+    const topic = await this.topics.get(req.topic);
+    const items = await this.store.read(group);
+    if (liveMembers(items, this.clock()).length) throw conflict('group_active', `group "${group}" has live members; stop its consumers first`);
+    const partitions = req.partitions ?? Array.from({ length: topic.partitions }, (_, p) => p);
+    partitions.forEach((p, i) => {
+      if (p >= topic.partitions) throw badRequest('invalid_partition', `partitions[${i}]: ${p} is not a partition of "${topic.name}" (0..${topic.partitions - 1})`, { field: `partitions[${i}]` });
+    });
+    const states = await this.topics.partitionStates(topic);
+    const offsets: Array<TopicPartition & { offset: number }> = [];
+    for (const partition of partitions) {
+      const state = states.find((s) => s.partition === partition)!;
+      let offset: number;
+      if (req.to === 'earliest') offset = state.logStartOffset;
+      else if (req.to === 'latest') offset = state.highWatermark;
+      else if (req.to === 'timestamp') offset = await this.log.offsetForTimestamp({ topicId: topic.topicId, partition }, req.timestamp!);
+      else offset = req.offset!;
+      if (offset < state.logStartOffset || offset > state.highWatermark) {
+        throw badRequest('offset_out_of_range', `offset: ${offset} is outside partition ${partition}'s [${state.logStartOffset}, ${state.highWatermark}]`, { field: 'offset' });
+      }
+      offsets.push({ topic: topic.name, partition, offset });
+    }
+    const now = this.clock();
+    for (const o of offsets) {
+      if (!(await this.store.resetOffset(group, o, o.offset, now))) throw conflict('group_active', `partition ${o.partition} of "${o.topic}" is held by a member; stop its consumers first`);
+    }
+    return { offsets };
+  }
+
+  async delete(groupParam: string): Promise<void> {
+    const { group, items } = await this.inactive(groupParam);
+    for (const m of items.members) await this.store.deleteMember(group, m.memberId);
+    for (const l of items.leases) await this.store.deleteLease(group, l);
+  }
+}

@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { RunnelError, notFound } from '../errors.js';
+import { parseOrThrow } from '../api/validation.js';
+import type { TopicStore } from '../topics/topic-store.js';
+import { assign, partitionKey, type TopicPartition } from './assignment.js';
+import { NOBODY, type GroupItems, type LeaseItem, type LeaseStore, type MemberItem } from './lease-store.js';
+import { commitSchema, groupIdSchema, joinSchema, leaveSchema, memberIdSchema, releaseSchema, type FencedOffset } from './requests.js';
+
+export interface Assignment extends TopicPartition {
+  epoch: number;
+  committedOffset: number | null;
+  /** The partition is to move: finish, commit and release it. */
+  handoff: boolean;
+}
+
+export interface HeartbeatResponse {
+  memberId: string;
+  sessionTimeoutMs: number;
+  assignments: Assignment[];
+  /** Assigned to this member but still being handed off by another. */
+  pending: TopicPartition[];
+}
+
+export interface Rejection extends TopicPartition {
+  reason: 'stale_epoch' | 'not_owner';
+}
+
+const unknownMember = (group: string, memberId: string) =>
+  notFound('unknown_member', `member "${memberId}" is not in group "${group}" (its session expired or it left); join again`);
+
+/** The live members of a group, by server time (G7). */
+export const liveMembers = (items: GroupItems, now: number): MemberItem[] => items.members.filter((m) => m.expiresAt > now);
+
+/**
+ * Membership, leases and fenced commits. Every call works from one consistent read of the group and
+ * writes each lease with a conditional update, so concurrent members and Lambda instances need no
+ * lock: whatever they race for, the epochs decide.
+ */
+export class GroupCoordinator {
+  constructor(
+    private readonly store: LeaseStore,
+    private readonly topics: TopicStore,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async join(groupParam: string, body: unknown): Promise<HeartbeatResponse> {
+    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+    const req = parseOrThrow(joinSchema, body);
+    for (const topic of req.topics) await this.topics.get(topic);
+    const memberId = req.memberId ?? `member-${randomBytes(8).toString('hex')}`;
+    const now = this.clock();
+    const member: MemberItem = { memberId, topics: [...new Set(req.topics)], sessionTimeoutMs: req.sessionTimeoutMs, expiresAt: now + req.sessionTimeoutMs };
+    await this.store.putMember(group, member);
+    return this.rebalance(group, member, now);
+  }
+
+  async heartbeat(groupParam: string, memberParam: string): Promise<HeartbeatResponse> {
+    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+    const memberId = parseOrThrow(memberIdSchema, memberParam, ['memberId']);
+    const now = this.clock();
+    const items = await this.store.read(group);
+    const member = liveMembers(items, now).find((m) => m.memberId === memberId);
+    if (!member) throw unknownMember(group, memberId);
+    const expiresAt = now + member.sessionTimeoutMs;
+    if (!(await this.store.renewMember(group, memberId, now, expiresAt))) throw unknownMember(group, memberId);
+    return this.rebalance(group, { ...member, expiresAt }, now, items);
+  }
+
+  /**
+   * One round for one member: renew what it keeps, mark what it must hand off, take what is free.
+   * Every member computes the same target from the same live members, so the whole group converges
+   * in one heartbeat interval, not one lease per cycle.
+   */
+  private async rebalance(group: string, me: MemberItem, now: number, seen?: GroupItems): Promise<HeartbeatResponse> {
+    const items = seen ?? (await this.store.read(group));
+    const live = liveMembers(items, now).filter((m) => m.memberId !== me.memberId).concat(me);
+    await Promise.all(items.members.filter((m) => m.expiresAt <= now).map((m) => this.store.deleteMember(group, m.memberId, now)));
+    const target = await this.target(items, live);
+    const leases = new Map(items.leases.map((l) => [partitionKey(l), l]));
+    const assignments: Assignment[] = [];
+    const pending: TopicPartition[] = [];
+
+    await Promise.all(
+      items.leases
+        .filter((l) => l.owner === me.memberId && l.expiresAt > now)
+        .map(async (l) => {
+          const to = target.get(partitionKey(l)) ?? NOBODY;
+          const handoff = to !== me.memberId;
+          if (await this.store.renewLease(group, l, me.memberId, now, me.expiresAt, handoff ? to : undefined)) {
+            assignments.push(toAssignment(l, l.epoch, handoff));
+          }
+        }),
+    );
+    await Promise.all(
+      [...target]
+        .filter(([key, owner]) => owner === me.memberId && !assignments.some((a) => partitionKey(a) === key))
+        .map(async ([key]) => {
+          const lease = leases.get(key);
+          const tp = lease ?? parseKey(key);
+          const free = !lease || lease.owner === undefined || lease.expiresAt <= now;
+          if (free && (await this.store.acquire(group, tp, lease?.epoch, me.memberId, now, me.expiresAt))) {
+            assignments.push(toAssignment(lease ?? { ...tp, epoch: 0, expiresAt: 0 }, (lease?.epoch ?? 0) + 1, false));
+          } else pending.push({ topic: tp.topic, partition: tp.partition });
+        }),
+    );
+    const order = (a: TopicPartition, b: TopicPartition) => partitionKey(a).localeCompare(partitionKey(b)) || a.partition - b.partition;
+    return { memberId: me.memberId, sessionTimeoutMs: me.sessionTimeoutMs, assignments: assignments.sort(order), pending: pending.sort(order) };
+  }
+
+  /** The target owner of each partition of the topics the live members subscribe to. */
+  private async target(items: GroupItems, live: MemberItem[]): Promise<Map<string, string>> {
+    const partitions: TopicPartition[] = [];
+    for (const topic of new Set(live.flatMap((m) => m.topics))) {
+      const found = await this.topics.find(topic);
+      for (let p = 0; p < (found?.partitions ?? 0); p++) partitions.push({ topic, partition: p });
+    }
+    const liveIds = new Set(live.map((m) => m.memberId));
+    const current = new Map(items.leases.filter((l) => l.owner && liveIds.has(l.owner)).map((l) => [partitionKey(l), l.owner!]));
+    return assign(live.map((m) => ({ id: m.memberId, topics: m.topics })), partitions, current);
+  }
+
+  async commit(groupParam: string, body: unknown): Promise<{ committed: Array<TopicPartition & { offset: number }> }> {
+    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+    const req = parseOrThrow(commitSchema, body);
+    const { committed, rejected } = await this.commitAll(group, req.memberId, req.offsets);
+    if (rejected.length) throw fenced(rejected, committed);
+    return { committed };
+  }
+
+  private async commitAll(group: string, memberId: string, offsets: FencedOffset[]) {
+    const committed: Array<TopicPartition & { offset: number }> = [];
+    const rejected: Rejection[] = [];
+    await Promise.all(
+      offsets.map(async (o) => {
+        const tp = { topic: o.topic, partition: o.partition };
+        if (await this.store.commit(group, tp, memberId, o.epoch, o.offset)) return committed.push({ ...tp, offset: o.offset });
+        const lease = await this.store.readLease(group, tp);
+        // Still the owner at that epoch: the offset was behind the committed one, which is a no-op (G3).
+        if (lease?.owner === memberId && lease.epoch === o.epoch) return committed.push({ ...tp, offset: lease.committedOffset ?? o.offset });
+        rejected.push({ ...tp, reason: lease && lease.epoch > o.epoch ? 'stale_epoch' : 'not_owner' });
+      }),
+    );
+    return { committed, rejected };
+  }
+
+  async release(groupParam: string, memberParam: string, body: unknown): Promise<{ released: TopicPartition[] }> {
+    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+    const memberId = parseOrThrow(memberIdSchema, memberParam, ['memberId']);
+    const req = parseOrThrow(releaseSchema, body);
+    const { rejected } = await this.commitAll(group, memberId, req.partitions.filter((p): p is FencedOffset => p.offset !== undefined));
+    const failed = new Set(rejected.map(partitionKey));
+    const released = await this.handOver(group, memberId, req.partitions.filter((p) => !failed.has(partitionKey(p))), false);
+    const lost = req.partitions.filter((p) => !failed.has(partitionKey(p)) && !released.some((r) => partitionKey(r) === partitionKey(p)));
+    rejected.push(...lost.map((p) => ({ topic: p.topic, partition: p.partition, reason: 'not_owner' as const })));
+    if (rejected.length) throw fenced(rejected, released);
+    return { released };
+  }
+
+  async leave(groupParam: string, memberParam: string, body: unknown): Promise<{ released: TopicPartition[] }> {
+    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+    const memberId = parseOrThrow(memberIdSchema, memberParam, ['memberId']);
+    const req = parseOrThrow(leaveSchema, body ?? {});
+    const items = await this.store.read(group);
+    if (!items.members.some((m) => m.memberId === memberId)) throw unknownMember(group, memberId);
+    await this.commitAll(group, memberId, req.offsets);
+    // Gone from the member list first, so the target computed for the hand-over excludes it.
+    await this.store.deleteMember(group, memberId);
+    const held = items.leases.filter((l) => l.owner === memberId);
+    return { released: await this.handOver(group, memberId, held, true) };
+  }
+
+  /**
+   * Releases leases straight to their next owners (a new epoch each), so a graceful leave or handoff
+   * never waits for a session to time out. A next owner learns of them at its next heartbeat.
+   */
+  private async handOver(group: string, memberId: string, held: Array<TopicPartition & { epoch: number }>, leaving: boolean): Promise<TopicPartition[]> {
+    const now = this.clock();
+    const items = await this.store.read(group);
+    const live = liveMembers(items, now).filter((m) => !leaving || m.memberId !== memberId);
+    const target = await this.target(items, live);
+    const released: TopicPartition[] = [];
+    await Promise.all(
+      held.map(async (l) => {
+        const nextId = target.get(partitionKey(l));
+        const next = nextId === memberId ? undefined : live.find((m) => m.memberId === nextId);
+        const to = next && { memberId: next.memberId, expiresAt: next.expiresAt };
+        if (await this.store.release(group, l, memberId, l.epoch, to)) released.push({ topic: l.topic, partition: l.partition });
+      }),
+    );
+    return released;
+  }
+}
+
+function fenced(rejected: Rejection[], done: TopicPartition[]): RunnelError {
+  const code = rejected.every((r) => r.reason === 'stale_epoch') ? 'stale_epoch' : 'not_owner';
+  const list = rejected.map((r) => `${r.topic}[${r.partition}]: ${r.reason}`).join(', ');
+  return new RunnelError(409, code, `this member no longer holds ${list}; stop processing those partitions`, { rejected, done });
+}
+
+function parseKey(key: string): TopicPartition {
+  const i = key.lastIndexOf('#');
+  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
+}
+
+function toAssignment(l: LeaseItem, epoch: number, handoff: boolean): Assignment {
+  return { topic: l.topic, partition: l.partition, epoch, committedOffset: l.committedOffset ?? null, handoff };
+}

@@ -1,0 +1,265 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { TopicPartition } from './assignment.js';
+
+export interface MemberItem {
+  memberId: string;
+  topics: string[];
+  sessionTimeoutMs: number;
+  /** Server time. */
+  expiresAt: number;
+}
+
+export interface LeaseItem extends TopicPartition {
+  /** Bumped on every change of owner; 0 for a lease that was never owned. */
+  epoch: number;
+  owner?: string;
+  expiresAt: number;
+  committedOffset?: number;
+  /** The member this lease is to go to; NOBODY when no live member subscribes to its topic any more. */
+  handoffTo?: string;
+}
+
+export interface GroupItems {
+  members: MemberItem[];
+  leases: LeaseItem[];
+}
+
+/** Not a valid member id (ids never contain "#"). */
+export const NOBODY = '#none';
+
+const MEMBER = 'member#';
+const LEASE = 'lease#';
+
+const n = (v: number): AttributeValue => ({ N: String(v) });
+const num = (v: AttributeValue | undefined) => (v?.N === undefined ? undefined : Number(v.N));
+
+const toMember = (item: Record<string, AttributeValue>): MemberItem => ({
+  memberId: item.memberId!.S!,
+  topics: (item.topics?.L ?? []).map((t) => t.S!),
+  sessionTimeoutMs: num(item.sessionTimeoutMs)!,
+  expiresAt: num(item.expiresAt)!,
+});
+
+const toLease = (item: Record<string, AttributeValue>): LeaseItem => ({
+  topic: item.topic!.S!,
+  partition: num(item.partition)!,
+  epoch: num(item.epoch) ?? 0,
+  owner: item.owner?.S,
+  expiresAt: num(item.expiresAt) ?? 0,
+  committedOffset: num(item.committedOffset),
+  handoffTo: item.handoffTo?.S,
+});
+
+async function conditional(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (e) {
+    if (e instanceof ConditionalCheckFailedException) return false;
+    throw e;
+  }
+}
+
+/**
+ * Every read and write of the groups table. Each write is one conditional single-item update, so two
+ * members racing for a lease cannot both win, and a stale owner can neither renew nor commit.
+ */
+export class LeaseStore {
+  constructor(
+    private readonly dynamo: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  private key(group: string, item: string) {
+    return { group: { S: group }, item: { S: item } };
+  }
+
+  private leaseKey(group: string, tp: TopicPartition) {
+    return this.key(group, `${LEASE}${tp.topic}#${tp.partition}`);
+  }
+
+  private update(group: string, tp: TopicPartition, expr: { update: string; condition?: string; values?: Record<string, AttributeValue>; names?: Record<string, string> }) {
+    return this.dynamo.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: this.leaseKey(group, tp),
+        UpdateExpression: expr.update,
+        ConditionExpression: expr.condition,
+        ExpressionAttributeValues: expr.values,
+        ExpressionAttributeNames: expr.names,
+      }),
+    );
+  }
+
+  async read(group: string): Promise<GroupItems> {
+    const out: GroupItems = { members: [], leases: [] };
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#g = :g',
+          ExpressionAttributeNames: { '#g': 'group' },
+          ExpressionAttributeValues: { ':g': { S: group } },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.item!.S!.startsWith(MEMBER)) out.members.push(toMember(item));
+        else out.leases.push(toLease(item));
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async readLease(group: string, tp: TopicPartition): Promise<LeaseItem | undefined> {
+    const res = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: this.leaseKey(group, tp), ConsistentRead: true }));
+    return res.Item ? toLease(res.Item) : undefined;
+  }
+
+  /** Every item of every group, projected to what listing needs. */
+  async scan(): Promise<Array<{ group: string; member?: MemberItem; lease?: LeaseItem }>> {
+    const out: Array<{ group: string; member?: MemberItem; lease?: LeaseItem }> = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
+      for (const item of page.Items ?? []) {
+        const group = item.group!.S!;
+        out.push(item.item!.S!.startsWith(MEMBER) ? { group, member: toMember(item) } : { group, lease: toLease(item) });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  async putMember(group: string, m: MemberItem): Promise<void> {
+    await this.dynamo.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          ...this.key(group, MEMBER + m.memberId),
+          memberId: { S: m.memberId },
+          topics: { L: m.topics.map((t) => ({ S: t })) },
+          sessionTimeoutMs: n(m.sessionTimeoutMs),
+          expiresAt: n(m.expiresAt),
+        },
+      }),
+    );
+  }
+
+  /** Extends a live member's session; false if it has expired (it is dead, and must join again). */
+  async renewMember(group: string, memberId: string, now: number, expiresAt: number): Promise<boolean> {
+    return conditional(
+      this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(group, MEMBER + memberId),
+          UpdateExpression: 'SET expiresAt = :exp',
+          ConditionExpression: 'expiresAt > :now',
+          ExpressionAttributeValues: { ':exp': n(expiresAt), ':now': n(now) },
+        }),
+      ),
+    );
+  }
+
+  /** Deletes a member; with `expiredBy`, only if it expired by then (another member cleaning up). */
+  async deleteMember(group: string, memberId: string, expiredBy?: number): Promise<boolean> {
+    return conditional(
+      this.dynamo.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: this.key(group, MEMBER + memberId),
+          ConditionExpression: expiredBy === undefined ? 'attribute_exists(memberId)' : 'expiresAt <= :now',
+          ExpressionAttributeValues: expiredBy === undefined ? undefined : { ':now': n(expiredBy) },
+        }),
+      ),
+    );
+  }
+
+  /** Renews a lease its owner still holds at `epoch`, setting or clearing the handoff mark. */
+  async renewLease(group: string, lease: LeaseItem, memberId: string, now: number, expiresAt: number, handoffTo: string | undefined): Promise<boolean> {
+    const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(lease.epoch), ':now': n(now), ':exp': n(expiresAt) };
+    if (handoffTo !== undefined) values[':to'] = { S: handoffTo };
+    return conditional(
+      this.update(group, lease, {
+        update: handoffTo === undefined ? 'SET expiresAt = :exp REMOVE handoffTo' : 'SET expiresAt = :exp, handoffTo = :to',
+        condition: '#o = :me AND epoch = :e AND expiresAt > :now',
+        names: { '#o': 'owner' },
+        values,
+      }),
+    );
+  }
+
+  /**
+   * Takes a lease that is free, expired or never existed, as it was last seen (`seenEpoch`), bumping
+   * its epoch. Racing takers: only one update matches the epoch it read.
+   */
+  async acquire(group: string, tp: TopicPartition, seenEpoch: number | undefined, memberId: string, now: number, expiresAt: number): Promise<boolean> {
+    const fresh = seenEpoch === undefined;
+    const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n((seenEpoch ?? 0) + 1), ':exp': n(expiresAt), ':t': { S: tp.topic }, ':p': n(tp.partition) };
+    if (!fresh) Object.assign(values, { ':seen': n(seenEpoch), ':now': n(now) });
+    return conditional(
+      this.update(group, tp, {
+        update: 'SET #o = :me, epoch = :e, expiresAt = :exp, topic = :t, #p = :p REMOVE handoffTo',
+        condition: fresh ? 'attribute_not_exists(#i)' : 'epoch = :seen AND (attribute_not_exists(#o) OR expiresAt <= :now)',
+        names: fresh ? { '#o': 'owner', '#p': 'partition', '#i': 'item' } : { '#o': 'owner', '#p': 'partition' },
+        values,
+      }),
+    );
+  }
+
+  /** Moves the committed offset forward, only for the owner at `epoch`. False: fenced, or not forward. */
+  async commit(group: string, tp: TopicPartition, memberId: string, epoch: number, offset: number): Promise<boolean> {
+    return conditional(
+      this.update(group, tp, {
+        update: 'SET committedOffset = :o',
+        condition: '#o = :me AND epoch = :e AND (attribute_not_exists(committedOffset) OR committedOffset <= :o)',
+        names: { '#o': 'owner' },
+        values: { ':o': n(offset), ':me': { S: memberId }, ':e': n(epoch) },
+      }),
+    );
+  }
+
+  /** Gives up a lease held at `epoch`: to nobody, or straight to its next owner with a new epoch. */
+  async release(group: string, tp: TopicPartition, memberId: string, epoch: number, next?: { memberId: string; expiresAt: number }): Promise<boolean> {
+    const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(epoch) };
+    if (next) Object.assign(values, { ':next': { S: next.memberId }, ':newEpoch': n(epoch + 1), ':exp': n(next.expiresAt) });
+    else values[':zero'] = n(0);
+    return conditional(
+      this.update(group, tp, {
+        update: next ? 'SET #o = :next, epoch = :newEpoch, expiresAt = :exp REMOVE handoffTo' : 'SET expiresAt = :zero REMOVE #o, handoffTo',
+        condition: '#o = :me AND epoch = :e',
+        names: { '#o': 'owner' },
+        values,
+      }),
+    );
+  }
+
+  /** Sets the committed offset of a lease nobody holds; the only write that may move it backwards. */
+  async resetOffset(group: string, tp: TopicPartition, offset: number, now: number): Promise<boolean> {
+    return conditional(
+      this.update(group, tp, {
+        update: 'SET committedOffset = :o, topic = :t, #p = :p, epoch = if_not_exists(epoch, :zero), expiresAt = if_not_exists(expiresAt, :zero)',
+        condition: 'attribute_not_exists(#o) OR expiresAt <= :now',
+        names: { '#o': 'owner', '#p': 'partition' },
+        values: { ':o': n(offset), ':t': { S: tp.topic }, ':p': n(tp.partition), ':zero': n(0), ':now': n(now) },
+      }),
+    );
+  }
+
+  async deleteLease(group: string, tp: TopicPartition): Promise<void> {
+    await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: this.leaseKey(group, tp) }));
+  }
+}
