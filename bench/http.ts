@@ -1,0 +1,19 @@
+/** Calls the Runnel HTTP API and returns the parsed JSON body; any status but the expected one throws with the body. */
+export async function callApi<T>(url: string, init: { method?: string; body?: string } = {}, expected = 200): Promise<T> {
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    ...(init.body !== undefined ? { body: init.body, headers: { 'content-type': 'application/json' } } : {}),
+  });
+  const text = await res.text();
+  if (res.status !== expected) throw new Error(`${init.method ?? 'GET'} ${new URL(url).pathname}: HTTP ${res.status} ${text.slice(0, 200)}`);
+  return JSON.parse(text) as T;
+}
+
+export async function createTopic(baseUrl: string, name: string, partitions: number): Promise<void> {
+  await callApi(`${baseUrl}/v1/topics`, { method: 'POST', body: JSON.stringify({ name, partitions }) }, 201);
+}
+
+export async function highWatermarks(baseUrl: string, topic: string): Promise<number[]> {
+  const d = await callApi<{ partitionStates: Array<{ partition: number; highWatermark: number }> }>(`${baseUrl}/v1/topics/${topic}`);
+  return d.partitionStates.map((s) => s.highWatermark);
+}

@@ -1,0 +1,54 @@
+import type { EmbeddedStack } from '../lib/local/embedded.js';
+import type { RequestMeter } from './meter.js';
+
+/** A printable table: a title, column headings and rows of already formatted cells. */
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: Array<Array<string | number>>;
+  notes?: string[];
+}
+
+/** One figure checked against a target from issue 2. */
+export interface TargetCheck {
+  target: string;
+  scenario: string;
+  value: number;
+  limit: number;
+  /** How value compares with limit for a pass. */
+  pass: boolean;
+}
+
+export interface SectionReport<R = unknown> {
+  /** Goes into results.json under the section's name. */
+  results: R;
+  tables: Table[];
+  targets?: TargetCheck[];
+}
+
+/** What every section gets: the running stack, its request meter, and the results of the sections before it. */
+export interface BenchContext {
+  stack: EmbeddedStack;
+  meter: RequestMeter;
+  /** Section results so far, by section name. */
+  results: Map<string, unknown>;
+  /** Quick mode (BENCH_QUICK=1): shorter windows, for checking the bench itself, not for figures. */
+  quick: boolean;
+  log(message: string): void;
+}
+
+/**
+ * A bench section. Adding one to `npm run bench` is writing a module that exports a BenchSection
+ * and adding it to the list in bench/run.ts.
+ */
+export interface BenchSection<R = unknown> {
+  /** Key in results.json. */
+  name: string;
+  run(ctx: BenchContext): Promise<SectionReport<R>>;
+}
+
+/** The results of an earlier section, for sections that build on them (fetch reads what produce wrote). */
+export function resultsOf<R>(ctx: BenchContext, section: BenchSection<R>): R {
+  if (!ctx.results.has(section.name)) throw new Error(`bench section "${section.name}" must run before this one`);
+  return ctx.results.get(section.name) as R;
+}

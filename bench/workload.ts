@@ -1,0 +1,33 @@
+import { randomBytes } from 'node:crypto';
+import { encodeSegment } from '../lib/codec/segment.js';
+import type { StoredRecord } from '../lib/codec/record.js';
+
+/** The record shape of issue 2: 1 KiB values, 100 records per produce request. */
+export const RECORD_BYTES = 1024;
+export const RECORDS_PER_REQUEST = 100;
+
+/** Random bytes, so that nothing along the way can compress them. */
+const values = (n: number) => Array.from({ length: n }, () => randomBytes(RECORD_BYTES));
+
+/**
+ * One produce request body, serialised once and re-sent: the bench measures Runnel, not JSON.stringify
+ * in the load generator. Values go as base64 so that a record carries exactly RECORD_BYTES of value.
+ */
+export function produceBody(partition: number): string {
+  const records = values(RECORDS_PER_REQUEST).map((v) => ({ value: v.toString('base64'), valueEncoding: 'base64', partition }));
+  return JSON.stringify({ records });
+}
+
+/** A segment object as the log writes it for one such request: the body size the storage floor PUTs. */
+export function segmentBody(): Uint8Array {
+  const now = Date.now();
+  const records: StoredRecord[] = values(RECORDS_PER_REQUEST).map((value) => ({
+    timestamp: now,
+    key: null,
+    keyIsBinary: false,
+    value,
+    valueIsBinary: true,
+    headers: [],
+  }));
+  return encodeSegment(records);
+}
