@@ -137,7 +137,8 @@ export class GroupCoordinator {
         const lease = await this.store.readLease(group, tp);
         // Still the owner at that epoch: the offset was behind the committed one, which is a no-op (G3).
         if (lease?.owner === memberId && lease.epoch === o.epoch) return committed.push({ ...tp, offset: lease.committedOffset ?? o.offset });
-        rejected.push({ ...tp, reason: lease && lease.epoch > o.epoch ? 'stale_epoch' : 'not_owner' });
+        // Still the owner, but at a newer epoch: it lost the lease in between and got it back.
+        rejected.push({ ...tp, reason: lease?.owner === memberId ? 'stale_epoch' : 'not_owner' });
       }),
     );
     return { committed, rejected };

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function join(stack: TestStack, memberId: string, sessionTimeoutMs = 10_000, topics = ['orders']) {
+  const res = await stack.request('POST', '/v1/groups/g/members', { topics, sessionTimeoutMs, memberId });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+async function heartbeat(stack: TestStack, memberId: string) {
+  const res = await stack.request('POST', `/v1/groups/g/members/${memberId}/heartbeat`);
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return res.body;
+}
+
+/** Heartbeats every member in turn until nobody's assignment changes: one settled round. */
+async function settle(stack: TestStack, members: string[]) {
+  let last = '';
+  for (let round = 0; round < 10; round++) {
+    const seen: Record<string, string[]> = {};
+    for (const m of members) {
+      const hb = await heartbeat(stack, m);
+      for (const a of hb.assignments.filter((a: any) => a.handoff)) {
+        const res = await stack.request('POST', `/v1/groups/g/members/${m}/release`, { partitions: [{ topic: a.topic, partition: a.partition, epoch: a.epoch }] });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+      }
+      seen[m] = hb.assignments.filter((a: any) => !a.handoff).map((a: any) => `${a.topic}#${a.partition}`);
+    }
+    const now = JSON.stringify(seen);
+    if (now === last) return seen;
+    last = now;
+  }
+  throw new Error(`group did not settle: ${last}`);
+}
+
+describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
+  it('balances 12 partitions over 3 members, moves only what a 4th needs, and fences a zombie', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 12 });
+    for (const m of ['a', 'b', 'c']) await join(stack, m);
+    const three = await settle(stack, ['a', 'b', 'c']);
+    expect(Object.values(three).map((ps) => ps.length)).toEqual([4, 4, 4]);
+    expect(new Set(Object.values(three).flat()).size).toBe(12);
+
+    // b commits on one of its partitions, then the 4th member joins.
+    const bLease = (await heartbeat(stack, 'b')).assignments[0];
+    const commit = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'b', offsets: [{ ...bLease, offset: 0, committedOffset: undefined, handoff: undefined }] });
+    expect(commit.status, JSON.stringify(commit.body)).toBe(200);
+
+    await join(stack, 'd');
+    const four = await settle(stack, ['a', 'b', 'c', 'd']);
+    expect(Object.values(four).map((ps) => ps.length).sort()).toEqual([3, 3, 3, 3]);
+    const moved = Object.entries(three).flatMap(([m, ps]) => ps.filter((p) => !four[m]!.includes(p)));
+    expect(moved).toHaveLength(3);
+    expect(moved.every((p) => four.d!.includes(p))).toBe(true);
+
+    // Whoever held a moved partition at its old epoch is now a zombie for it.
+    const describe = await stack.request('GET', '/v1/groups/g');
+    expect(describe.body.state).toBe('stable');
+    const movedKey = moved[0]!;
+    const oldOwner = Object.entries(three).find(([, ps]) => ps.includes(movedKey))![0];
+    const now = describe.body.partitions.find((p: any) => `${p.topic}#${p.partition}` === movedKey);
+    expect(now.owner).toBe('d');
+    const zombie = await stack.request('POST', '/v1/groups/g/commits', {
+      memberId: oldOwner,
+      offsets: [{ topic: now.topic, partition: now.partition, epoch: now.epoch - 1, offset: 5 }],
+    });
+    expect(zombie.status).toBe(409);
+    expect(zombie.body.error.code).toBe('not_owner');
+    const stale = await stack.request('POST', '/v1/groups/g/commits', {
+      memberId: 'd',
+      offsets: [{ topic: now.topic, partition: now.partition, epoch: now.epoch - 1, offset: 5 }],
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('stale_epoch');
+  });
+
+  it('offsets only move forward, and a reset needs a group without live members', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    await stack.request('POST', '/v1/topics/orders/records', { records: Array.from({ length: 10 }, (_, i) => ({ value: i })) });
+    const lease = (await join(stack, 'a')).assignments[0];
+    const commit = (offset: number) =>
+      stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset }] });
+    expect((await commit(7)).status).toBe(200);
+    expect((await commit(3)).body.committed[0].offset).toBe(7);
+    const described = await stack.request('GET', '/v1/groups/g');
+    expect(described.body.partitions[0]).toMatchObject({ committedOffset: 7, highWatermark: 10, lag: 3, owner: 'a' });
+
+    expect((await stack.request('POST', '/v1/groups/g/offsets', { topic: 'orders', to: 'earliest' })).body.error.code).toBe('group_active');
+    expect((await stack.request('DELETE', '/v1/groups/g')).status).toBe(409);
+    const left = await stack.request('DELETE', '/v1/groups/g/members/a');
+    expect(left.body.released).toEqual([{ topic: 'orders', partition: 0 }]);
+    const reset = await stack.request('POST', '/v1/groups/g/offsets', { topic: 'orders', to: 'offset', offset: 2 });
+    expect(reset.body.offsets).toEqual([{ topic: 'orders', partition: 0, offset: 2 }]);
+    expect((await stack.request('POST', '/v1/groups/g/offsets', { topic: 'orders', to: 'offset', offset: 11 })).body.error.code).toBe('offset_out_of_range');
+    expect((await join(stack, 'b')).assignments[0]).toMatchObject({ committedOffset: 2 });
+    expect((await stack.request('GET', '/v1/groups')).body.groups).toEqual([{ group: 'g', members: 1, partitions: 1 }]);
+    await stack.request('DELETE', '/v1/groups/g/members/b');
+    expect((await stack.request('DELETE', '/v1/groups/g')).status).toBe(204);
+    expect((await stack.request('GET', '/v1/groups/g')).status).toBe(404);
+  });
+
+  it('a dead member expires after its session, and its leases go to the others with a new epoch', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 4 });
+    await join(stack, 'a', 1000);
+    await join(stack, 'b', 10_000);
+    const before = await settle(stack, ['a', 'b']);
+    expect(before.a).toHaveLength(2);
+    await sleep(1100);
+    // a stopped heartbeating; b, still alive, takes a's partitions at its next heartbeat.
+    const hb = await heartbeat(stack, 'b');
+    expect(hb.assignments.map((a: any) => `${a.topic}#${a.partition}`).sort()).toEqual(['orders#0', 'orders#1', 'orders#2', 'orders#3']);
+    expect((await stack.request('POST', '/v1/groups/g/members/a/heartbeat')).body.error.code).toBe('unknown_member');
+  });
+
+  it('rejects bad input with a 4xx naming the field', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    const cases: Array<[string, string, unknown, string]> = [
+      ['POST', '/v1/groups/g/members', { topics: [] }, 'topics'],
+      ['POST', '/v1/groups/g/members', { topics: ['orders'], sessionTimeoutMs: 5 }, 'sessionTimeoutMs'],
+      ['POST', '/v1/groups/bad%20id/members', { topics: ['orders'] }, 'group'],
+      ['POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: 1, offset: -1 }] }, 'offsets[0].offset'],
+      ['POST', '/v1/groups/g/offsets', { topic: 'orders', to: 'timestamp' }, 'timestamp'],
+      ['POST', '/v1/groups/g/offsets', { topic: 'orders', to: 'sometime' }, 'to'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const res = await stack.request(method, path, body);
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.body.error.field).toBe(field);
+    }
+    expect((await stack.request('POST', '/v1/groups/g/members', { topics: ['nope'] })).body.error.code).toBe('unknown_topic');
+    expect((await stack.request('POST', '/v1/groups/g/members', '{')).body.error.code).toBe('invalid_json');
+    expect((await stack.request('DELETE', '/v1/groups/g/members/x')).status).toBe(404);
+  });
+});
