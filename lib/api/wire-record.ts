@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { StoredRecord } from '../codec/record.js';
 
 const utf8 = new TextEncoder();

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { badRequest } from '../errors.js';
 import type { PartitionLog, PartitionRef } from '../log/partition-log.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';

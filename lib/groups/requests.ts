@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { topicNameSchema } from '../topics/topic-name.js';
 
 export const groupIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1–128 of [A-Za-z0-9._-]');

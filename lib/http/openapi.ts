@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { produceRequestSchema } from '../produce/produce-service.js';
 import { createTopicSchema } from '../topics/topic-admin.js';
 

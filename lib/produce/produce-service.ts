@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { encodedRecordSize, type StoredRecord } from '../codec/record.js';
 import { badRequest, tooLarge } from '../errors.js';
 import type { PartitionLog } from '../log/partition-log.js';

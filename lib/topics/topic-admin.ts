@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseOrThrow } from '../api/validation.js';
 import { partitionCountSchema, topicNameSchema } from './topic-name.js';
 import { topicConfigSchema, type TopicConfig } from './topic-config.js';

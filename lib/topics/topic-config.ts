@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Kafka writes topic configs as strings; accept those and plain JSON numbers alike. */
 const integer = (min: number, max: number) =>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Kafka's rule for topic names: 1–249 of [a-zA-Z0-9._-], and never `.` or `..`. */
 export const topicNameSchema = z
