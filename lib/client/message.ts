@@ -1,0 +1,89 @@
+import { encodedRecordSize } from '../codec/record.js';
+
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/** Bytes travel as base64; anything else as a JSON value (a string stays a string). `null` is a tombstone. */
+export type MessageValue = Uint8Array | string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
+
+export type HeaderValue = string | Uint8Array;
+
+/** A message as KafkaJS users write it; values may also be any JSON value. */
+export interface Message {
+  key?: string | Uint8Array | null;
+  value: MessageValue;
+  /** Header values are strings; bytes are decoded as UTF-8. */
+  headers?: Record<string, HeaderValue | undefined>;
+  partition?: number;
+  /** Milliseconds since the epoch, as a number, a numeric string (KafkaJS) or a Date. Default: when the server receives it. */
+  timestamp?: number | string | Date;
+}
+
+/** A message ready for the wire: its JSON, its size there, and the size `max.message.bytes` limits. */
+export interface EncodedMessage {
+  json: string;
+  /** Bytes this record adds to a request body. */
+  wireBytes: number;
+  /** The server's measure of the record, which `max.message.bytes` limits. */
+  recordBytes: number;
+}
+
+/** Key bytes as the partitioner hashes them: a string key as UTF-8, as the server does. */
+export function keyBytes(key: Message['key']): Uint8Array | null {
+  if (key === undefined || key === null) return null;
+  if (key instanceof Uint8Array) return key;
+  if (typeof key === 'string') return utf8.encode(key);
+  throw new TypeError(`key must be a string, bytes or null, not ${typeof key}`);
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+function timestampOf(t: Message['timestamp'], field: string): number | undefined {
+  if (t === undefined) return undefined;
+  const ms = t instanceof Date ? t.getTime() : typeof t === 'string' && /^\d+$/.test(t) ? Number(t) : t;
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 0) throw new TypeError(`${field}.timestamp must be milliseconds since the epoch, not ${String(t)}`);
+  return ms;
+}
+
+function headersOf(headers: Message['headers'], field: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    if (typeof value === 'string') out.push([name, value]);
+    else if (value instanceof Uint8Array) out.push([name, utf8Decoder.decode(value)]);
+    else throw new TypeError(`${field}.headers.${name} must be a string or bytes (Runnel headers hold one value each)`);
+  }
+  return out;
+}
+
+/** Encodes a message to a wire record with an explicit partition (see lib/api/wire-record.ts). */
+export function encodeMessage(m: Message, partition: number, field: string): EncodedMessage {
+  if (m === null || typeof m !== 'object') throw new TypeError(`${field} must be an object with a value`);
+  if (m.value === undefined) throw new TypeError(`${field}.value is required (use null for a tombstone)`);
+  const key = keyBytes(m.key);
+  const headers = headersOf(m.headers, field);
+  const timestamp = timestampOf(m.timestamp, field);
+  // Built by hand so that a JSON value is serialised once, for both the body and its size.
+  const fields = [`"partition":${partition}`];
+  if (key !== null) {
+    fields.push(m.key instanceof Uint8Array ? `"key":"${base64(key)}","keyEncoding":"base64"` : `"key":${JSON.stringify(m.key)}`);
+  }
+  let value: Uint8Array | null = null;
+  if (m.value instanceof Uint8Array) {
+    value = m.value;
+    fields.push(`"value":"${base64(m.value)}","valueEncoding":"base64"`);
+  } else {
+    const valueJson = JSON.stringify(m.value);
+    if (valueJson === undefined) throw new TypeError(`${field}.value cannot be encoded as JSON (${typeof m.value})`);
+    if (m.value !== null) value = utf8.encode(valueJson);
+    fields.push(`"value":${valueJson}`);
+  }
+  if (headers.length) fields.push(`"headers":${JSON.stringify(Object.fromEntries(headers))}`);
+  if (timestamp !== undefined) fields.push(`"timestamp":${timestamp}`);
+  const json = `{${fields.join(',')}}`;
+  return {
+    json,
+    wireBytes: Buffer.byteLength(json) + 1,
+    recordBytes: encodedRecordSize({ timestamp: 0, key, keyIsBinary: false, value, valueIsBinary: false, headers }),
+  };
+}

@@ -1,0 +1,2 @@
+// The package's entry point is the client; the server side is deployed, not imported.
+export * from './client/index.js';

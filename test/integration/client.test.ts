@@ -1,0 +1,186 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Runnel, RunnelHttpError } from '../../lib/client/index.js';
+import { countCommands, injectFault } from '../support/faults.js';
+import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
+import { readAll } from '../support/records.js';
+import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+
+/** The client against a real Runnel over real HTTP, storage on each backend. */
+describe.each(BACKENDS)('client (%s)', (backend) => {
+  let stack: TestStack;
+  let served: ServedRunnel;
+  let runnel: Runnel;
+
+  beforeAll(async () => {
+    stack = await createTestStack(backend);
+    served = await serveRunnel(stack.runnel);
+    runnel = new Runnel({ url: served.url });
+  });
+  afterAll(() => served.close());
+
+  async function everything(topic: string, partitions: number) {
+    const all = [];
+    for (let p = 0; p < partitions; p++) all.push(...(await readAll(stack, topic, p)));
+    return all;
+  }
+
+  it('admin: creates, lists, describes, reports offsets of and deletes topics', async () => {
+    const admin = runnel.admin();
+    await admin.connect();
+    expect(await admin.createTopics({ topics: [{ topic: 'adm', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '60000' }] }] })).toBe(true);
+    expect(await admin.createTopics({ topics: [{ topic: 'adm', numPartitions: 3 }] })).toBe(false);
+    expect(await admin.listTopics()).toContain('adm');
+    expect(await admin.fetchTopicMetadata({ topics: ['adm'] })).toEqual({
+      topics: [{ name: 'adm', partitions: [0, 1, 2].map((partitionId) => ({ partitionId, partitionErrorCode: 0 })) }],
+    });
+    expect((await admin.describeTopic('adm')).config['retention.ms']).toBe(60000);
+
+    const producer = runnel.producer();
+    await producer.send({ topic: 'adm', messages: [{ value: 1, partition: 2, timestamp: 1_000 }, { value: 2, partition: 2, timestamp: 2_000 }] });
+    expect(await admin.fetchTopicOffsets('adm')).toEqual([
+      { partition: 0, offset: '0', high: '0', low: '0' },
+      { partition: 1, offset: '0', high: '0', low: '0' },
+      { partition: 2, offset: '2', high: '2', low: '0' },
+    ]);
+    expect((await admin.fetchTopicOffsetsByTimestamp('adm', 1_500)).find((o) => o.partition === 2)).toEqual({ partition: 2, offset: '1' });
+
+    await admin.deleteTopics({ topics: ['adm'] });
+    const err = await admin.describeTopic('adm').catch((e) => e);
+    expect(err).toBeInstanceOf(RunnelHttpError);
+    expect(err).toMatchObject({ status: 404, code: 'unknown_topic', retriable: false });
+  });
+
+  it('producer: keys land where the server would put them; values, headers and timestamps round-trip', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'rt', numPartitions: 4 }] });
+    const producer = runnel.producer();
+    const keys = Array.from({ length: 20 }, (_, i) => `key-${i}`);
+    const sent = await producer.send({ topic: 'rt', messages: keys.map((key, i) => ({ key, value: { i } })) });
+    // The server's partitioner, given the same keys without partitions, must agree with the client's.
+    const server = await stack.request('POST', '/v1/topics/rt/records', { records: keys.map((key, i) => ({ key, value: { i, server: true } })) });
+    const clientPartition = new Map<string, number>();
+    const all = await everything('rt', 4);
+    for (const r of all.filter((r) => !r.value.server)) clientPartition.set(r.key, r.partition);
+    server.body.offsets.forEach((o: { partition: number }, i: number) => expect(clientPartition.get(keys[i]!)).toBe(o.partition));
+    expect(sent.reduce((n, m) => n + m.offsets.length, 0)).toBe(20);
+    for (const m of sent) expect(m).toMatchObject({ topicName: 'rt', errorCode: 0, baseOffset: m.offsets[0] });
+
+    const bytes = Buffer.from([0, 1, 2, 255]);
+    const [meta] = await producer.send({
+      topic: 'rt',
+      messages: [
+        { key: 'a', value: 'text', headers: { h: 'v', b: Buffer.from('bytes') }, partition: 1, timestamp: '1700000000000' },
+        { key: Buffer.from([9, 9]), value: bytes, partition: 1, timestamp: new Date(1_700_000_000_001) },
+        { key: 'gone', value: null, partition: 1 },
+        { value: [1, 'two', { three: 3 }], partition: 1 },
+      ],
+    });
+    const p1 = await readAll(stack, 'rt', 1, Number(meta!.baseOffset));
+    expect(p1.map((r) => r.value)).toEqual(['text', bytes.toString('base64'), null, [1, 'two', { three: 3 }]]);
+    expect(p1[0]).toMatchObject({ key: 'a', headers: { h: 'v', b: 'bytes' }, timestamp: 1_700_000_000_000 });
+    expect(p1[1]).toMatchObject({ key: Buffer.from([9, 9]).toString('base64'), keyEncoding: 'base64', valueEncoding: 'base64', timestamp: 1_700_000_000_001 });
+    expect(meta!.offsets).toEqual(p1.map((r) => String(r.offset)));
+  });
+
+  it('producer: rejects a bad message in its own send, before anything is queued', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'bad', numPartitions: 2, configEntries: [{ name: 'max.message.bytes', value: '100' }] }] });
+    const producer = runnel.producer();
+    await expect(producer.send({ topic: 'bad', messages: [{ value: 1, partition: 2 }] })).rejects.toThrow(/messages\[0\]\.partition: 2 is not a partition/);
+    await expect(producer.send({ topic: 'bad', messages: [{ value: 'x'.repeat(200) }] })).rejects.toThrow(/exceeds max\.message\.bytes 100/);
+    await expect(producer.send({ topic: 'bad', messages: [{ value: undefined as never }] })).rejects.toThrow(/value is required/);
+    await expect(producer.send({ topic: 'nope', messages: [{ value: 1 }] })).rejects.toMatchObject({ code: 'unknown_topic' });
+    expect(await producer.send({ topic: 'bad', messages: [{ value: 'ok' }] })).toHaveLength(1);
+    await producer.disconnect();
+    await expect(producer.send({ topic: 'bad', messages: [{ value: 1 }] })).rejects.toThrow(/disconnected/);
+  });
+
+  it('producer: by default many small sends share a few segment writes; linger 0 sends each alone', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'batch', numPartitions: 3 }] });
+    const puts = countCommands(stack.runnel.clients.s3);
+    const segments = () => puts.get('PutObjectCommand') ?? 0;
+
+    const batching = runnel.producer();
+    const before = segments();
+    const results = await Promise.all(Array.from({ length: 300 }, (_, i) => batching.send({ topic: 'batch', messages: [{ key: `k${i % 30}`, value: i }] })));
+    const batchedPuts = segments() - before;
+    expect(results.flat().flatMap((m) => m.offsets)).toHaveLength(300);
+    expect(batchedPuts).toBeLessThanOrEqual(3);
+
+    const eager = runnel.producer({ lingerMs: 0 });
+    const before2 = segments();
+    for (let i = 0; i < 10; i++) await eager.send({ topic: 'batch', messages: [{ key: `k${i}`, value: i }] });
+    expect(segments() - before2).toBe(10);
+
+    const all = await everything('batch', 3);
+    expect(all.map((r) => r.value).sort((a, b) => a - b)).toEqual([...Array.from({ length: 300 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => i)].sort((a, b) => a - b));
+  });
+
+  it('producer: sendBatch writes to several topics; flush sends without waiting for the linger', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'sb1' }, { topic: 'sb2', numPartitions: 2 }] });
+    const producer = runnel.producer({ lingerMs: 60_000 });
+    const pending = producer.sendBatch({
+      topicMessages: [
+        { topic: 'sb1', messages: [{ value: 'a' }, { value: 'b' }] },
+        { topic: 'sb2', messages: [{ key: 'x', value: 'c' }] },
+      ],
+    });
+    await producer.flush();
+    const meta = await pending;
+    expect(meta.map((m) => [m.topicName, m.offsets.length])).toEqual([
+      ['sb1', 2],
+      ['sb2', 1],
+    ]);
+    expect((await readAll(stack, 'sb1', 0)).map((r) => r.value)).toEqual(['a', 'b']);
+  });
+
+  it('idempotent producer: appends whose responses are lost leave exactly one copy, at the offsets first given', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'idem', numPartitions: 3 }] });
+    // Each head append is applied in DynamoDB, then its response is lost: the server answers 500 and the producer retries.
+    const drop = injectFault(stack.runnel.clients.dynamo, {
+      command: 'UpdateItemCommand',
+      phase: 'after',
+      match: (input) => String(input.UpdateExpression).includes('list_append'),
+      times: 4,
+    });
+    const producer = runnel.producer({ retry: { initialRetryTime: 10 } });
+    const messages = Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: { i } }));
+    const [first, second] = await Promise.all([
+      producer.send({ topic: 'idem', messages: messages.slice(0, 15) }),
+      producer.send({ topic: 'idem', messages: messages.slice(15) }),
+    ]);
+    await producer.send({ topic: 'idem', messages: [{ key: 'k0', value: { i: 30 } }] });
+    drop.remove();
+    expect(drop.count()).toBe(4);
+
+    const all = await everything('idem', 3);
+    expect(all.map((r) => r.value.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 31 }, (_, i) => i));
+    // The offsets the producer reported are where the records are.
+    for (const m of [...first!, ...second!]) {
+      for (const offset of m.offsets) expect(all.find((r) => r.partition === m.partition && r.offset === Number(offset))).toBeDefined();
+    }
+  });
+
+  it('without idempotence the same lost response writes a duplicate (the case the producer id prevents)', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'dup' }] });
+    const drop = injectFault(stack.runnel.clients.dynamo, {
+      command: 'UpdateItemCommand',
+      phase: 'after',
+      match: (input) => String(input.UpdateExpression).includes('list_append'),
+    });
+    await runnel.producer({ idempotent: false, retry: { initialRetryTime: 10 } }).send({ topic: 'dup', messages: [{ value: 'once' }] });
+    drop.remove();
+    expect((await readAll(stack, 'dup', 0)).map((r) => r.value)).toEqual(['once', 'once']);
+  });
+
+  it('a request that cannot connect fails with a clear, typed error after its retries', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const offline = new Runnel({ url: `http://127.0.0.1:${port}`, retry: { retries: 1, initialRetryTime: 1 } });
+    const err = await offline.admin().listTopics().catch((e) => e);
+    expect(err).toBeInstanceOf(RunnelHttpError);
+    expect(err).toMatchObject({ status: 0, code: 'connection_refused' });
+    expect(err.message).toMatch(/cannot connect/);
+  });
+});
