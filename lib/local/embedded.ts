@@ -5,6 +5,7 @@ import { DEFAULT_NAMES, type RunnelConfig } from '../config.js';
 import { createApp } from '../http/app.js';
 import { createRunnel, type Runnel } from '../runtime.js';
 import { provisionStorage } from '../storage/provision.js';
+import { logger } from '../observability/logger.js';
 import { LOCAL_CREDENTIALS, startDynalite, startS3rver, type Emulator } from './emulators.js';
 
 export interface EmbeddedStackOptions {
@@ -13,6 +14,8 @@ export interface EmbeddedStackOptions {
   /** 0 picks a free port. */
   port: number;
   host?: string;
+  /** How often to purge deleted topics and apply retention, as the scheduled Lambda does on AWS. */
+  maintenanceIntervalMs?: number;
 }
 
 export interface EmbeddedStack {
@@ -38,16 +41,21 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     };
     const runnel = createRunnel(config, { purgeOnDelete: true });
     await provisionStorage(runnel.clients, config);
-    await runnel.purge();
+    await runnel.maintain();
     const host = options.host ?? '127.0.0.1';
     const server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: createApp(runnel).fetch, port: options.port, hostname: host }, () => resolve(s));
     });
     const { port } = server.address() as AddressInfo;
+    const maintenance = setInterval(() => {
+      runnel.maintain().catch((error) => logger.error('maintenance failed', { error }));
+    }, options.maintenanceIntervalMs ?? 60_000);
+    maintenance.unref();
     return {
       url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
       runnel,
       stop: async () => {
+        clearInterval(maintenance);
         await new Promise((resolve) => server.close(resolve));
         for (const e of emulators.reverse()) await e.close();
       },

@@ -205,6 +205,55 @@ export class HeadStore {
     return res.Item ? toChunk(res.Item) : undefined;
   }
 
+  /**
+   * Moves the log start forward (retention). Conditional, so it never moves backwards and concurrent
+   * maintenance runs agree.
+   */
+  async advanceLogStart(pk: string, logStartOffset: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: 'SET logStartOffset = :start',
+          ConditionExpression: 'attribute_exists(p) AND logStartOffset < :start AND nextOffset >= :start',
+          ExpressionAttributeValues: { ':start': n(logStartOffset) },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** Chunks wholly below `offset`, oldest first. */
+  async chunksBelow(pk: string, offset: number): Promise<Chunk[]> {
+    const chunks: Chunk[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'p = :p AND b BETWEEN :zero AND :o',
+          ExpressionAttributeValues: { ':p': { S: pk }, ':zero': n(0), ':o': n(offset) },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const chunk = toChunk(item);
+        if (chunk.nextBase <= offset) chunks.push(chunk);
+      }
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return chunks;
+  }
+
+  async deleteChunk(pk: string, base: number): Promise<void> {
+    await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: this.key(pk, base) }));
+  }
+
   /** The chunk holding `offset`: the one with the greatest base ≤ offset. */
   async chunkContaining(pk: string, offset: number): Promise<Chunk | undefined> {
     const res = await this.dynamo.send(

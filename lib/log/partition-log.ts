@@ -104,11 +104,11 @@ export class PartitionLog {
         return { baseOffset: result.baseOffset, duplicate: false };
       }
       if (result.kind === 'duplicate') {
-        await this.segments.delete(key);
+        await this.discard(key);
         return { baseOffset: result.baseOffset, duplicate: true };
       }
       if (result.kind === 'out_of_order') {
-        await this.segments.delete(key);
+        await this.discard(key);
         throw conflict(
           'out_of_order_sequence',
           `producer ${producer!.id}: sequence ${producer!.sequence} on partition ${ref.partition} is below the last committed ${result.lastSequence}`,
@@ -121,8 +121,13 @@ export class PartitionLog {
       // After a few lost races, jitter so that the writers that keep colliding at a roll spread out.
       if (attempt >= 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * 2 ** attempt)));
     }
-    await this.segments.delete(key);
+    await this.discard(key);
     throw unavailable(`could not append to partition ${ref.partition} within ${APPEND_BUDGET_MS} ms: too many concurrent writers`);
+  }
+
+  /** Deletes a segment that was written but will never be committed; if that fails it is only garbage. */
+  private async discard(key: string): Promise<void> {
+    await this.segments.delete(key).catch(() => undefined);
   }
 
   async head(ref: PartitionRef): Promise<Head> {

@@ -64,9 +64,9 @@ export class SegmentStore {
     return segment;
   }
 
-  /** Deletes an object this process wrote but did not commit; failure only leaves garbage for the sweep. */
   async delete(key: string): Promise<void> {
-    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => undefined);
+    this.cache.delete(key);
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   /** Deletes every object under `prefix` with plain LIST and DELETE calls. */

@@ -1,0 +1,65 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { describe, expect, it } from 'vitest';
+import { readAll } from '../support/records.js';
+import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+async function batch(stack: TestStack, topic: string, timestamp: number, value = 'x') {
+  const records = [0, 1, 2].map(() => ({ value, timestamp, partition: 0 }));
+  expect((await stack.request('POST', `/v1/topics/${topic}/records`, { records })).status).toBe(200);
+}
+
+async function objectCount(stack: TestStack): Promise<number> {
+  const res = await stack.runnel.clients.s3.send(new ListObjectsV2Command({ Bucket: stack.config.bucket }));
+  return res.KeyCount ?? 0;
+}
+
+describe.each(BACKENDS)('retention (%s)', (backend) => {
+  it('retention.ms drops whole expired segments from the oldest, stopping at the first to keep', async () => {
+    const stack = await createTestStack(backend, { log: { maxTailEntries: 2 } });
+    await stack.request('POST', '/v1/topics', { name: 'r', config: { 'retention.ms': DAY } });
+    const now = Date.now();
+    for (let i = 0; i < 5; i++) await batch(stack, 'r', now - 3 * DAY);
+    await batch(stack, 'r', now, 'fresh');
+    // An old record after a fresh one stays: deletion stops at the first segment that must stay.
+    await batch(stack, 'r', now - 3 * DAY, 'late');
+    expect(await objectCount(stack)).toBe(7);
+
+    const report = await stack.runnel.maintain(now);
+    expect(report.partitionsChecked).toBe(1);
+    const described = await stack.request('GET', '/v1/topics/r');
+    expect(described.body.partitionStates[0]).toEqual({ partition: 0, logStartOffset: 15, highWatermark: 21 });
+    const below = await stack.request('GET', '/v1/topics/r/partitions/0/records?offset=3');
+    expect(below.status).toBe(416);
+    expect(below.body.error).toMatchObject({ logStartOffset: 15, highWatermark: 21 });
+    expect((await readAll(stack.another(), 'r', 0, 15)).map((r) => r.value)).toEqual(['fresh', 'fresh', 'fresh', 'late', 'late', 'late']);
+    expect((await stack.request('GET', '/v1/topics/r/partitions/0/offsets?spec=earliest')).body.offset).toBe(15);
+    // Segments whose index entries were rolled into chunks are gone; the rest wait for their roll.
+    expect(report.segmentsDeleted).toBe(4);
+    expect(await objectCount(stack)).toBe(3);
+    // Running again changes nothing.
+    expect((await stack.runnel.maintain(now)).segmentsDeleted).toBe(0);
+    expect((await stack.request('POST', '/v1/topics/r/records', { records: [{ value: 'after' }] })).status).toBe(200);
+  });
+
+  it('retention.bytes keeps the partition under its size, oldest segments first', async () => {
+    const stack = await createTestStack(backend, { log: { maxTailEntries: 2 } });
+    await stack.request('POST', '/v1/topics', { name: 'b', config: { 'retention.bytes': 300 } });
+    for (let i = 0; i < 6; i++) await batch(stack, 'b', Date.now(), 'v'.repeat(20));
+    await stack.runnel.maintain();
+    const state = (await stack.request('GET', '/v1/topics/b')).body.partitionStates[0];
+    expect(state.highWatermark).toBe(18);
+    // Each segment is 40 header bytes + 3 × (19 + 22) = 163 bytes: two would be 326 > 300, so one stays.
+    expect(state.logStartOffset).toBe(15);
+    expect((await readAll(stack, 'b', 0, 15)).map((r) => r.offset)).toEqual([15, 16, 17]);
+  });
+
+  it('cleanup.policy=compact alone is not trimmed by time', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'c', config: { 'retention.ms': 1, 'cleanup.policy': 'compact' } });
+    await batch(stack, 'c', Date.now() - DAY);
+    await stack.runnel.maintain();
+    expect((await stack.request('GET', '/v1/topics/c')).body.partitionStates[0].logStartOffset).toBe(0);
+  });
+});
