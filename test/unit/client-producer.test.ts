@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { Runnel } from '../../lib/client/index.js';
+
+interface ProduceCall {
+  body: { records: Array<{ partition: number; value: unknown }>; producer?: { id: string; sequences: Record<string, number> } };
+  json: string;
+  answer(status?: number): void;
+}
+
+/**
+ * A stand-in for the HTTP API that holds each produce request until the test answers it, so the
+ * producer's scheduling (what is in flight, with which sequences) can be observed step by step.
+ * The integration tests run the same producer against the real server.
+ */
+function fakeServer(partitions: number) {
+  const calls: ProduceCall[] = [];
+  const waiters: Array<() => void> = [];
+  let nextOffset = 0;
+  const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const fetch = (async (url: URL, init: RequestInit) => {
+    if (init.method === 'GET') return json(200, { name: 't', partitions, config: { 'max.message.bytes': 1_048_576 }, partitionStates: [] });
+    const text = String(init.body);
+    return new Promise<Response>((resolve) => {
+      calls.push({
+        body: JSON.parse(text),
+        json: text,
+        answer: (status = 200) => {
+          const n = JSON.parse(text).records.length;
+          const offsets = Array.from({ length: n }, (_, i) => ({ partition: 0, offset: nextOffset + i, timestamp: 0 }));
+          if (status === 200) nextOffset += n;
+          resolve(status === 200 ? json(200, { offsets }) : json(status, { error: { code: 'storage_unavailable', message: 'try again' } }));
+        },
+      });
+      waiters.splice(0).forEach((w) => w());
+    });
+  }) as unknown as typeof globalThis.fetch;
+  /** Resolves once at least `n` produce requests have arrived. */
+  const requests = async (n: number) => {
+    while (calls.length < n) await new Promise<void>((r) => waiters.push(r));
+    return calls;
+  };
+  return { fetch, calls, requests };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe('producer scheduling', () => {
+  it('keeps one request in flight per partition, with contiguous sequences per partition', async () => {
+    const server = fakeServer(2);
+    const producer = new Runnel({ url: 'http://runnel.test', fetch: server.fetch }).producer({ lingerMs: 0, maxBatchRecords: 2 });
+    const sends = [
+      producer.send({ topic: 't', messages: [0, 1, 2, 3, 4].map((value) => ({ value, partition: 0 })) }),
+      producer.send({ topic: 't', messages: [{ value: 'p1', partition: 1 }] }),
+    ];
+    const calls = await server.requests(2);
+    await settle();
+    // Partition 0's second batch waits for its first; partition 1 goes at once, in its own request.
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.body.producer!.sequences).toEqual({ '0': 0 });
+    expect(calls[0]!.body.records.map((r) => r.value)).toEqual([0, 1]);
+    expect(calls[1]!.body.producer!.sequences).toEqual({ '1': 0 });
+    calls[0]!.answer();
+    await server.requests(3);
+    expect(calls[2]!.body.producer!.sequences).toEqual({ '0': 2 });
+    expect(calls[2]!.body.records.map((r) => r.value)).toEqual([2, 3]);
+    calls[2]!.answer();
+    await server.requests(4);
+    expect(calls[3]!.body.producer!.sequences).toEqual({ '0': 4 });
+    calls[3]!.answer();
+    calls[1]!.answer();
+    const [meta0] = await sends[0]!;
+    expect(meta0!.offsets).toHaveLength(5);
+    await sends[1];
+    expect(new Set(calls.map((c) => c.body.producer!.id)).size).toBe(1);
+  });
+
+  it('retries a failed request with the identical body, and the send succeeds', async () => {
+    const server = fakeServer(1);
+    const producer = new Runnel({ url: 'http://runnel.test', fetch: server.fetch }).producer({ lingerMs: 0, retry: { initialRetryTime: 1 } });
+    const sent = producer.send({ topic: 't', messages: [{ value: 'x' }, { value: 'y' }] });
+    (await server.requests(1))[0]!.answer(503);
+    const calls = await server.requests(2);
+    calls[1]!.answer();
+    expect((await sent)[0]!.offsets).toEqual(['0', '1']);
+    expect(calls[1]!.json).toBe(calls[0]!.json);
+  });
+
+  it('lingers to batch sends, and a full batch leaves without waiting', async () => {
+    const server = fakeServer(1);
+    const producer = new Runnel({ url: 'http://runnel.test', fetch: server.fetch }).producer({ lingerMs: 60_000, batchSize: 100 });
+    const small = producer.send({ topic: 't', messages: [{ value: 'a' }] });
+    await settle();
+    expect(server.calls).toHaveLength(0);
+    const big = producer.send({ topic: 't', messages: [{ value: 'b'.repeat(120) }] });
+    const calls = await server.requests(1);
+    expect(calls[0]!.body.records.map((r) => r.value)).toEqual(['a']);
+    calls[0]!.answer();
+    (await server.requests(2))[1]!.answer();
+    await Promise.all([small, big]);
+  });
+
+  it('without idempotence sends no producer id', async () => {
+    const server = fakeServer(1);
+    const producer = new Runnel({ url: 'http://runnel.test', fetch: server.fetch }).producer({ idempotent: false, lingerMs: 0 });
+    const sent = producer.send({ topic: 't', messages: [{ value: 1 }] });
+    (await server.requests(1))[0]!.answer();
+    await sent;
+    expect(server.calls[0]!.body.producer).toBeUndefined();
+    expect(server.calls[0]!.body.records[0]!.partition).toBe(0);
+  });
+});
