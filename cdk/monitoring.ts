@@ -1,0 +1,91 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  TreatMissingData,
+  type IMetric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Operation, type TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+
+export interface RunnelMonitoringProps {
+  readonly api: HttpApi;
+  readonly functions: Readonly<Record<string, NodejsFunction>>;
+  readonly logTable: TableV2;
+  readonly alarmTopic?: ITopic;
+  readonly produceLatencyThreshold: Duration;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/**
+ * Alarms for what needs a person: server errors, crashed or throttled functions, throttled log-table
+ * writes (a hot partition head), and slow produce. Fetch duration is not alarmed: long polls make it
+ * long by design.
+ */
+export class RunnelMonitoring extends Construct {
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: RunnelMonitoringProps) {
+    super(scope, id);
+    const functions = Object.entries(props.functions);
+    const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
+      const a = new Alarm(this, name, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      if (props.alarmTopic) a.addAlarmAction(new SnsAction(props.alarmTopic));
+      this.alarms.push(a);
+    };
+
+    alarm('Api5xx', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The HTTP API answered with a 5xx');
+    for (const [name, fn] of functions) {
+      alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `The ${name} function failed invocations`);
+      alarm(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `The ${name} function was throttled`);
+    }
+    const logThrottles = props.logTable.metricThrottledRequestsForOperations({
+      operations: [Operation.UPDATE_ITEM, Operation.GET_ITEM, Operation.PUT_ITEM, Operation.QUERY],
+      period: FIVE_MINUTES,
+    });
+    alarm('LogTableThrottles', logThrottles, 1, 'DynamoDB throttled requests to the log table (hot partition heads)');
+    const produce = props.functions.produce;
+    if (produce) {
+      alarm(
+        'ProduceLatency',
+        produce.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
+        props.produceLatencyThreshold.toMilliseconds(),
+        'Produce p99 duration is above its threshold',
+      );
+    }
+
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    this.dashboard.addWidgets(
+      new GraphWidget({
+        title: 'API requests and errors',
+        left: [props.api.metricCount({ statistic: 'Sum' }), props.api.metricClientError({ statistic: 'Sum' }), props.api.metricServerError({ statistic: 'Sum' })],
+      }),
+      new GraphWidget({ title: 'API latency p99 (ms)', left: [props.api.metricLatency({ statistic: 'p99' }), props.api.metricIntegrationLatency({ statistic: 'p99' })] }),
+      new GraphWidget({ title: 'Log table throttled requests', left: [logThrottles] }),
+    );
+    this.dashboard.addWidgets(
+      new GraphWidget({ title: 'Invocations', left: functions.map(([name, fn]) => fn.metricInvocations({ statistic: 'Sum', label: name })) }),
+      new GraphWidget({
+        title: 'Errors and throttles',
+        left: functions.map(([name, fn]) => fn.metricErrors({ statistic: 'Sum', label: `${name} errors` })),
+        right: functions.map(([name, fn]) => fn.metricThrottles({ statistic: 'Sum', label: `${name} throttles` })),
+      }),
+      new GraphWidget({ title: 'Duration p99 (ms)', left: functions.map(([name, fn]) => fn.metricDuration({ statistic: 'p99', label: name })) }),
+    );
+  }
+}

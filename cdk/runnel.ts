@@ -1,0 +1,340 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { GROUPS_TABLE_KEYS, LOG_TABLE_KEYS, TOPICS_TABLE_KEYS } from '../lib/storage/schema.js';
+import { RunnelMonitoring } from './monitoring.js';
+import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
+
+/** Every Lambda of a deployment: the API's concerns plus the scheduled maintenance job. */
+export type RunnelFunction = FunctionConcern | 'maintenance';
+
+const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Bundles are ESM (faster init than CJS on nodejs22.x); esbuild's CJS interop needs a real `require`
+ * for the Node built-ins that CJS dependencies load.
+ */
+const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
+
+export interface RunnelJwtAuth {
+  /** The token issuer URL, e.g. a Cognito user pool's `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
+  readonly issuer: string;
+  /** Accepted `aud` (or, for Cognito access tokens, `client_id`) values. */
+  readonly audience: string[];
+}
+
+export interface RunnelProps {
+  /**
+   * What CloudFormation does with the bucket, the tables and the log groups when they leave the stack.
+   * DESTROY also empties the bucket on delete and turns off the tables' deletion protection: for dev stacks.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Authorize every route with this JWT authorizer instead of IAM.
+   * @default - IAM (SigV4) authorization on every route; grant access with the `grant*` methods
+   */
+  readonly jwt?: RunnelJwtAuth;
+  /**
+   * Stage-wide throttling of the HTTP API.
+   * @default - 1,000 requests per second steady, bursts of 2,000
+   */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Memory of the API functions, in MiB; Lambda scales CPU with it.
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * Retention of the function and access logs.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * When the maintenance job runs (it purges deleted topics' data).
+   * @default - every hour
+   */
+  readonly maintenanceSchedule?: Schedule;
+  /**
+   * Endpoint overrides passed to every function (`RUNNEL_S3_ENDPOINT`, `RUNNEL_DYNAMODB_ENDPOINT`). Only
+   * for emulators such as LocalStack; an S3 endpoint override also switches to path-style bucket addressing.
+   * @default - the AWS endpoints of the stack's region
+   */
+  readonly endpoints?: { readonly s3?: string; readonly dynamoDb?: string };
+  /**
+   * Where S3 writes the segment bucket's server access logs.
+   * @default - no server access logs (CloudTrail data events are the alternative; both cost per request)
+   */
+  readonly serverAccessLogsBucket?: IBucket;
+  /**
+   * Where the alarms notify.
+   * @default - alarms change state without notifying anyone
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * The produce function's p99 duration above which the latency alarm fires.
+   * @default Duration.seconds(1)
+   */
+  readonly produceLatencyThreshold?: Duration;
+}
+
+/**
+ * A Runnel deployment: a segment bucket, the topics, log and groups tables, one least-privilege Lambda
+ * per concern behind an HTTP API (IAM auth by default), a maintenance schedule, alarms and a dashboard.
+ */
+export class Runnel extends Construct {
+  readonly bucket: Bucket;
+  readonly topicsTable: TableV2;
+  readonly logTable: TableV2;
+  readonly groupsTable: TableV2;
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly functions: Readonly<Record<RunnelFunction, NodejsFunction>>;
+  readonly monitoring: RunnelMonitoring;
+
+  constructor(scope: Construct, id: string, props: RunnelProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    // Segment keys are `<topicId>/<partition>/<segmentId>`: an unreferenced object (a crash between the
+    // PUT and the head append) has no prefix of its own, so no lifecycle rule can expire orphans safely.
+    this.bucket = new Bucket(this, 'Segments', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      serverAccessLogsBucket: props.serverAccessLogsBucket,
+      removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+    if (!props.serverAccessLogsBucket) {
+      Validations.of(this.bucket).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-S1',
+        reason:
+          'Opt-in through serverAccessLogsBucket: every produce is a PUT, so access logs would add a log object per batch. API access logs already record every request with its IAM caller.',
+      });
+    }
+
+    const table = (name: string, keys: { partitionKey: KeyDef; sortKey?: KeyDef }) =>
+      new TableV2(this, name, {
+        partitionKey: attribute(keys.partitionKey),
+        sortKey: keys.sortKey && attribute(keys.sortKey),
+        billing: Billing.onDemand(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtection: !destroy,
+        removalPolicy,
+      });
+    this.topicsTable = table('TopicsTable', TOPICS_TABLE_KEYS);
+    this.logTable = table('LogTable', LOG_TABLE_KEYS);
+    this.groupsTable = table('GroupsTable', GROUPS_TABLE_KEYS);
+
+    const environment: Record<string, string> = {
+      RUNNEL_BUCKET: this.bucket.bucketName,
+      RUNNEL_TOPICS_TABLE: this.topicsTable.tableName,
+      RUNNEL_LOG_TABLE: this.logTable.tableName,
+      RUNNEL_GROUPS_TABLE: this.groupsTable.tableName,
+      ...(props.endpoints?.s3 ? { RUNNEL_S3_ENDPOINT: props.endpoints.s3 } : {}),
+      ...(props.endpoints?.dynamoDb ? { RUNNEL_DYNAMODB_ENDPOINT: props.endpoints.dynamoDb } : {}),
+    };
+    const fn = (name: RunnelFunction, timeout: Duration, memorySize: number) => {
+      const logGroup = new LogGroup(this, `${pascal(name)}Logs`, { retention: logRetention, removalPolicy });
+      // An own role instead of AWSLambdaBasicExecutionRole, whose log grant covers every log group.
+      const role = new Role(this, `${pascal(name)}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+      role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}`] }));
+      const handler = new NodejsFunction(this, pascal(name), {
+        entry: join(PROJECT_ROOT, 'lambdas', `${name}.ts`),
+        projectRoot: PROJECT_ROOT,
+        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+        description: `Runnel ${name}`,
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        memorySize,
+        timeout,
+        environment,
+        role,
+        logGroup,
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node22',
+          minify: true,
+          mainFields: ['module', 'main'],
+          // The SDK is bundled, not taken from the runtime: the tests run exactly the SDK that ships.
+          externalModules: [],
+          banner: ESM_REQUIRE_BANNER,
+          forceDockerBundling: false,
+        },
+      });
+      Validations.of(handler).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason: 'Pinned to nodejs22.x (LTS, supported by Lambda into 2027): the bundles are built for and tested against node22; move the runtime and the esbuild target together.',
+      });
+      return handler;
+    };
+
+    // API functions answer within API Gateway's 30 s integration limit (a long poll waits at most 20 s).
+    const apiTimeout = Duration.seconds(30);
+    const memory = props.memorySize ?? 1024;
+    const functions: Record<RunnelFunction, NodejsFunction> = {
+      admin: fn('admin', apiTimeout, memory),
+      produce: fn('produce', apiTimeout, memory),
+      fetch: fn('fetch', apiTimeout, memory),
+      groups: fn('groups', apiTimeout, memory),
+      maintenance: fn('maintenance', Duration.minutes(15), 512),
+    };
+    this.functions = functions;
+    this.grantStorage(functions);
+
+    const authorizer: IHttpRouteAuthorizer = props.jwt
+      ? new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: props.jwt.audience })
+      : new HttpIamAuthorizer();
+    this.api = new HttpApi(this, 'Api', { description: 'Runnel HTTP API', createDefaultStage: false, defaultAuthorizer: authorizer });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: logRetention, removalPolicy });
+    this.stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle ?? { rateLimit: 1000, burstLimit: 2000 },
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    for (const [concern, routes] of Object.entries(ROUTES) as Array<[FunctionConcern, readonly ApiRoute[]]>) {
+      const handler = functions[concern];
+      const integration = new HttpLambdaIntegration(`${pascal(concern)}Integration`, handler);
+      for (const route of routes) this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+    }
+
+    new Rule(this, 'MaintenanceSchedule', {
+      description: 'Runs Runnel maintenance: purges the data of deleted topics',
+      schedule: props.maintenanceSchedule ?? Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaFunction(functions.maintenance, { retryAttempts: 2 })],
+    });
+
+    this.monitoring = new RunnelMonitoring(this, 'Monitoring', {
+      api: this.api,
+      functions,
+      logTable: this.logTable,
+      alarmTopic: props.alarmTopic,
+      produceLatencyThreshold: props.produceLatencyThreshold ?? Duration.seconds(1),
+    });
+  }
+
+  /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** Lets `grantee` produce to `topic` (or to every topic). */
+  grantProduce(grantee: IGrantable, topic = '*'): Grant {
+    return this.grantRoutes(grantee, ROUTES.produce, { topic });
+  }
+
+  /** Lets `grantee` read `topic` (or every topic): fetch, offset lookup, and describe for its partitions. */
+  grantConsume(grantee: IGrantable, topic = '*'): Grant {
+    return this.grantRoutes(grantee, [...ROUTES.fetch, { method: 'GET', path: '/v1/topics/{topic}' }], { topic });
+  }
+
+  /** Lets `grantee` be a member of consumer group `group` (or any group): join, heartbeat, commit, leave, describe. */
+  grantGroupMember(grantee: IGrantable, group = '*'): Grant {
+    return this.grantRoutes(grantee, ROUTES.groups.filter((r) => !r.operator), { group });
+  }
+
+  /** Lets `grantee` run every route: create, list and delete topics and groups, reset offsets. */
+  grantAdmin(grantee: IGrantable): Grant {
+    return this.grantRoutes(grantee, Object.values(ROUTES).flat(), {});
+  }
+
+  /**
+   * `execute-api:Invoke` on the given routes, with path parameters bound to `params` (unbound ones match
+   * anything). Only meaningful with IAM authorization, the default.
+   */
+  grantRoutes(grantee: IGrantable, routes: readonly ApiRoute[], params: Record<string, string>): Grant {
+    const resourceArns = routes.map((r) =>
+      this.api.arnForExecuteApi(r.method, r.path.replace(/\{([^}]+)\}/g, (_, name: string) => params[name] ?? '*'), this.stage.stageName),
+    );
+    return Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+  }
+
+  /** Exactly the storage calls each function's lib/ code paths make, and no more. */
+  private grantStorage(functions: Record<RunnelFunction, NodejsFunction>): void {
+    const objects = this.bucket.arnForObjects('*');
+    const allow = (fn: NodejsFunction, actions: string[], resources: string[]) => fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+    for (const fn of [functions.produce, functions.fetch, functions.groups, functions.maintenance]) {
+      Validations.of(fn.role!).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/*]`,
+        reason: 'Segment objects are keyed <topicId>/<partition>/<segmentId> with ids generated at runtime, so the object ARN cannot be narrower than the bucket; the actions are listed one by one.',
+      });
+    }
+    const { produce, fetch, admin, groups, maintenance } = functions;
+    const topics = this.topicsTable.tableArn;
+    const log = this.logTable.tableArn;
+
+    // Topic lookup; segment PUT, and DELETE of its own uncommitted object after a duplicate; head append and roll.
+    allow(produce, ['dynamodb:GetItem'], [topics]);
+    allow(produce, ['s3:PutObject', 's3:DeleteObject'], [objects]);
+    allow(produce, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], [log]);
+
+    // Topic lookup; head and chunk reads; segment GETs.
+    allow(fetch, ['dynamodb:GetItem'], [topics]);
+    allow(fetch, ['dynamodb:GetItem', 'dynamodb:Query'], [log]);
+    allow(fetch, ['s3:GetObject'], [objects]);
+
+    // Topic CRUD and the purge marker; head creation, batched head reads, and the cleanup of a lost create race.
+    allow(admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topics]);
+    allow(admin, ['dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
+
+    // Members, leases and committed offsets (Scan lists groups); topic lookup; heads for lag; and an offset
+    // reset by timestamp, which walks the index and reads segments.
+    allow(groups, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.groupsTable.tableArn]);
+    allow(groups, ['dynamodb:GetItem'], [topics]);
+    allow(groups, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [log]);
+    allow(groups, ['s3:GetObject'], [objects]);
+
+    // Purge of deleted topics: find markers, delete segments by prefix, then heads and chunks.
+    allow(maintenance, ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [topics]);
+    allow(maintenance, ['dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
+    allow(maintenance, ['s3:ListBucket'], [this.bucket.bucketArn]);
+    allow(maintenance, ['s3:DeleteObject'], [objects]);
+  }
+}
+
+interface KeyDef {
+  readonly name: string;
+  readonly type: 'S' | 'N';
+}
+
+const attribute = (key: KeyDef) => ({ name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
+
+const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    caller: '$context.identity.userArn',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+  }),
+);
