@@ -1,13 +1,10 @@
-import { serve, type ServerType } from '@hono/node-server';
-import type { AddressInfo } from 'node:net';
 import { MAX_FETCH_BYTES } from '../lib/fetch/fetch-service.js';
-import { createApp } from '../lib/http/app.js';
-import { createRunnel } from '../lib/runtime.js';
 import { callApi } from './http.js';
 import { callsOf, RequestMeter, S3_GETS, DYNAMO_READ_CALLS, type MeterSnapshot } from './meter.js';
 import { produceSection, type ProduceScenarioResult } from './produce.js';
 import { resultsOf, type BenchContext, type BenchSection } from './section.js';
 import { MiB, round } from './stats.js';
+import { serveAnotherRunnel } from './server.js';
 import { RECORD_BYTES } from './workload.js';
 
 /** The most a fetch may return: catch-up reads as much per request as the API allows. */
@@ -34,18 +31,6 @@ export interface FetchScenarioResult {
   scenario: string;
   segments: number;
   passes: FetchPass[];
-}
-
-/** A second Runnel on the same storage and metered clients, with its own empty caches, behind its own HTTP server. */
-async function startColdReader(ctx: BenchContext): Promise<{ url: string; close: () => Promise<void> }> {
-  const runnel = createRunnel(ctx.stack.runnel.config, { clients: ctx.stack.runnel.clients });
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: createApp(runnel, ['fetch']).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
 }
 
 interface FetchPage {
@@ -103,7 +88,7 @@ export const fetchSection: BenchSection<{ maxBytes: number; limit: number; scena
     const scenarios: FetchScenarioResult[] = [];
     for (const p of produced) {
       ctx.log(`fetch catch-up ${p.scenario.label}…`);
-      const reader = await startColdReader(ctx);
+      const reader = await serveAnotherRunnel(ctx, {}, ['fetch']);
       try {
         const cold = await catchUp(ctx, reader.url, p, 'cold');
         const warm = await catchUp(ctx, ctx.stack.url, p, 'warm');

@@ -7,7 +7,6 @@ import { RequestMeter } from './meter.js';
 import { formatTable, targetsTable } from './report.js';
 import type { BenchContext, BenchSection, TargetCheck } from './section.js';
 import { fetchSection } from './fetch.js';
-import { floorSection } from './floor.js';
 import { produceSection } from './produce.js';
 import { requestCostsSection } from './request-costs.js';
 import { targetsSection } from './targets.js';
@@ -21,7 +20,6 @@ const SECTIONS: BenchSection[] = [
   produceSection,
   fetchSection,
   requestCostsSection,
-  floorSection,
   targetsSection,
 ];
 
@@ -42,12 +40,15 @@ async function optionalSections(): Promise<BenchSection[]> {
 }
 
 const quick = process.env.BENCH_QUICK === '1';
+const maxTailEntries = Number(process.env.BENCH_MAX_TAIL_ENTRIES ?? NaN);
+const logOptions = Number.isInteger(maxTailEntries) && maxTailEntries > 0 ? { maxTailEntries } : {};
+const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const dataDir = mkdtempSync(join(tmpdir(), 'runnel-bench-'));
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
 const stack = await startEmbeddedStack({ dataDir, port: 0 });
 const meter = new RequestMeter().attach(stack.runnel.clients);
-const ctx: BenchContext = { stack, meter, results: new Map(), quick, log };
+const ctx: BenchContext = { stack, meter, results: new Map(), quick, logOptions, log };
 const targets: TargetCheck[] = [];
 const failures: string[] = [];
 try {
@@ -79,6 +80,8 @@ const output = {
     cpus: cpus().length,
     cpuModel: cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(totalmem() / 2 ** 30),
+    /** Other work on the machine skews every figure; these say how busy it was. */
+    loadAverageAtStart,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   },
   stack: 'embedded: dynalite + s3rver + Runnel HTTP API in one Node process, loopback only',
@@ -86,7 +89,8 @@ const output = {
   targets,
   failures,
 };
-const file = join(here, quick ? 'results.quick.json' : 'results.json');
+// Only a full run with the default options replaces the committed results.
+const file = join(here, quick || Object.keys(logOptions).length ? 'results.explore.json' : 'results.json');
 writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
 log(`wrote ${file}`);
 if (failures.length) {

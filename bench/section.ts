@@ -1,4 +1,5 @@
 import type { EmbeddedStack } from '../lib/local/embedded.js';
+import type { LogOptions } from '../lib/log/partition-log.js';
 import type { RequestMeter } from './meter.js';
 
 /** A printable table: a title, column headings and rows of already formatted cells. */
@@ -34,6 +35,11 @@ export interface BenchContext {
   results: Map<string, unknown>;
   /** Quick mode (BENCH_QUICK=1): shorter windows, for checking the bench itself, not for figures. */
   quick: boolean;
+  /**
+   * Log options to explore (BENCH_MAX_TAIL_ENTRIES=n). When set, produce goes through a second Runnel
+   * built with them on the same storage, since the embedded stack uses the defaults.
+   */
+  logOptions: Partial<LogOptions>;
   log(message: string): void;
 }
 

@@ -1,4 +1,3 @@
-import { floorSection } from './floor.js';
 import { produceSection } from './produce.js';
 import { requestCostsSection } from './request-costs.js';
 import { resultsOf, type BenchSection, type TargetCheck } from './section.js';
@@ -20,20 +19,19 @@ export const targetsSection: BenchSection<{ targets: typeof TARGETS; comparisons
   name: 'versusFloor',
   async run(ctx) {
     const produced = resultsOf(ctx, produceSection).scenarios;
-    const floors = resultsOf(ctx, floorSection).scenarios;
     const costs = resultsOf(ctx, requestCostsSection).scenarios;
     const comparisons: Comparison[] = [];
     const checks: TargetCheck[] = [];
     produced.forEach((p, i) => {
-      const floor = floors[i]!;
+      const floor = p.floor;
       const cost = costs[i]!;
       const scenario = p.scenario.label;
       const c: Comparison = {
         scenario,
         floorRatio: round(p.recordsPerSecond / floor.recordsPerSecond, 3),
-        ackP99Ms: p.ack.p99Ms,
+        ackP99Ms: p.latency.p99Ms,
         floorP99Ms: floor.latency.p99Ms,
-        p99OverFloorP99: round(p.ack.p99Ms / floor.latency.p99Ms, 3),
+        p99OverFloorP99: round(p.latency.p99Ms / floor.latency.p99Ms, 3),
       };
       comparisons.push(c);
       checks.push(

@@ -1,0 +1,27 @@
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { createApp, type Concern } from '../lib/http/app.js';
+import { createRunnel, type Runnel, type RunnelOptions } from '../lib/runtime.js';
+import type { BenchContext } from './section.js';
+
+export interface ExtraServer {
+  url: string;
+  runnel: Runnel;
+  close(): Promise<void>;
+}
+
+/**
+ * Another Runnel instance on the stack's storage and its metered clients, behind its own loopback
+ * HTTP server: a fresh Lambda instance with empty caches, or one with different log options.
+ */
+export async function serveAnotherRunnel(ctx: BenchContext, options: RunnelOptions = {}, concerns?: Concern[]): Promise<ExtraServer> {
+  const runnel = createRunnel(ctx.stack.runnel.config, { ...options, clients: ctx.stack.runnel.clients });
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: createApp(runnel, concerns).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  return {
+    runnel,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
