@@ -11,7 +11,7 @@ import { TopicAdmin } from './topics/topic-admin.js';
 import { purgeDeletedTopics } from './topics/topic-purge.js';
 import { TopicStore } from './topics/topic-store.js';
 import { logger } from './observability/logger.js';
-import { runMaintenance, type MaintenanceReport } from './maintenance/maintenance.js';
+import { runMaintenance, type MaintenanceOptions, type MaintenanceReport } from './maintenance/maintenance.js';
 
 export interface Runnel {
   config: RunnelConfig;
@@ -25,7 +25,7 @@ export interface Runnel {
   /** Purges the data of deleted topics; the maintenance job and the local stack call it. */
   purge(): Promise<number>;
   /** Purges deleted topics and applies retention: what the scheduled maintenance Lambda runs. */
-  maintain(now?: number): Promise<MaintenanceReport>;
+  maintain(options?: MaintenanceOptions): Promise<MaintenanceReport>;
 }
 
 export interface RunnelOptions {
@@ -57,6 +57,6 @@ export function createRunnel(config: RunnelConfig, options: RunnelOptions = {}):
     fetch: new FetchService(topics, log),
     groups: createGroups(clients.dynamo, config.groupsTable, topics, log),
     purge,
-    maintain: (now) => runMaintenance({ topics, heads, log, segments }, now),
+    maintain: (maintenanceOptions) => runMaintenance({ topics, heads, log, segments }, maintenanceOptions),
   };
 }

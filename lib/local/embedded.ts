@@ -48,7 +48,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     });
     const { port } = server.address() as AddressInfo;
     const maintenance = setInterval(() => {
-      runnel.maintain().catch((error) => logger.error('maintenance failed', { error }));
+      runnel.maintain({ sweepOrphans: true }).catch((error) => logger.error('maintenance failed', { error }));
     }, options.maintenanceIntervalMs ?? 60_000);
     maintenance.unref();
     return {

@@ -69,20 +69,28 @@ export class SegmentStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  /** Deletes every object under `prefix` with plain LIST and DELETE calls. */
-  async deletePrefix(prefix: string): Promise<number> {
-    let deleted = 0;
+  /** Keys under `prefix`, a page at a time, with plain LIST calls. */
+  async *listKeys(prefix: string): AsyncGenerator<string[]> {
     let token: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      const keys = (page.Contents ?? []).map((o) => o.Key!);
-      for (let i = 0; i < keys.length; i += 16) {
-        await Promise.all(keys.slice(i, i + 16).map((Key) => this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }))));
-      }
-      for (const key of keys) this.cache.delete(key);
-      deleted += keys.length;
+      yield (page.Contents ?? []).map((o) => o.Key!);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /** Deletes the given keys, a few at a time, with plain DELETE calls. */
+  async deleteAll(keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((key) => this.delete(key)));
+  }
+
+  /** Deletes every object under `prefix`. */
+  async deletePrefix(prefix: string): Promise<number> {
+    let deleted = 0;
+    for await (const keys of this.listKeys(prefix)) {
+      await this.deleteAll(keys);
+      deleted += keys.length;
+    }
     return deleted;
   }
 }

@@ -1,6 +1,7 @@
 import type { HeadStore } from '../log/head-store.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { applyRetention } from '../log/retention.js';
+import { sweepOrphans } from '../log/orphan-sweep.js';
 import type { SegmentStore } from '../log/segment-store.js';
 import { purgeDeletedTopics } from '../topics/topic-purge.js';
 import type { TopicStore } from '../topics/topic-store.js';
@@ -9,7 +10,17 @@ export interface MaintenanceReport {
   purgedTopics: number;
   partitionsChecked: number;
   segmentsDeleted: number;
+  orphansDeleted: number;
 }
+
+export interface MaintenanceOptions {
+  now?: number;
+  /** Also delete segment objects that were written but never committed. It LISTs every partition, so run it rarely (daily). */
+  sweepOrphans?: boolean;
+}
+
+/** Far longer than any append can take after its PUT (a Lambda lives at most 15 minutes). */
+export const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
 
 export interface MaintenanceDeps {
   topics: TopicStore;
@@ -20,23 +31,26 @@ export interface MaintenanceDeps {
 
 const CONCURRENCY = 8;
 
-/** The periodic housekeeping: purge deleted topics, then apply each topic's retention. Idempotent. */
-export async function runMaintenance(deps: MaintenanceDeps, now = Date.now()): Promise<MaintenanceReport> {
-  const purgedTopics = await purgeDeletedTopics(deps.topics, deps.heads, deps.segments);
-  let partitionsChecked = 0;
-  let segmentsDeleted = 0;
+/**
+ * The periodic housekeeping: purge deleted topics, apply each topic's retention and, when asked,
+ * sweep orphaned segments. Every step is idempotent, so overlapping or interrupted runs are harmless.
+ */
+export async function runMaintenance(deps: MaintenanceDeps, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
+  const now = options.now ?? Date.now();
+  const report: MaintenanceReport = { purgedTopics: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0 };
+  report.purgedTopics = await purgeDeletedTopics(deps.topics, deps.heads, deps.segments);
   for (const topic of await deps.topics.list()) {
-    if (!topic.config['cleanup.policy'].includes('delete')) continue;
-    const partitions = Array.from({ length: topic.partitions }, (_, partition) => partition);
+    const trims = topic.config['cleanup.policy'].includes('delete');
+    const partitions = Array.from({ length: topic.partitions }, (_, partition) => ({ topicId: topic.topicId, partition }));
     for (let i = 0; i < partitions.length; i += CONCURRENCY) {
-      const results = await Promise.all(
-        partitions.slice(i, i + CONCURRENCY).map((partition) =>
-          applyRetention(deps.log, deps.heads, deps.segments, { topicId: topic.topicId, partition }, topic.config, now),
-        ),
+      await Promise.all(
+        partitions.slice(i, i + CONCURRENCY).map(async (ref) => {
+          if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, now)).deletedSegments;
+          if (options.sweepOrphans) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now);
+          report.partitionsChecked++;
+        }),
       );
-      partitionsChecked += results.length;
-      segmentsDeleted += results.reduce((n, r) => n + r.deletedSegments, 0);
     }
   }
-  return { purgedTopics, partitionsChecked, segmentsDeleted };
+  return report;
 }

@@ -1,5 +1,6 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { injectFault } from '../support/faults.js';
 import { readAll } from '../support/records.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
@@ -26,7 +27,7 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     await batch(stack, 'r', now - 3 * DAY, 'late');
     expect(await objectCount(stack)).toBe(7);
 
-    const report = await stack.runnel.maintain(now);
+    const report = await stack.runnel.maintain({ now });
     expect(report.partitionsChecked).toBe(1);
     const described = await stack.request('GET', '/v1/topics/r');
     expect(described.body.partitionStates[0]).toEqual({ partition: 0, logStartOffset: 15, highWatermark: 21 });
@@ -39,7 +40,7 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     expect(report.segmentsDeleted).toBe(4);
     expect(await objectCount(stack)).toBe(3);
     // Running again changes nothing.
-    expect((await stack.runnel.maintain(now)).segmentsDeleted).toBe(0);
+    expect((await stack.runnel.maintain({ now })).segmentsDeleted).toBe(0);
     expect((await stack.request('POST', '/v1/topics/r/records', { records: [{ value: 'after' }] })).status).toBe(200);
   });
 
@@ -61,5 +62,20 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     await batch(stack, 'c', Date.now() - DAY);
     await stack.runnel.maintain();
     expect((await stack.request('GET', '/v1/topics/c')).body.partitionStates[0].logStartOffset).toBe(0);
+  });
+
+  it('the orphan sweep deletes segments that were written but never committed, once they are old', async () => {
+    const stack = await createTestStack(backend, { log: { maxTailEntries: 2 } });
+    await stack.request('POST', '/v1/topics', { name: 'o', config: { 'retention.ms': -1 } });
+    for (let i = 0; i < 3; i++) await batch(stack, 'o', Date.now());
+    injectFault(stack.runnel.clients.dynamo, { command: 'UpdateItemCommand', phase: 'before', match: (i) => i.UpdateExpression.includes('list_append') });
+    expect((await stack.request('POST', '/v1/topics/o/records', { records: [{ value: 'lost' }] })).status).toBe(500);
+    await batch(stack, 'o', Date.now());
+    expect(await objectCount(stack)).toBe(5);
+    expect((await stack.runnel.maintain({ sweepOrphans: true })).orphansDeleted).toBe(0);
+    const later = await stack.runnel.maintain({ sweepOrphans: true, now: Date.now() + 2 * 60 * 60 * 1000 });
+    expect(later.orphansDeleted).toBe(1);
+    expect(await objectCount(stack)).toBe(4);
+    expect((await readAll(stack.another(), 'o', 0)).map((r) => r.offset)).toEqual(Array.from({ length: 12 }, (_, i) => i));
   });
 });
