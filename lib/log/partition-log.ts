@@ -55,6 +55,9 @@ export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, pollInterva
  */
 const APPEND_BUDGET_MS = 10_000;
 
+/** Bounds the S3 GETs one fetch issues at once. */
+const MAX_SEGMENTS_PER_READ = 32;
+
 export class OffsetOutOfRangeError extends RunnelError {
   constructor(offset: number, logStartOffset: number, highWatermark: number) {
     super(416, 'offset_out_of_range', `offset ${offset} is outside [${logStartOffset}, ${highWatermark}]`, {
@@ -153,8 +156,12 @@ export class PartitionLog {
     }
     const records: ReadRecord[] = [];
     let bytes = 0;
-    fill: for await (const entry of this.entriesFrom(pk, head, offset)) {
-      const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId));
+    const entries = await this.entriesToRead(pk, head, offset, opts);
+    // GET every segment the answer needs at once; a catch-up read should not pay one S3 round trip per segment.
+    const segments = entries.map((entry) => this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId)));
+    segments.forEach((s) => s.catch(() => undefined));
+    fill: for (const [n, entry] of entries.entries()) {
+      const segment = await segments[n]!;
       for (let i = Math.max(0, offset - entry.baseOffset); i < segment.records.length; i++) {
         const record = segment.records[i]!;
         const size = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
@@ -167,6 +174,20 @@ export class PartitionLog {
     }
     const nextOffset = records.length ? records[records.length - 1]!.offset + 1 : offset;
     return { records, nextOffset, highWatermark: head.nextOffset, logStartOffset: head.logStartOffset };
+  }
+
+  /** The entries a read can use: enough for `limit` records and, by their stored sizes, for `maxBytes`. */
+  private async entriesToRead(pk: string, head: Head, offset: number, opts: ReadOptions): Promise<PlacedEntry[]> {
+    const entries: PlacedEntry[] = [];
+    let count = 0;
+    let bytes = 0;
+    for await (const entry of this.entriesFrom(pk, head, offset)) {
+      entries.push(entry);
+      count += entry.baseOffset + entry.count - Math.max(offset, entry.baseOffset);
+      bytes += entry.bytes;
+      if (count >= opts.limit || bytes > opts.maxBytes || entries.length >= MAX_SEGMENTS_PER_READ) break;
+    }
+    return entries;
   }
 
   /** Index entries covering `offset` onwards, in offset order: chunks below the tail base, then the tail. */
