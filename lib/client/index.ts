@@ -1,4 +1,5 @@
 import { Admin } from './admin.js';
+import { Consumer, type ConsumerConfig } from './consumer.js';
 import { RunnelApi } from './api.js';
 import { HttpClient, type HttpClientOptions } from './http.js';
 import { Producer, type ProducerConfig } from './producer.js';
@@ -28,9 +29,15 @@ export class Runnel {
   admin(): Admin {
     return new Admin(this.api);
   }
+
+  consumer(config: ConsumerConfig): Consumer {
+    return new Consumer(this.api, config);
+  }
 }
 
 export { Admin } from './admin.js';
+export { Consumer } from './consumer.js';
+export type { Batch, ConsumerConfig, ConsumerRunConfig, ConsumerSubscribeTopics, EachBatchPayload, EachMessagePayload, KafkaMessage, TopicPartitionOffsetInput } from './consumer.js';
 export type { ITopicConfig, PartitionOffsets, TopicMetadata } from './admin.js';
 export { RunnelApi } from './api.js';
 export type { FetchResponse, GroupDescription, GroupSummary, OffsetResetTarget, TopicDescription, TopicPartitionOffset, WireRecordOut } from './api.js';

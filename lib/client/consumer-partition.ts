@@ -1,0 +1,261 @@
+import type { WireRecordOut } from '../api/wire-record.js';
+import type { RunnelApi } from './api.js';
+import { isRunnelHttpError } from './errors.js';
+
+/** A record as a handler sees it; offsets and timestamps are strings, as in KafkaJS. */
+export interface KafkaMessage {
+  key: string | Uint8Array | null;
+  /** The JSON value the producer sent; bytes for a binary value; null for a tombstone. */
+  value: unknown;
+  offset: string;
+  timestamp: string;
+  headers: Record<string, string>;
+}
+
+export interface EachMessagePayload {
+  topic: string;
+  partition: number;
+  message: KafkaMessage;
+  /** Aborted when this member loses the partition's lease: stop, nothing you commit will count. */
+  signal: AbortSignal;
+  /** Heartbeats run in the background regardless; kept for KafkaJS compatibility. */
+  heartbeat(): Promise<void>;
+  pause(): () => void;
+}
+
+export interface Batch {
+  topic: string;
+  partition: number;
+  highWatermark: string;
+  messages: KafkaMessage[];
+  firstOffset(): string | null;
+  lastOffset(): string;
+}
+
+export interface EachBatchPayload {
+  batch: Batch;
+  /** Marks `offset` as processed: the partition continues (and commits) after it. */
+  resolveOffset(offset: string | number): void;
+  commitOffsetsIfNecessary(): Promise<void>;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+  /** True once the lease is lost. */
+  isStale(): boolean;
+  signal: AbortSignal;
+  pause(): () => void;
+}
+
+export type EachMessageHandler = (payload: EachMessagePayload) => Promise<void>;
+export type EachBatchHandler = (payload: EachBatchPayload) => Promise<void>;
+
+export interface WorkerSettings {
+  eachMessage?: EachMessageHandler;
+  eachBatch?: EachBatchHandler;
+  eachBatchAutoResolve: boolean;
+  maxWaitTimeInMs: number;
+  maxBatchSize: number;
+  /** Handler retries before a record is dead-lettered or skipped. */
+  retries: number;
+  initialRetryTime: number;
+  maxRetryTime: number;
+  fromBeginning: boolean;
+  deadLetter(message: KafkaMessage, tp: { topic: string; partition: number }, error: Error): Promise<void>;
+  commit(worker: PartitionWorker): Promise<void>;
+  pause(topic: string, partition: number): () => void;
+}
+
+const toMessage = (r: WireRecordOut): KafkaMessage => ({
+  key: r.key !== null && r.keyEncoding === 'base64' ? Buffer.from(r.key, 'base64') : r.key,
+  value: r.value !== null && r.valueEncoding === 'base64' ? Buffer.from(r.value as string, 'base64') : r.value,
+  offset: String(r.offset),
+  timestamp: String(r.timestamp),
+  headers: r.headers,
+});
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });
+
+/**
+ * One leased partition: a long-poll fetch loop feeding the handler, with the position (next offset to
+ * process) it commits. Stopping lets the record in hand finish; losing the lease also aborts it.
+ */
+export class PartitionWorker {
+  /** The next offset to process; undefined until resolved from the committed offset or the reset policy. */
+  position: number | undefined;
+  committed: number | undefined;
+  paused = false;
+  private readonly lease = new AbortController();
+  /** Aborts fetches and waits when the worker is asked to stop. */
+  private readonly stopping = new AbortController();
+  private wake = new AbortController();
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly api: RunnelApi,
+    readonly topic: string,
+    readonly partition: number,
+    readonly epoch: number,
+    committedOffset: number | null,
+    private readonly settings: WorkerSettings,
+  ) {
+    this.committed = committedOffset ?? undefined;
+    this.position = committedOffset ?? undefined;
+  }
+
+  get lost(): boolean {
+    return this.lease.signal.aborted;
+  }
+
+  get running(): boolean {
+    return !this.stopping.signal.aborted;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Finish the record in hand, then end. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+  }
+
+  /** The lease is gone: abort the handler as well. */
+  async lose(reason: string): Promise<void> {
+    this.lease.abort(new Error(`lease on ${this.topic}[${this.partition}] lost: ${reason}`));
+    await this.stop();
+  }
+
+  /** Moves the position (a seek); the fetch in flight is dropped. */
+  seek(offset: number): void {
+    this.position = offset;
+    this.interrupt();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.interrupt();
+  }
+
+  private interrupt() {
+    this.wake.abort();
+    this.wake = new AbortController();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      const wake = this.wake.signal;
+      const signal = AbortSignal.any([this.stopping.signal, wake]);
+      if (this.paused) {
+        await sleep(60_000, signal);
+        continue;
+      }
+      try {
+        this.position ??= await this.resetPosition(undefined);
+        const from = this.position;
+        const res = await this.api.fetch(this.topic, this.partition, { offset: from, waitMs: this.settings.maxWaitTimeInMs, limit: this.settings.maxBatchSize }, { signal });
+        if (wake.aborted || this.position !== from) continue;
+        failures = 0;
+        if (res.records.length) await this.deliver(res.records.map(toMessage), res.highWatermark);
+      } catch (error) {
+        if (!this.running || wake.aborted) continue;
+        if (isRunnelHttpError(error) && error.status === 416) {
+          this.position = await this.resetPosition(this.position).catch(() => this.position);
+          continue;
+        }
+        failures++;
+        await sleep(Math.min(this.settings.maxRetryTime, this.settings.initialRetryTime * 2 ** failures), this.stopping.signal);
+      }
+    }
+  }
+
+  /** No committed offset, or one that retention has passed: earliest or latest, as configured. */
+  private async resetPosition(outOfRange: number | undefined): Promise<number> {
+    const earliest = await this.api.offsetFor(this.topic, this.partition, { spec: 'earliest' });
+    if (outOfRange !== undefined) return outOfRange < earliest ? earliest : this.api.offsetFor(this.topic, this.partition, { spec: 'latest' });
+    return this.settings.fromBeginning ? earliest : this.api.offsetFor(this.topic, this.partition, { spec: 'latest' });
+  }
+
+  private async deliver(messages: KafkaMessage[], highWatermark: number): Promise<void> {
+    if (this.settings.eachBatch) return this.deliverBatch(messages, highWatermark);
+    for (const message of messages) {
+      if (!this.running) return;
+      const outcome = await this.withRetries(
+        () => message,
+        () =>
+          this.settings.eachMessage!({
+            topic: this.topic,
+            partition: this.partition,
+            message,
+            signal: this.lease.signal,
+            heartbeat: async () => {},
+            pause: () => this.settings.pause(this.topic, this.partition),
+          }),
+      );
+      if (outcome === 'stopped') return;
+      this.position = Number(message.offset) + 1;
+    }
+  }
+
+  private async deliverBatch(messages: KafkaMessage[], highWatermark: number): Promise<void> {
+    let resolved = false;
+    const payload: EachBatchPayload = {
+      batch: {
+        topic: this.topic,
+        partition: this.partition,
+        highWatermark: String(highWatermark),
+        messages,
+        firstOffset: () => messages[0]?.offset ?? null,
+        lastOffset: () => messages.at(-1)?.offset ?? String(highWatermark - 1),
+      },
+      resolveOffset: (offset) => {
+        resolved = true;
+        this.position = Math.max(this.position ?? 0, Number(offset) + 1);
+      },
+      commitOffsetsIfNecessary: () => this.settings.commit(this),
+      heartbeat: async () => {},
+      isRunning: () => this.running,
+      isStale: () => this.lost,
+      signal: this.lease.signal,
+      pause: () => this.settings.pause(this.topic, this.partition),
+    };
+    const firstUnresolved = () => messages.find((m) => Number(m.offset) >= (this.position ?? 0)) ?? messages[0]!;
+    const outcome = await this.withRetries(firstUnresolved, () => this.settings.eachBatch!(payload));
+    // After a dead-lettered record the rest of the batch is fetched and handed over again.
+    if (outcome === 'done' && !resolved && this.settings.eachBatchAutoResolve) this.position = Number(messages.at(-1)!.offset) + 1;
+  }
+
+  /**
+   * Runs a handler, retrying with backoff; after the last retry the record it failed on is
+   * dead-lettered (or skipped) so that it cannot block the partition.
+   */
+  private async withRetries(failedOn: () => KafkaMessage, handle: () => Promise<void>): Promise<'done' | 'dead' | 'stopped'> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await handle();
+        return this.lost ? 'stopped' : 'done';
+      } catch (error) {
+        if (this.lost || !this.running) return 'stopped';
+        if (attempt >= this.settings.retries) {
+          const message = failedOn();
+          await this.settings.deadLetter(message, { topic: this.topic, partition: this.partition }, error as Error);
+          this.position = Number(message.offset) + 1;
+          return this.lost ? 'stopped' : 'dead';
+        }
+        const wait = Math.min(this.settings.maxRetryTime, this.settings.initialRetryTime * 2 ** attempt);
+        await sleep(wait * (0.5 + Math.random() / 2), this.stopping.signal);
+        if (!this.running) return 'stopped';
+      }
+    }
+  }
+}

@@ -1,0 +1,361 @@
+import type { RunnelApi } from './api.js';
+import { ConsumerGroupApi, type FencedOffset, type HeartbeatAnswer, type LeaseAssignment } from './consumer-group-api.js';
+import { PartitionWorker, type EachBatchHandler, type EachMessageHandler, type KafkaMessage, type WorkerSettings } from './consumer-partition.js';
+import { isRunnelHttpError } from './errors.js';
+import { withRetries } from './retry.js';
+
+export type { Batch, EachBatchPayload, EachMessagePayload, KafkaMessage } from './consumer-partition.js';
+
+export interface ConsumerConfig {
+  groupId: string;
+  /** A member that has not heartbeated for this long is dead, and its partitions move (default 10 000 ms). */
+  sessionTimeout?: number;
+  /** How often to heartbeat, independent of how long handlers run (default 3 000 ms). */
+  heartbeatInterval?: number;
+  /** Commit processed offsets this often (default 5 000 ms); 0 commits only on demand, handoff and disconnect. */
+  autoCommitInterval?: number;
+  autoCommit?: boolean;
+  /** Long-poll wait of each fetch (default 5 000 ms). */
+  maxWaitTimeInMs?: number;
+  /** Most records per fetch (default 500). */
+  maxBatchSize?: number;
+  /** Handler retries, KafkaJS names: a failing record is retried this many times, then dead-lettered. */
+  retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
+  /** Where a record goes after its last retry. Without it the record is skipped (and reported to onDeadLetter). */
+  deadLetterTopic?: string;
+  /** Told of every record given up on, whether or not it went to a dead-letter topic. */
+  onDeadLetter?: (event: { topic: string; partition: number; message: KafkaMessage; error: Error }) => void;
+  /** Keep the same member id across restarts (default: the server makes one per join). */
+  memberId?: string;
+}
+
+export interface ConsumerSubscribeTopics {
+  topics?: string[];
+  topic?: string;
+  /** Where to start on a partition the group has never committed: earliest (true) or latest (default). */
+  fromBeginning?: boolean;
+}
+
+export interface ConsumerRunConfig {
+  eachMessage?: EachMessageHandler;
+  eachBatch?: EachBatchHandler;
+  eachBatchAutoResolve?: boolean;
+}
+
+export interface TopicPartitionOffsetInput {
+  topic: string;
+  partition: number;
+  offset: string | number;
+}
+
+const DEFAULTS = { sessionTimeout: 10_000, heartbeatInterval: 3_000, autoCommitInterval: 5_000, maxWaitTimeInMs: 5_000, maxBatchSize: 500 };
+const RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
+
+const key = (tp: { topic: string; partition: number }) => `${tp.topic}#${tp.partition}`;
+
+/**
+ * A group consumer shaped like KafkaJS's. Unlike a Kafka client it heartbeats on its own timer, so
+ * a slow handler is never evicted; a handler whose lease is lost gets an aborted signal; a rebalance
+ * moves only the partitions it must, each handed over at its final committed offset.
+ */
+export class Consumer {
+  private readonly config: Required<Omit<ConsumerConfig, 'deadLetterTopic' | 'onDeadLetter' | 'memberId' | 'retry'>> & ConsumerConfig;
+  private readonly retry: typeof RETRY;
+  private readonly group: ConsumerGroupApi;
+  private topics: string[] = [];
+  private fromBeginning = false;
+  private run_: ConsumerRunConfig | undefined;
+  private memberId: string | undefined;
+  private readonly workers = new Map<string, PartitionWorker>();
+  /** Partitions being handed off: their release is under way. */
+  private readonly releasing = new Set<string>();
+  private readonly pausedTopics = new Map<string, Set<number> | 'all'>();
+  private readonly seeks = new Map<string, number>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private lastHeartbeatOk = 0;
+  private beating: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly api: RunnelApi,
+    config: ConsumerConfig,
+  ) {
+    if (!config?.groupId) throw new TypeError('consumer: groupId is required');
+    this.config = { ...DEFAULTS, autoCommit: true, ...config };
+    this.retry = { ...RETRY, ...config.retry };
+    this.group = new ConsumerGroupApi(api.http, config.groupId, Math.max(1000, this.config.heartbeatInterval));
+    this.memberId = config.memberId;
+  }
+
+  async connect(): Promise<void> {
+    await this.api.http.request('GET', '/health');
+  }
+
+  async subscribe(subscription: ConsumerSubscribeTopics): Promise<void> {
+    const topics = subscription.topics ?? (subscription.topic ? [subscription.topic] : []);
+    if (!topics.length) throw new TypeError('subscribe: give topics or topic');
+    if (!this.stopped) throw new Error('subscribe before run()');
+    this.topics.push(...topics.filter((t) => !this.topics.includes(t)));
+    this.fromBeginning = subscription.fromBeginning ?? this.fromBeginning;
+  }
+
+  /** Joins the group and starts consuming in the background; resolves once the first assignment is in. */
+  async run(config: ConsumerRunConfig): Promise<void> {
+    if (!config.eachMessage === !config.eachBatch) throw new TypeError('run: give exactly one of eachMessage or eachBatch');
+    if (!this.topics.length) throw new Error('run: subscribe to a topic first');
+    this.run_ = config;
+    this.stopped = false;
+    // A storage hiccup at start-up should not need the caller's own retry loop.
+    await withRetries(() => this.join(), { ...this.retry, shouldRetry: (e) => isRunnelHttpError(e) && e.retriable && !this.stopped });
+    if (this.config.autoCommit && this.config.autoCommitInterval > 0) {
+      this.commitTimer = setInterval(() => void this.commitPositions().catch(() => {}), this.config.autoCommitInterval);
+    }
+  }
+
+  /** The member id the group knows this consumer by (after run). */
+  get id(): string | undefined {
+    return this.memberId;
+  }
+
+  /** The partitions this consumer holds now. */
+  assignment(): Array<{ topic: string; partition: number }> {
+    return [...this.workers.values()].filter((w) => !w.lost).map((w) => ({ topic: w.topic, partition: w.partition }));
+  }
+
+  private async join(): Promise<void> {
+    const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId);
+    this.memberId = answer.memberId;
+    this.lastHeartbeatOk = Date.now();
+    this.apply(answer);
+    this.scheduleHeartbeat(answer);
+  }
+
+  private scheduleHeartbeat(answer?: HeartbeatAnswer): void {
+    if (this.stopped) return;
+    // Partitions waiting for another member's handoff arrive within a fraction of the interval.
+    const soon = answer?.pending.length ? Math.min(this.config.heartbeatInterval, 250) : this.config.heartbeatInterval;
+    this.heartbeatTimer = setTimeout(() => {
+      this.beating = this.heartbeat();
+    }, soon);
+  }
+
+  private async heartbeat(): Promise<void> {
+    let answer: HeartbeatAnswer | undefined;
+    try {
+      answer = await this.group.heartbeat(this.memberId!);
+      this.lastHeartbeatOk = Date.now();
+      this.apply(answer);
+    } catch (error) {
+      if (this.stopped) return;
+      if (isRunnelHttpError(error) && error.code === 'unknown_member') {
+        // The server declared us dead: every lease is gone. Join again as a new member.
+        await this.loseAll('session expired');
+        try {
+          await this.join();
+        } catch {
+          this.scheduleHeartbeat();
+        }
+        return;
+      }
+      // Without an answer for a whole session, the server has surely given our leases away.
+      if (Date.now() - this.lastHeartbeatOk >= this.config.sessionTimeout) await this.loseAll(`no heartbeat answer for ${this.config.sessionTimeout} ms`);
+    }
+    this.scheduleHeartbeat(answer);
+  }
+
+  /** Reconciles the workers with the leases the server says we hold. */
+  private apply(answer: HeartbeatAnswer): void {
+    if (this.stopped) return;
+    const held = new Map(answer.assignments.map((a) => [key(a), a]));
+    for (const [k, worker] of this.workers) {
+      const lease = held.get(k);
+      if (!lease || lease.epoch !== worker.epoch) {
+        this.workers.delete(k);
+        void worker.lose(lease ? 'it was taken over and given back with a new epoch' : 'another member holds it');
+      }
+    }
+    for (const lease of answer.assignments) {
+      const k = key(lease);
+      if (this.releasing.has(k)) continue;
+      if (lease.handoff) void this.handOff(lease);
+      else if (!this.workers.has(k)) this.startWorker(lease);
+    }
+  }
+
+  private startWorker(lease: LeaseAssignment): void {
+    const worker = new PartitionWorker(this.api, lease.topic, lease.partition, lease.epoch, lease.committedOffset, this.workerSettings());
+    const seek = this.seeks.get(key(lease));
+    if (seek !== undefined) {
+      this.seeks.delete(key(lease));
+      worker.seek(seek);
+    }
+    worker.paused = this.isPaused(lease.topic, lease.partition);
+    this.workers.set(key(lease), worker);
+    worker.start();
+  }
+
+  /** Graceful handoff (G5): finish the record in hand, commit, release; the next owner starts there. */
+  private async handOff(lease: LeaseAssignment): Promise<void> {
+    const k = key(lease);
+    this.releasing.add(k);
+    try {
+      const worker = this.workers.get(k);
+      if (worker) {
+        await worker.stop();
+        this.workers.delete(k);
+      }
+      const offset = worker?.position;
+      await this.group.release(this.memberId!, [{ topic: lease.topic, partition: lease.partition, epoch: lease.epoch, ...(offset === undefined ? {} : { offset }) }]);
+    } catch {
+      // Fenced or unreachable: either way the lease is not ours to hand over any more.
+    } finally {
+      this.releasing.delete(k);
+    }
+  }
+
+  private workerSettings(): WorkerSettings {
+    return {
+      eachMessage: this.run_!.eachMessage,
+      eachBatch: this.run_!.eachBatch,
+      eachBatchAutoResolve: this.run_!.eachBatchAutoResolve ?? true,
+      maxWaitTimeInMs: this.config.maxWaitTimeInMs,
+      maxBatchSize: this.config.maxBatchSize,
+      ...this.retry,
+      fromBeginning: this.fromBeginning,
+      deadLetter: (message, tp, error) => this.deadLetter(message, tp, error),
+      commit: (worker) => this.commitPositions([worker]),
+      pause: (topic, partition) => {
+        this.pause([{ topic, partitions: [partition] }]);
+        return () => this.resume([{ topic, partitions: [partition] }]);
+      },
+    };
+  }
+
+  private async deadLetter(message: KafkaMessage, tp: { topic: string; partition: number }, error: Error): Promise<void> {
+    const dlq = this.config.deadLetterTopic;
+    if (dlq) {
+      const value = message.value instanceof Uint8Array ? { value: Buffer.from(message.value).toString('base64'), valueEncoding: 'base64' } : { value: message.value };
+      const keyField =
+        message.key === null ? {} : message.key instanceof Uint8Array ? { key: Buffer.from(message.key).toString('base64'), keyEncoding: 'base64' } : { key: message.key };
+      const record = {
+        ...keyField,
+        ...value,
+        headers: {
+          ...message.headers,
+          'runnel.dlq.topic': tp.topic,
+          'runnel.dlq.partition': String(tp.partition),
+          'runnel.dlq.offset': message.offset,
+          'runnel.dlq.group': this.config.groupId,
+          'runnel.dlq.error': String(error?.message ?? error).slice(0, 1000),
+        },
+      };
+      await this.api.produce(dlq, JSON.stringify({ records: [record] }), { idempotent: false });
+    }
+    this.config.onDeadLetter?.({ ...tp, message, error });
+  }
+
+  /** Commits every position that moved; a fenced commit makes the next heartbeat come at once. */
+  private async commitPositions(workers: PartitionWorker[] = [...this.workers.values()]): Promise<void> {
+    const due = workers.filter((w) => !w.lost && w.position !== undefined && w.position !== w.committed);
+    if (!due.length || !this.memberId) return;
+    const offsets: FencedOffset[] = due.map((w) => ({ topic: w.topic, partition: w.partition, epoch: w.epoch, offset: w.position! }));
+    try {
+      await this.group.commit(this.memberId, offsets);
+      due.forEach((w, i) => (w.committed = offsets[i]!.offset));
+    } catch (error) {
+      if (isRunnelHttpError(error) && error.status === 409) this.heartbeatNow();
+      throw error;
+    }
+  }
+
+  private heartbeatNow(): void {
+    if (this.stopped || !this.heartbeatTimer) return;
+    clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+    this.beating = this.heartbeat();
+  }
+
+  /** Commits offsets (the next offset to read) of partitions this consumer holds, synchronously. */
+  async commitOffsets(offsets: TopicPartitionOffsetInput[]): Promise<void> {
+    const fenced: FencedOffset[] = offsets.map((o) => {
+      const worker = this.workers.get(key(o));
+      if (!worker || worker.lost) throw new Error(`commitOffsets: ${o.topic}[${o.partition}] is not assigned to this consumer`);
+      return { topic: o.topic, partition: o.partition, epoch: worker.epoch, offset: Number(o.offset) };
+    });
+    if (!fenced.length) return;
+    await this.group.commit(this.memberId!, fenced);
+    for (const o of fenced) {
+      const worker = this.workers.get(key(o));
+      if (worker && worker.epoch === o.epoch) worker.committed = Math.max(worker.committed ?? 0, o.offset);
+    }
+  }
+
+  /** Moves the next offset to process; for a partition not held yet, applied when it is acquired. */
+  seek({ topic, partition, offset }: TopicPartitionOffsetInput): void {
+    const worker = this.workers.get(key({ topic, partition }));
+    if (worker && !worker.lost) worker.seek(Number(offset));
+    else this.seeks.set(key({ topic, partition }), Number(offset));
+  }
+
+  pause(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const { topic, partitions } of topics) {
+      const current = this.pausedTopics.get(topic);
+      if (!partitions) this.pausedTopics.set(topic, 'all');
+      else if (current !== 'all') this.pausedTopics.set(topic, new Set([...(current ?? []), ...partitions]));
+    }
+    for (const w of this.workers.values()) w.paused = this.isPaused(w.topic, w.partition);
+  }
+
+  resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
+    for (const { topic, partitions } of topics) {
+      const current = this.pausedTopics.get(topic);
+      if (!partitions || current === undefined) this.pausedTopics.delete(topic);
+      else if (current !== 'all') partitions.forEach((p) => current.delete(p));
+    }
+    for (const w of this.workers.values()) if (w.paused && !this.isPaused(w.topic, w.partition)) w.resume();
+  }
+
+  paused(): Array<{ topic: string; partitions: number[] }> {
+    const out = new Map<string, number[]>();
+    for (const w of this.workers.values()) if (w.paused) out.set(w.topic, [...(out.get(w.topic) ?? []), w.partition]);
+    return [...out].map(([topic, partitions]) => ({ topic, partitions }));
+  }
+
+  private isPaused(topic: string, partition: number): boolean {
+    const p = this.pausedTopics.get(topic);
+    return p === 'all' || (p?.has(partition) ?? false);
+  }
+
+  private async loseAll(reason: string): Promise<void> {
+    const workers = [...this.workers.values()];
+    this.workers.clear();
+    await Promise.all(workers.map((w) => w.lose(reason)));
+  }
+
+  private stopTimers(): void {
+    this.stopped = true;
+    clearTimeout(this.heartbeatTimer);
+    clearInterval(this.commitTimer);
+  }
+
+  /** Graceful: finish the records in hand, commit, and release every partition at once. */
+  async disconnect(): Promise<void> {
+    if (this.stopped) return;
+    this.stopTimers();
+    await this.beating?.catch(() => {});
+    const workers = [...this.workers.values()];
+    await Promise.all(workers.map((w) => w.stop()));
+    this.workers.clear();
+    if (!this.memberId) return;
+    const offsets = workers
+      .filter((w) => !w.lost && w.position !== undefined)
+      .map((w) => ({ topic: w.topic, partition: w.partition, epoch: w.epoch, offset: w.position! }));
+    try {
+      await this.group.leave(this.memberId, offsets);
+    } catch (error) {
+      // Already expired or unreachable: the session timeout frees the leases instead.
+      if (!isRunnelHttpError(error)) throw error;
+    }
+  }
+}

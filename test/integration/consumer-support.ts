@@ -1,0 +1,81 @@
+import type { RunnelApi } from '../../lib/client/api.js';
+import type { Consumer, ConsumerConfig } from '../../lib/client/consumer.js';
+import { Runnel } from '../../lib/index.js';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a value other than undefined, or fails after `ms`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/**
+ * A consumer whose network can be cut: after `kill()` every request it makes fails, as if its process
+ * died without leaving. Its timers keep running, which is what a zombie looks like to the server.
+ */
+export function killableConsumer(url: string, config: ConsumerConfig): TestConsumer {
+  let dead = false;
+  const committed = new Map<number, number>();
+  const runnel = new Runnel({
+    url,
+    retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 },
+    fetch: async (input, init) => {
+      if (dead) throw new TypeError('fetch failed: process killed');
+      const res = await fetch(input, init);
+      // The committed offsets this member started from and then moved: what the server holds for it.
+      const path = String(input);
+      if (res.ok && init?.method === 'POST' && path.endsWith('/commits')) {
+        for (const o of JSON.parse(String(init.body)).offsets) committed.set(o.partition, Math.max(o.offset, committed.get(o.partition) ?? 0));
+      }
+      if (res.ok && init?.method === 'POST' && (path.endsWith('/members') || path.endsWith('/heartbeat'))) {
+        for (const a of ((await res.clone().json()) as any).assignments) if (!committed.has(a.partition) && a.committedOffset !== null) committed.set(a.partition, a.committedOffset);
+      }
+      return res;
+    },
+  });
+  return { consumer: runnel.consumer(config), api: runnel.api, committed, kill: () => (dead = true) };
+}
+
+export interface TestConsumer {
+  consumer: Consumer;
+  api: RunnelApi;
+  /** The last offset the server acknowledged per partition, from this consumer's commit requests. */
+  committed: Map<number, number>;
+  kill(): void;
+}
+
+export interface Processed {
+  member: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  value: any;
+}
+
+/** Which member processed which record, in processing order. */
+export class ProcessedLog {
+  readonly entries: Processed[] = [];
+
+  add(member: string, topic: string, partition: number, offset: string, value: unknown): void {
+    this.entries.push({ member, topic, partition, offset: Number(offset), value });
+  }
+
+  /** Distinct record values seen. */
+  values(): Set<string> {
+    return new Set(this.entries.map((e) => JSON.stringify(e.value)));
+  }
+
+  firstBy(member: string, partition: number): Processed | undefined {
+    return this.entries.find((e) => e.member === member && e.partition === partition);
+  }
+
+  lastBy(member: string, partition: number): Processed | undefined {
+    return this.entries.findLast((e) => e.member === member && e.partition === partition);
+  }
+}

@@ -1,0 +1,212 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ConsumerConfig } from '../../lib/client/consumer.js';
+import { injectFault } from '../support/faults.js';
+import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
+import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+import { killableConsumer, ProcessedLog, sleep, until, type TestConsumer } from './consumer-support.js';
+
+const SESSION = 2000;
+const HEARTBEAT = 500;
+const base: Omit<ConsumerConfig, 'memberId'> = {
+  groupId: 'billing',
+  sessionTimeout: SESSION,
+  heartbeatInterval: HEARTBEAT,
+  autoCommitInterval: 100,
+  maxWaitTimeInMs: 300,
+  maxBatchSize: 5,
+};
+
+async function produce(stack: TestStack, topic: string, partitions: number, perPartition: number) {
+  for (let p = 0; p < partitions && perPartition > 0; p++) {
+    const records = Array.from({ length: perPartition }, (_, i) => ({ value: { p, i }, partition: p }));
+    const res = await stack.request('POST', `/v1/topics/${topic}/records`, { records });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  }
+}
+
+describe.each(BACKENDS)('consumer (%s)', (backend) => {
+  let served: ServedRunnel | undefined;
+  let consumers: TestConsumer[] = [];
+
+  afterEach(async () => {
+    await Promise.all(consumers.map((c) => c.consumer.disconnect().catch(() => {})));
+    consumers = [];
+    await served?.close();
+  });
+
+  async function setup(partitions: number, perPartition: number) {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions });
+    await produce(stack, 'orders', partitions, perPartition);
+    served = await serveRunnel(stack.runnel);
+    return stack;
+  }
+
+  /** A consumer that logs what it processes, taking `delayMs` per record. */
+  async function start(log: ProcessedLog, memberId: string, delayMs = 10, extra: Partial<ConsumerConfig> = {}) {
+    const c = killableConsumer(served!.url, { ...base, memberId, ...extra });
+    consumers.push(c);
+    await c.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await c.consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        await sleep(delayMs);
+        log.add(memberId, 'orders', partition, message.offset, message.value);
+      },
+    });
+    return c;
+  }
+
+  const counts = (cs: TestConsumer[]) => cs.map((c) => c.consumer.assignment().length);
+  const balanced = (cs: TestConsumer[], each: number) => () => (counts(cs).every((n) => n === each) ? true : undefined);
+
+  it('3 consumers share 12 partitions 4 each; a killed one is replaced within its session and processing resumes at its committed offset', async () => {
+    const stack = await setup(12, 30);
+    const log = new ProcessedLog();
+    const cs = [await start(log, 'a', 20), await start(log, 'b', 20), await start(log, 'c', 20)];
+    await until('4 partitions each', balanced(cs, 4));
+    const owned = cs.map((c) => c.consumer.assignment().map((tp) => tp.partition));
+    expect(new Set(owned.flat()).size).toBe(12);
+
+    await until('some progress by c', () => (log.entries.filter((e) => e.member === 'c').length >= 8 ? true : undefined));
+    const victim = cs[2]!;
+    const victimPartitions = owned[2]!;
+    const killedAt = Date.now();
+    victim.kill();
+    await until('c partitions re-owned', async () => {
+      const d = await stack.request('GET', '/v1/groups/billing');
+      return d.body.partitions.every((p: any) => p.owner === 'a' || p.owner === 'b') ? true : undefined;
+    });
+    // G4: the lease expires one session after c's last heartbeat, and a survivor's next heartbeat takes it.
+    // The margin covers the HTTP round trips on a shared test machine.
+    expect(Date.now() - killedAt).toBeLessThanOrEqual(SESSION + HEARTBEAT + 1500);
+    await until('6 partitions each for the survivors', balanced(cs.slice(0, 2), 6));
+
+    await until('every record processed', () => (log.values().size === 12 * 30 ? true : undefined));
+    for (const p of victimPartitions) {
+      const resumedAt = victim.committed.get(p) ?? 0;
+      const lastByVictim = log.entries.indexOf(log.lastBy('c', p)!);
+      const taken = log.entries.filter((e, i) => e.partition === p && e.member !== 'c' && i > lastByVictim);
+      // The new owner starts exactly at c's last committed offset (nothing left if c had finished).
+      expect(taken[0]?.offset, `partition ${p}`).toBe(resumedAt < 30 ? resumedAt : undefined);
+    }
+  });
+
+  it('a 4th consumer takes only the partitions it needs, each starting exactly where the old owner committed', async () => {
+    await setup(12, 100);
+    const log = new ProcessedLog();
+    const cs = [await start(log, 'a', 25), await start(log, 'b', 25), await start(log, 'c', 25)];
+    await until('4 partitions each', balanced(cs, 4));
+    const before = new Map(cs.flatMap((c, i) => c.consumer.assignment().map((tp) => [tp.partition, 'abc'[i]!] as const)));
+    await until('some progress', () => (log.entries.length >= 40 ? true : undefined));
+
+    cs.push(await start(log, 'd', 25));
+    await until('3 partitions each', balanced(cs, 3));
+    const after = new Map(cs.flatMap((c, i) => c.consumer.assignment().map((tp) => [tp.partition, 'abcd'[i]!] as const)));
+    const moved = [...before].filter(([p, owner]) => after.get(p) !== owner);
+    expect(moved).toHaveLength(3);
+    expect(moved.every(([p]) => after.get(p) === 'd')).toBe(true);
+
+    await until('every record processed', () => (log.values().size === 12 * 100 ? true : undefined));
+    // G5: a graceful handoff neither skips nor repeats a record (d gets nothing if the old owner had finished).
+    for (const [p, oldOwner] of moved) {
+      const next = (log.lastBy(oldOwner, p)?.offset ?? -1) + 1;
+      expect(log.firstBy('d', p)?.offset, `partition ${p}`).toBe(next < 100 ? next : undefined);
+    }
+    expect(log.entries).toHaveLength(12 * 100);
+  });
+
+  it('a handler slower than the session keeps its lease; a lost lease aborts the handler and fences its commits', async () => {
+    const stack = await setup(1, 3);
+    const log = new ProcessedLog();
+    const slow = killableConsumer(served!.url, { ...base, memberId: 'slow' });
+    consumers.push(slow);
+    let aborted: unknown;
+    await slow.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await slow.consumer.run({
+      eachMessage: async ({ partition, message, signal }) => {
+        // G6: three sessions long, yet heartbeats go on in the background.
+        if (message.offset === '0') await sleep(3 * SESSION);
+        if (message.offset === '2') {
+          await new Promise((resolve) => signal.addEventListener('abort', resolve));
+          aborted = signal.reason;
+          return;
+        }
+        log.add('slow', 'orders', partition, message.offset, message.value);
+      },
+    });
+    await until('two records processed and committed', async () => {
+      const d = await stack.request('GET', '/v1/groups/billing');
+      return log.entries.length === 2 && d.body.partitions[0].committedOffset === 2 ? d.body.partitions[0] : undefined;
+    });
+    const d = await stack.request('GET', '/v1/groups/billing');
+    expect(d.body.partitions[0]).toMatchObject({ owner: 'slow', epoch: 1 });
+    expect(log.entries.map((e) => e.offset)).toEqual([0, 1]);
+
+    // Now its process hangs on record 2 and its network is cut: another member takes over.
+    slow.kill();
+    const other = await start(log, 'other');
+    await until('other holds the partition', () => (other.consumer.assignment().length === 1 ? true : undefined));
+    await until('the slow handler is told', () => (aborted ? true : undefined));
+    expect(String(aborted)).toMatch(/lease on orders\[0\] lost/);
+    const zombie = await stack.request('POST', '/v1/groups/billing/commits', {
+      memberId: 'slow',
+      offsets: [{ topic: 'orders', partition: 0, epoch: 1, offset: 3 }],
+    });
+    expect(zombie.status).toBe(409);
+    expect(zombie.body.error.code).toBe('not_owner');
+    await until('other processes record 2', () => (log.firstBy('other', 0) ? true : undefined));
+    expect(log.firstBy('other', 0)!.offset).toBe(2);
+  });
+
+  it('with crashes injected, every produced record is processed at least once', async () => {
+    const stack = await setup(6, 50);
+    const log = new ProcessedLog();
+    // Lost answers from DynamoDB on lease renewals and commits: the server applied them, the client never hears.
+    const fault = injectFault(stack.runnel.clients.dynamo, {
+      command: 'UpdateItemCommand',
+      phase: 'after',
+      times: 15,
+      match: (input) => input.TableName === stack.config.groupsTable,
+    });
+    const cs = [await start(log, 'a'), await start(log, 'b'), await start(log, 'c')];
+    await until('some progress', () => (log.entries.length >= 60 ? true : undefined));
+    cs[0]!.kill();
+    await until('more progress', () => (log.entries.length >= 150 ? true : undefined));
+    cs[1]!.kill();
+    await start(log, 'd');
+    await until('every record processed', () => (log.values().size === 6 * 50 ? true : undefined), 60_000);
+    expect(fault.count()).toBeGreaterThan(0);
+    for (let p = 0; p < 6; p++) for (let i = 0; i < 50; i++) expect(log.values().has(JSON.stringify({ p, i }))).toBe(true);
+  });
+
+  it('a poison record goes to the dead-letter topic after bounded retries, and the partition moves on', async () => {
+    const stack = await setup(1, 0);
+    await stack.request('POST', '/v1/topics', { name: 'orders-dlq', partitions: 1 });
+    await stack.request('POST', '/v1/topics/orders/records', { records: [{ value: 'ok-1' }, { key: 'k', value: { poison: true } }, { value: 'ok-2' }] });
+    const attempts = new Map<string, number>();
+    const done: string[] = [];
+    const c = killableConsumer(served!.url, { ...base, memberId: 'p', retry: { retries: 2, initialRetryTime: 10 }, deadLetterTopic: 'orders-dlq' });
+    consumers.push(c);
+    await c.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await c.consumer.run({
+      eachMessage: async ({ message }) => {
+        attempts.set(message.offset, (attempts.get(message.offset) ?? 0) + 1);
+        if ((message.value as any)?.poison) throw new Error('cannot parse');
+        done.push(message.value as string);
+      },
+    });
+    await until('the partition moved past the poison record', () => (done.length === 2 ? true : undefined));
+    expect(done).toEqual(['ok-1', 'ok-2']);
+    expect(attempts.get('1')).toBe(3);
+    const dlq = await stack.request('GET', '/v1/topics/orders-dlq/partitions/0/records?offset=0');
+    expect(dlq.body.records).toHaveLength(1);
+    expect(dlq.body.records[0]).toMatchObject({
+      key: 'k',
+      value: { poison: true },
+      headers: { 'runnel.dlq.topic': 'orders', 'runnel.dlq.partition': '0', 'runnel.dlq.offset': '1', 'runnel.dlq.error': 'cannot parse' },
+    });
+    await c.consumer.disconnect();
+    const d = await stack.request('GET', '/v1/groups/billing');
+    expect(d.body.partitions[0]).toMatchObject({ owner: null, committedOffset: 3, lag: 0 });
+  });
+});
