@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../groups/requests.js';
 import { produceRequestSchema } from '../produce/produce-service.js';
 import { createTopicSchema } from '../topics/topic-admin.js';
 
@@ -148,7 +149,50 @@ export function openApiDocument(): object {
           responses: { 200: json({ type: 'object', properties: { offset: { type: 'integer' } } }), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') },
         },
       },
+      ...groupPaths(),
     },
   };
   return cached;
+}
+
+const groupParam = { name: 'group', in: 'path', required: true, schema: { type: 'string' } };
+const memberParam = { name: 'member', in: 'path', required: true, schema: { type: 'string' } };
+const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
+const object = { type: 'object' };
+
+/** The consumer groups API; docs/groups-api.md describes the protocol behind it. */
+function groupPaths(): Record<string, object> {
+  const fenced = errorResponse('A partition is not held by this member at that epoch (stale_epoch / not_owner)');
+  return {
+    '/v1/groups': { get: { summary: 'List groups', responses: { 200: json(object) } } },
+    '/v1/groups/{group}': {
+      parameters: [groupParam],
+      get: { summary: 'Describe a group: members, owners, committed offsets and lag', responses: { 200: json(object), 404: errorResponse('Unknown group') } },
+      delete: { summary: 'Delete a group without live members', responses: { 204: { description: 'Deleted' }, 404: errorResponse('Unknown group'), 409: errorResponse('Group has live members') } },
+    },
+    '/v1/groups/{group}/members': {
+      parameters: [groupParam],
+      post: { summary: 'Join a group', requestBody: body(joinSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') } },
+    },
+    '/v1/groups/{group}/members/{member}': {
+      parameters: [groupParam, memberParam],
+      delete: { summary: 'Leave: commit, release every lease at once', requestBody: { ...body(leaveSchema), required: false }, responses: { 200: json(object), 404: errorResponse('Unknown member') } },
+    },
+    '/v1/groups/{group}/members/{member}/heartbeat': {
+      parameters: [groupParam, memberParam],
+      post: { summary: 'Renew the session and leases; take assigned free leases; learn of handoffs', responses: { 200: json(object), 404: errorResponse('Unknown or expired member') } },
+    },
+    '/v1/groups/{group}/members/{member}/release': {
+      parameters: [groupParam, memberParam],
+      post: { summary: 'Commit and release partitions being handed off', requestBody: body(releaseSchema), responses: { 200: json(object), 409: fenced } },
+    },
+    '/v1/groups/{group}/commits': {
+      parameters: [groupParam],
+      post: { summary: 'Commit offsets, fenced by owner and epoch', requestBody: body(commitSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 409: fenced } },
+    },
+    '/v1/groups/{group}/offsets': {
+      parameters: [groupParam],
+      post: { summary: 'Reset committed offsets of a group without live members', requestBody: body(resetSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 409: errorResponse('Group has live members') } },
+    },
+  };
 }
