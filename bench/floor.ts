@@ -1,5 +1,5 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../lib/config.js';
 import { createStorageClients } from '../lib/storage/clients.js';
 import { ClosedLoopLoad } from './load.js';
@@ -9,17 +9,20 @@ import { RECORDS_PER_REQUEST, segmentBody } from './workload.js';
  * The storage floor: the bare storage work of one committed batch — an S3 PutObject of a segment-sized
  * body, then a DynamoDB UpdateItem of the head append's shape (list_append of one entry plus a
  * counter, conditional on the list's length, UPDATED_NEW) on a test item of its own — issued directly
- * with the SDK, on clients of its own, against the same emulators. Each worker moves to a fresh item
- * after maxTailEntries appends, so the item grows like a head between rolls without any extra request.
+ * with the SDK, on clients of its own, against the same emulators, into a bucket of its own so that
+ * Runnel's bucket holds only Runnel's objects. Each worker moves to a fresh item after maxTailEntries
+ * appends, so the item grows like a head between rolls without any extra request.
  */
-export function storageFloor(config: RunnelConfig, scenarioId: string, maxTailEntries: number) {
+export async function storageFloor(config: RunnelConfig, scenarioId: string, maxTailEntries: number) {
   const clients = createStorageClients(config);
+  const bucket = `${config.bucket}-bench-floor-${scenarioId}`;
+  await clients.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const body = segmentBody();
   const entry = `${'0'.repeat(22)}:${RECORDS_PER_REQUEST}:${body.byteLength}:${Date.now()}`;
   const appends: number[] = [];
   const load = new ClosedLoopLoad(async (w) => {
     const n = (appends[w] = (appends[w] ?? -1) + 1);
-    await clients.s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: `bench-floor/${scenarioId}/${w}/${n}`, Body: body }));
+    await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${w}/${n}`, Body: body }));
     await clients.dynamo.send(
       new UpdateItemCommand({
         TableName: config.logTable,

@@ -57,7 +57,7 @@ export interface ProduceResults {
 }
 
 const timingFor = (ctx: BenchContext) =>
-  ctx.quick ? { rounds: 2, warmupMs: 500, systemMs: 1000, floorMs: 500 } : { rounds: 4, warmupMs: 2000, systemMs: 3000, floorMs: 1500 };
+  ctx.quick ? { rounds: 2, warmupMs: 500, systemMs: 1000, floorMs: 500 } : { rounds: 6, warmupMs: 2000, systemMs: 3000, floorMs: 1500 };
 
 function throughput(load: LoadResult): Throughput {
   const recordsPerSecond = load.opsPerSecond * RECORDS_PER_REQUEST;
@@ -78,7 +78,7 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, target: { url:
   const system = new ClosedLoopLoad(async (w) => void (await callApi(url, { method: 'POST', body: bodies[w]! })));
   // A diagnostic third load: the same requests handed to the produce service in process, without HTTP.
   const inProcess = new ClosedLoopLoad(async (w) => void (await target.runnel.produce.produce(topic, JSON.parse(bodies[w]!))));
-  const floor = storageFloor(ctx.stack.runnel.config, scenario.id, ctx.logOptions.maxTailEntries ?? DEFAULT_LOG_OPTIONS.maxTailEntries);
+  const floor = await storageFloor(ctx.stack.runnel.config, scenario.id, ctx.logOptions.maxTailEntries ?? DEFAULT_LOG_OPTIONS.maxTailEntries);
   const workers = scenario.producers;
   const before = ctx.meter.snapshot();
   try {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { startEmbeddedStack } from '../lib/local/embedded.js';
 import { RequestMeter } from './meter.js';
 import { formatTable, targetsTable } from './report.js';
-import type { BenchContext, BenchSection, TargetCheck } from './section.js';
+import type { BenchContext, BenchSection, SectionReport, TargetCheck } from './section.js';
 import { fetchSection } from './fetch.js';
 import { produceSection } from './produce.js';
 import { requestCostsSection } from './request-costs.js';
@@ -21,23 +21,38 @@ const SECTIONS: BenchSection[] = [
   fetchSection,
   requestCostsSection,
   targetsSection,
+  // Later sections (consumer-group failover and rebalance, client throughput, …) go here.
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**
- * bench/cold-start.ts is written separately; when present, its `coldStartSection` (a BenchSection) or
- * its default export (a function of the context returning results) runs after the sections above.
+ * bench/cold-start.ts is written separately and may not exist yet. When it does, it runs after the
+ * sections above: its `coldStartSection` if it exports a BenchSection by that name, else its default
+ * export or its only exported function, called with the context; what that returns goes into
+ * results.json under "coldStart" (a `{ results, tables }` report is unpacked).
  */
 async function optionalSections(): Promise<BenchSection[]> {
   if (!existsSync(join(here, 'cold-start.ts'))) return [];
   const specifier = './cold-start.js';
-  const mod = (await import(specifier)) as { coldStartSection?: BenchSection; default?: (ctx: BenchContext) => Promise<unknown> };
-  if (mod.coldStartSection) return [mod.coldStartSection];
-  const fn = mod.default;
-  if (typeof fn === 'function') return [{ name: 'coldStart', run: async (ctx) => ({ results: await fn(ctx), tables: [] }) }];
-  return [];
+  const mod = (await import(specifier)) as Record<string, unknown>;
+  if (isSection(mod.coldStartSection)) return [mod.coldStartSection];
+  const functions = Object.values(mod).filter((v): v is (ctx: BenchContext) => Promise<unknown> => typeof v === 'function');
+  const fn = typeof mod.default === 'function' ? (mod.default as (ctx: BenchContext) => Promise<unknown>) : functions.length === 1 ? functions[0] : undefined;
+  if (!fn) throw new Error('bench/cold-start.ts exports neither coldStartSection, a default function, nor exactly one function');
+  return [
+    {
+      name: 'coldStart',
+      run: async (ctx) => {
+        const out = await fn(ctx);
+        return isReport(out) ? out : { results: out, tables: [] };
+      },
+    },
+  ];
 }
+
+const isSection = (v: unknown): v is BenchSection => typeof v === 'object' && v !== null && 'name' in v && typeof (v as BenchSection).run === 'function';
+const isReport = (v: unknown): v is SectionReport => typeof v === 'object' && v !== null && 'results' in v && Array.isArray((v as SectionReport).tables);
 
 const quick = process.env.BENCH_QUICK === '1';
 const maxTailEntries = Number(process.env.BENCH_MAX_TAIL_ENTRIES ?? NaN);
@@ -46,13 +61,21 @@ const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const dataDir = mkdtempSync(join(tmpdir(), 'runnel-bench-'));
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
-const stack = await startEmbeddedStack({ dataDir, port: 0 });
+// Maintenance (retention, orphan sweep) runs on a schedule of its own on AWS; here it would land in the
+// middle of a measurement and in its request counts, so it does not run during the bench.
+const stack = await startEmbeddedStack({ dataDir, port: 0, maintenanceIntervalMs: 24 * 60 * 60 * 1000 });
 const meter = new RequestMeter().attach(stack.runnel.clients);
 const ctx: BenchContext = { stack, meter, results: new Map(), quick, logOptions, log };
 const targets: TargetCheck[] = [];
 const failures: string[] = [];
 try {
-  for (const section of [...SECTIONS, ...(await optionalSections())]) {
+  const sections = [...SECTIONS];
+  try {
+    sections.push(...(await optionalSections()));
+  } catch (e) {
+    failures.push(`coldStart: ${(e as Error).message}`);
+  }
+  for (const section of sections) {
     log(`section ${section.name}`);
     try {
       const report = await section.run(ctx);
