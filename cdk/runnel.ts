@@ -7,7 +7,7 @@ import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigateway
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -65,10 +65,16 @@ export interface RunnelProps {
    */
   readonly logRetention?: RetentionDays;
   /**
-   * When the maintenance job runs (it purges deleted topics' data).
-   * @default - every hour
+   * When the maintenance job purges deleted topics and applies retention.
+   * @default - every 15 minutes
    */
   readonly maintenanceSchedule?: Schedule;
+  /**
+   * When the maintenance job also deletes orphaned segments (written, never committed). It LISTs every
+   * partition, so it runs far less often.
+   * @default - daily
+   */
+  readonly orphanSweepSchedule?: Schedule;
   /**
    * Endpoint overrides passed to every function (`RUNNEL_S3_ENDPOINT`, `RUNNEL_DYNAMODB_ENDPOINT`). Only
    * for emulators such as LocalStack; an S3 endpoint override also switches to path-style bucket addressing.
@@ -179,6 +185,8 @@ export class Runnel extends Construct {
           // The SDK is bundled, not taken from the runtime: the tests run exactly the SDK that ships.
           externalModules: [],
           banner: ESM_REQUIRE_BANNER,
+          // Lambda gives the role's keys in the environment: the rest of the SDK's default chain is dead weight.
+          esbuildArgs: { '--alias': '@aws-sdk/credential-provider-node=./cdk/bundling/lambda-credentials.ts' },
           forceDockerBundling: false,
         },
       });
@@ -221,9 +229,14 @@ export class Runnel extends Construct {
     }
 
     new Rule(this, 'MaintenanceSchedule', {
-      description: 'Runs Runnel maintenance: purges the data of deleted topics',
-      schedule: props.maintenanceSchedule ?? Schedule.rate(Duration.hours(1)),
-      targets: [new LambdaFunction(functions.maintenance, { retryAttempts: 2 })],
+      description: 'Runnel maintenance: purges deleted topics and applies retention',
+      schedule: props.maintenanceSchedule ?? Schedule.rate(Duration.minutes(15)),
+      targets: [new LambdaFunction(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: false }) })],
+    });
+    new Rule(this, 'OrphanSweepSchedule', {
+      description: 'Runnel maintenance with the orphan sweep, which LISTs every partition',
+      schedule: props.orphanSweepSchedule ?? Schedule.rate(Duration.days(1)),
+      targets: [new LambdaFunction(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: true }) })],
     });
 
     this.monitoring = new RunnelMonitoring(this, 'Monitoring', {
@@ -295,9 +308,10 @@ export class Runnel extends Construct {
     allow(fetch, ['dynamodb:GetItem', 'dynamodb:Query'], [log]);
     allow(fetch, ['s3:GetObject'], [objects]);
 
-    // Topic CRUD and the purge marker; head creation, batched head reads, and the cleanup of a lost create race.
+    // Topic CRUD and the purge marker; head creation, batched head reads, fencing a deleted topic's heads,
+    // and the cleanup of a lost create race.
     allow(admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topics]);
-    allow(admin, ['dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
+    allow(admin, ['dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
 
     // Members, leases and committed offsets (Scan lists groups); topic lookup; heads for lag; and an offset
     // reset by timestamp, which walks the index and reads segments.
@@ -306,9 +320,10 @@ export class Runnel extends Construct {
     allow(groups, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [log]);
     allow(groups, ['s3:GetObject'], [objects]);
 
-    // Purge of deleted topics: find markers, delete segments by prefix, then heads and chunks.
+    // Purge of deleted topics (markers, segments by prefix, heads and chunks); retention (advance the log
+    // start, drop expired chunks and their segments); the orphan sweep (LIST a partition, read its index).
     allow(maintenance, ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [topics]);
-    allow(maintenance, ['dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
+    allow(maintenance, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [log]);
     allow(maintenance, ['s3:ListBucket'], [this.bucket.bucketArn]);
     allow(maintenance, ['s3:DeleteObject'], [objects]);
   }

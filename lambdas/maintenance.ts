@@ -1,12 +1,13 @@
 import { configFromEnv } from '../lib/config.js';
 import { logger } from '../lib/observability/logger.js';
+import type { MaintenanceReport } from '../lib/maintenance/maintenance.js';
 import { createRunnel } from '../lib/runtime.js';
 
 const runnel = createRunnel(configFromEnv());
 
-/** Scheduled by EventBridge: purges the data of deleted topics. */
-export async function handler(): Promise<{ purgedTopics: number }> {
-  const purgedTopics = await runnel.purge();
-  logger.info('maintenance done', { purgedTopics });
-  return { purgedTopics };
+/** Run by EventBridge schedules; the daily one sets `sweepOrphans`. */
+export async function handler(event: { sweepOrphans?: boolean } = {}): Promise<MaintenanceReport> {
+  const report = await runnel.maintain({ sweepOrphans: event.sweepOrphans === true });
+  logger.info('maintenance done', { ...report });
+  return report;
 }
