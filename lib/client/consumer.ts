@@ -124,9 +124,10 @@ export class Consumer {
   }
 
   private async join(): Promise<void> {
+    const sentAt = Date.now();
     const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId);
     this.memberId = answer.memberId;
-    this.lastHeartbeatOk = Date.now();
+    this.lastHeartbeatOk = sentAt;
     this.apply(answer);
     this.scheduleHeartbeat(answer);
   }
@@ -142,9 +143,11 @@ export class Consumer {
 
   private async heartbeat(): Promise<void> {
     let answer: HeartbeatAnswer | undefined;
+    // The server renewed the session after this moment, so counting from it never overestimates our lease.
+    const sentAt = Date.now();
     try {
       answer = await this.group.heartbeat(this.memberId!);
-      this.lastHeartbeatOk = Date.now();
+      this.lastHeartbeatOk = sentAt;
       this.apply(answer);
     } catch (error) {
       if (this.stopped) return;

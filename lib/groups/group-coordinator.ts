@@ -51,7 +51,7 @@ export class GroupCoordinator {
     const now = this.clock();
     const member: MemberItem = { memberId, topics: [...new Set(req.topics)], sessionTimeoutMs: req.sessionTimeoutMs, expiresAt: now + req.sessionTimeoutMs };
     await this.store.putMember(group, member);
-    return this.rebalance(group, member, now);
+    return this.rebalance(group, member, now, undefined, true);
   }
 
   async heartbeat(groupParam: string, memberParam: string): Promise<HeartbeatResponse> {
@@ -71,7 +71,7 @@ export class GroupCoordinator {
    * Every member computes the same target from the same live members, so the whole group converges
    * in one heartbeat interval, not one lease per cycle.
    */
-  private async rebalance(group: string, me: MemberItem, now: number, seen?: GroupItems): Promise<HeartbeatResponse> {
+  private async rebalance(group: string, me: MemberItem, now: number, seen?: GroupItems, joining = false): Promise<HeartbeatResponse> {
     const items = seen ?? (await this.store.read(group));
     const live = liveMembers(items, now).filter((m) => m.memberId !== me.memberId).concat(me);
     await Promise.all(items.members.filter((m) => m.expiresAt <= now).map((m) => this.store.deleteMember(group, m.memberId, now)));
@@ -82,7 +82,7 @@ export class GroupCoordinator {
 
     await Promise.all(
       items.leases
-        .filter((l) => l.owner === me.memberId && l.expiresAt > now)
+        .filter((l) => l.owner === me.memberId && l.expiresAt > now && !joining)
         .map(async (l) => {
           const to = target.get(partitionKey(l)) ?? NOBODY;
           const handoff = to !== me.memberId;
@@ -97,7 +97,8 @@ export class GroupCoordinator {
         .map(async ([key]) => {
           const lease = leases.get(key);
           const tp = lease ?? parseKey(key);
-          const free = !lease || lease.owner === undefined || lease.expiresAt <= now;
+          // On a join, leases under its own id are from an earlier process: take them with a new epoch.
+          const free = !lease || lease.owner === undefined || lease.expiresAt <= now || (joining && lease.owner === me.memberId);
           if (free && (await this.store.acquire(group, tp, lease?.epoch, me.memberId, now, me.expiresAt))) {
             assignments.push(toAssignment(lease ?? { ...tp, epoch: 0, expiresAt: 0 }, (lease?.epoch ?? 0) + 1, false));
           } else pending.push({ topic: tp.topic, partition: tp.partition });

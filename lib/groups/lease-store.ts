@@ -213,7 +213,8 @@ export class LeaseStore {
     return conditional(
       this.update(group, tp, {
         update: 'SET #o = :me, epoch = :e, expiresAt = :exp, topic = :t, #p = :p REMOVE handoffTo',
-        condition: fresh ? 'attribute_not_exists(#i)' : 'epoch = :seen AND (attribute_not_exists(#o) OR expiresAt <= :now)',
+        // Its own lease too: a member that joins again must not inherit the epoch its old process used.
+        condition: fresh ? 'attribute_not_exists(#i)' : 'epoch = :seen AND (attribute_not_exists(#o) OR expiresAt <= :now OR #o = :me)',
         names: fresh ? { '#o': 'owner', '#p': 'partition', '#i': 'item' } : { '#o': 'owner', '#p': 'partition' },
         values,
       }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LeaseStore } from '../../lib/groups/lease-store.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -115,6 +116,69 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     const hb = await heartbeat(stack, 'b');
     expect(hb.assignments.map((a: any) => `${a.topic}#${a.partition}`).sort()).toEqual(['orders#0', 'orders#1', 'orders#2', 'orders#3']);
     expect((await stack.request('POST', '/v1/groups/g/members/a/heartbeat')).body.error.code).toBe('unknown_member');
+  });
+
+  it('concurrent members on several instances never hold a partition at once, and an epoch has one owner (G1)', async () => {
+    const first = await createTestStack(backend);
+    await first.request('POST', '/v1/topics', { name: 'orders', partitions: 12 });
+    const instances = [first, first.another(), first.another()];
+    const ids = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5'];
+    const ownerOfEpoch = new Map<string, string>();
+    const check = (answers: Array<{ memberId: string; assignments: any[] }>) => {
+      const held = new Map<string, string>();
+      for (const { memberId, assignments } of answers) {
+        for (const a of assignments) {
+          const key = `${a.topic}#${a.partition}`;
+          expect(held.get(key), `${key} held by ${held.get(key)} and ${memberId}`).toBeUndefined();
+          held.set(key, memberId);
+          const epochKey = `${key}@${a.epoch}`;
+          expect(ownerOfEpoch.get(epochKey) ?? memberId).toBe(memberId);
+          ownerOfEpoch.set(epochKey, memberId);
+        }
+      }
+    };
+    const joins = await Promise.all(ids.map((m, i) => instances[i % 3]!.request('POST', '/v1/groups/g/members', { topics: ['orders'], memberId: m })));
+    check(joins.map((r) => r.body));
+    // Heartbeats race each other; nobody releases, so a partition can only move by a conditional take-over.
+    for (let round = 0; round < 4; round++) {
+      const answers = await Promise.all(ids.map((m, i) => instances[(i + round) % 3]!.request('POST', `/v1/groups/g/members/${m}/heartbeat`)));
+      check(answers.map((r) => r.body));
+    }
+  });
+
+  it('racing takers of one lease: exactly one wins each epoch, and the loser can neither renew nor commit', async () => {
+    const stack = await createTestStack(backend);
+    const store = new LeaseStore(stack.runnel.clients.dynamo, stack.config.groupsTable);
+    const tp = { topic: 'orders', partition: 0 };
+    const now = Date.now();
+    const race = (seen: number | undefined, at: number, prefix = 'm') =>
+      Promise.all(Array.from({ length: 8 }, (_, i) => store.acquire('g', tp, seen, `${prefix}${i}`, at, at + 1000)));
+    const first = await race(undefined, now);
+    expect(first.filter(Boolean)).toHaveLength(1);
+    const winner = `m${first.indexOf(true)}`;
+    expect(await store.readLease('g', tp)).toMatchObject({ owner: winner, epoch: 1 });
+    // While the lease is live, nobody takes it; once it expired (server time), exactly one does.
+    expect((await race(1, now + 10, 'other')).filter(Boolean)).toHaveLength(0);
+    const second = await race(1, now + 2000);
+    expect(second.filter(Boolean)).toHaveLength(1);
+    const lease = (await store.readLease('g', tp))!;
+    expect(lease.epoch).toBe(2);
+    if (lease.owner !== winner) {
+      expect(await store.renewLease('g', { ...tp, epoch: 1, expiresAt: 0 }, winner, now + 2000, now + 3000, undefined)).toBe(false);
+    }
+    expect(await store.commit('g', tp, winner === lease.owner ? 'nobody' : winner, 1, 5)).toBe(false);
+  });
+
+  it('a member that joins again under its id gets new epochs, fencing its earlier process', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 2 });
+    const first = await join(stack, 'a');
+    expect(first.assignments.map((a: any) => a.epoch)).toEqual([1, 1]);
+    const again = await join(stack, 'a');
+    expect(again.assignments.map((a: any) => a.epoch)).toEqual([2, 2]);
+    const old = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: 1, offset: 0 }] });
+    expect(old.status).toBe(409);
+    expect(old.body.error.code).toBe('stale_epoch');
   });
 
   it('rejects bad input with a 4xx naming the field', async () => {
