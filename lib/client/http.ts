@@ -1,6 +1,6 @@
 import { RunnelHttpError, isRetriableStatus } from './errors.js';
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js';
-import { createSigner, type CredentialsInput, type SignableRequest } from './sigv4.js';
+import type { CredentialsInput, SignableRequest } from './sigv4.js';
 
 export interface HttpClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:7430` or an API Gateway stage URL. */
@@ -54,7 +54,8 @@ export class HttpClient {
     this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
     this.fetchImpl = options.fetch ?? fetch;
     const signing = options.sigv4 ?? options.credentials !== undefined;
-    this.sign = signing ? createSigner({ url: options.url, region: options.region, credentials: options.credentials }) : undefined;
+    // The signer and its crypto load only when asked for: most local use never signs.
+    this.sign = signing ? lazySigner(options) : undefined;
   }
 
   get url(): string {
@@ -106,9 +107,16 @@ export class HttpClient {
     if (code && NEVER_SENT.has(code)) {
       return new RunnelHttpError(0, 'connection_refused', `${where}: cannot connect (${code}); is Runnel running there?`, true, undefined, { cause: error });
     }
-    const detail = code ?? (error as Error).message;
+    const detail = code ?? (error as { cause?: Error }).cause?.message ?? (error as Error).message;
     return new RunnelHttpError(0, 'network_error', `${where}: ${detail}`, true, undefined, { cause: error });
   }
+}
+
+function lazySigner(options: HttpClientOptions): (req: SignableRequest) => Promise<Record<string, string>> {
+  const signer = import('./sigv4.js').then((m) => m.createSigner({ url: options.url, region: options.region, credentials: options.credentials }));
+  // Surfaced by the first request instead of as an unhandled rejection.
+  signer.catch(() => {});
+  return async (req) => (await signer)(req);
 }
 
 /** Runnel answers `{"error":{"code","message","field"?}}`; API Gateway answers `{"message"}`; anything else is shown as text. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { assignPartitions } from '../produce/partitioner.js';
-import { MAX_RECORDS_PER_REQUEST, type ProducedOffset } from '../produce/produce-service.js';
+import type { ProducedOffset } from '../produce/produce-service.js';
 import type { RunnelApi } from './api.js';
 import { encodeMessage, keyBytes, type Message } from './message.js';
 import { type RetryOptions } from './retry.js';
@@ -27,6 +27,12 @@ export interface ProducerConfig {
   /** Per-attempt timeout of a produce request in ms (default: the client's). */
   requestTimeout?: number;
 }
+
+/**
+ * The server's limit (MAX_RECORDS_PER_REQUEST in lib/produce/produce-service.ts), restated so that the
+ * client does not load the server's validation (zod) at start-up; a unit test keeps the two equal.
+ */
+export const MAX_RECORDS_PER_REQUEST = 10_000;
 
 export const DEFAULT_PRODUCER_CONFIG: Required<Omit<ProducerConfig, 'requestTimeout'>> & Pick<ProducerConfig, 'requestTimeout'> = {
   idempotent: true,

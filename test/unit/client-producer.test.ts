@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Runnel } from '../../lib/client/index.js';
+import { MAX_RECORDS_PER_REQUEST as CLIENT_MAX } from '../../lib/client/producer.js';
+import { MAX_RECORDS_PER_REQUEST as SERVER_MAX } from '../../lib/produce/produce-service.js';
 
 interface ProduceCall {
   body: { records: Array<{ partition: number; value: unknown }>; producer?: { id: string; sequences: Record<string, number> } };
@@ -45,6 +47,10 @@ function fakeServer(partitions: number) {
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('producer scheduling', () => {
+  it('never puts more records in a request than the server takes', () => {
+    expect(CLIENT_MAX).toBe(SERVER_MAX);
+  });
+
   it('keeps one request in flight per partition, with contiguous sequences per partition', async () => {
     const server = fakeServer(2);
     const producer = new Runnel({ url: 'http://runnel.test', fetch: server.fetch }).producer({ lingerMs: 0, maxBatchRecords: 2 });

@@ -1,0 +1,72 @@
+import type { RunnelApi, WireRecordOut } from '../client/api.js';
+import { isRunnelHttpError } from '../client/errors.js';
+
+export type StartAt = { from: 'earliest' | 'latest' } | { from: 'offset'; offset: number } | { from: 'timestamp'; timestamp: number };
+
+export interface PartitionReadOptions {
+  topic: string;
+  /** Default: every partition. */
+  partitions?: number[] | undefined;
+  start: StartAt;
+  /** Keep waiting for new records; otherwise stop at each partition's high watermark as it was at the start. */
+  follow: boolean;
+  /** Long-poll wait per fetch when following (ms). */
+  waitMs?: number;
+  signal: AbortSignal;
+}
+
+const PAGE = 1000;
+
+async function startOffset(api: RunnelApi, topic: string, partition: number, state: { logStartOffset: number; highWatermark: number }, start: StartAt): Promise<number> {
+  switch (start.from) {
+    case 'earliest':
+      return state.logStartOffset;
+    case 'latest':
+      return state.highWatermark;
+    case 'offset':
+      return start.offset;
+    case 'timestamp':
+      return api.offsetFor(topic, partition, { timestamp: start.timestamp });
+  }
+}
+
+/**
+ * Reads partitions without a group: each from its start position, in offset order, all partitions at
+ * once. Records reach `onRecord` one at a time per partition, so a slow writer slows the reading.
+ */
+export async function readPartitions(api: RunnelApi, options: PartitionReadOptions, onRecord: (r: WireRecordOut) => Promise<void>): Promise<void> {
+  const d = await api.describeTopic(options.topic);
+  const wanted = options.partitions ?? d.partitionStates.map((p) => p.partition);
+  for (const p of wanted) {
+    if (p >= d.partitions) throw new Error(`partition ${p} is not a partition of "${options.topic}" (0..${d.partitions - 1})`);
+  }
+  await Promise.all(
+    wanted.map(async (partition) => {
+      const state = d.partitionStates[partition]!;
+      let offset = await startOffset(api, options.topic, partition, state, options.start);
+      const end = state.highWatermark;
+      while (!options.signal.aborted && (options.follow || offset < end)) {
+        let page;
+        try {
+          page = await api.fetch(options.topic, partition, { offset, limit: PAGE, waitMs: options.follow ? (options.waitMs ?? 20_000) : 0 }, { signal: options.signal });
+        } catch (error) {
+          if (options.signal.aborted) return;
+          // Retention moved the log start past us while following: carry on from the new start.
+          if (options.follow && isRunnelHttpError(error) && error.status === 416) {
+            const now = (await api.describeTopic(options.topic)).partitionStates[partition]!;
+            if (offset < now.logStartOffset) {
+              offset = now.logStartOffset;
+              continue;
+            }
+          }
+          throw error;
+        }
+        for (const record of page.records) {
+          if ((!options.follow && record.offset >= end) || options.signal.aborted) return;
+          await onRecord(record);
+        }
+        offset = page.nextOffset;
+      }
+    }),
+  );
+}
