@@ -161,6 +161,10 @@ export const groupsSection: BenchSection<GroupsResult> = {
         rows: catchUps.map((c) => [c.handler, c.records, c.seconds, c.recordsPerSecond]),
       },
     ];
-    return { results, tables };
+    const bound = SESSION_MS + HEARTBEAT_MS;
+    const targets = [
+      { target: 'G4: failover within session + heartbeat', scenario: '12 partitions, 4 members, one killed', value: results.failoverMs.maxMs, limit: bound, pass: results.failoverMs.maxMs <= bound },
+    ];
+    return { results, tables, targets };
   },
 };

@@ -7,6 +7,7 @@ import { RequestMeter } from './meter.js';
 import { formatTable, targetsTable } from './report.js';
 import type { BenchContext, BenchSection, SectionReport, TargetCheck } from './section.js';
 import { fetchSection } from './fetch.js';
+import { groupsSection } from './groups.js';
 import { produceSection } from './produce.js';
 import { requestCostsSection } from './request-costs.js';
 import { targetsSection } from './targets.js';
@@ -20,6 +21,7 @@ const SECTIONS: BenchSection[] = [
   produceSection,
   fetchSection,
   requestCostsSection,
+  groupsSection,
   targetsSection,
   // Later sections (consumer-group failover and rebalance, client throughput, …) go here.
 ];
