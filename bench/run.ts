@@ -6,6 +6,7 @@ import { startEmbeddedStack } from '../lib/local/embedded.js';
 import { RequestMeter } from './meter.js';
 import { formatTable, targetsTable } from './report.js';
 import type { BenchContext, BenchSection, SectionReport, TargetCheck } from './section.js';
+import { clientSection } from './client.js';
 import { fetchSection } from './fetch.js';
 import { groupsSection } from './groups.js';
 import { produceSection } from './produce.js';
@@ -22,6 +23,7 @@ const SECTIONS: BenchSection[] = [
   fetchSection,
   requestCostsSection,
   groupsSection,
+  clientSection,
   targetsSection,
   // Later sections (consumer-group failover and rebalance, client throughput, …) go here.
 ];
