@@ -14,9 +14,12 @@ export interface RequestCosts {
     s3Puts: number;
     s3Gets: number;
     dynamoReads: number;
+    /** Successful and failed write calls. */
     dynamoWrites: number;
+    /** Already included in dynamoWrites and wcu. */
     failedConditionalWrites: number;
     rcu: number;
+    /** Reported units plus 1 per failed conditional write. */
     wcu: number;
   };
   /** Every storage call in the scenario, successful and failed, by command. */
@@ -53,7 +56,7 @@ export const requestCostsSection: BenchSection<{ capacityMethod: string; unrepor
       tables: [
         {
           title: 'Storage requests per committed batch (amortised over each produce scenario, warm-up included)',
-          columns: ['scenario', 'batches', 'S3 PUT', 'S3 GET', 'DDB reads', 'DDB writes', 'of which failed cond.', 'RCU', 'WCU'],
+          columns: ['scenario', 'batches', 'S3 PUT', 'S3 GET', 'DDB reads', 'DDB writes*', 'of which failed cond.', 'RCU', 'WCU*'],
           rows: scenarios.map((s) => [
             s.scenario,
             s.committedBatches,
@@ -66,6 +69,7 @@ export const requestCostsSection: BenchSection<{ capacityMethod: string; unrepor
             s.perBatch.wcu,
           ]),
           notes: [
+            '* DDB writes and WCU include the failed conditional writes (at 1 WCU each, the minimum AWS bills); do not add them again.',
             `Capacity units: ${unreportedCalls ? `${unreportedCalls} calls reported none; ` : ''}reported by dynalite per AWS rules (see results.json requestCosts.capacityMethod).`,
             ...scenarios.map((s) => `${s.scenario}: ${Object.entries(s.calls.ok).map(([k, v]) => `${k.replace('Command', '')} ${v}`).join(', ')}${Object.keys(s.calls.failed).length ? `; failed ${Object.entries(s.calls.failed).map(([k, v]) => `${k.replace('Command', '')} ${v}`).join(', ')}` : ''}`),
           ],
