@@ -74,6 +74,7 @@ export class Consumer {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
   private lastHeartbeatOk = 0;
+  private lastHeartbeatSent = 0;
   private beating: Promise<void> | undefined;
   private stopped = true;
 
@@ -125,6 +126,7 @@ export class Consumer {
 
   private async join(): Promise<void> {
     const sentAt = Date.now();
+    this.lastHeartbeatSent = sentAt;
     const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId);
     this.memberId = answer.memberId;
     this.lastHeartbeatOk = sentAt;
@@ -135,16 +137,19 @@ export class Consumer {
   private scheduleHeartbeat(answer?: HeartbeatAnswer): void {
     if (this.stopped) return;
     // Partitions waiting for another member's handoff arrive within a fraction of the interval.
-    const soon = answer?.pending.length ? Math.min(this.config.heartbeatInterval, 250) : this.config.heartbeatInterval;
+    const interval = answer?.pending.length ? Math.min(this.config.heartbeatInterval, 250) : this.config.heartbeatInterval;
+    // A fixed rate, counted from the last send: a slow answer must not stretch the interval (G4).
+    const wait = Math.max(0, interval - (Date.now() - this.lastHeartbeatSent));
     this.heartbeatTimer = setTimeout(() => {
       this.beating = this.heartbeat();
-    }, soon);
+    }, wait);
   }
 
   private async heartbeat(): Promise<void> {
     let answer: HeartbeatAnswer | undefined;
     // The server renewed the session after this moment, so counting from it never overestimates our lease.
     const sentAt = Date.now();
+    this.lastHeartbeatSent = sentAt;
     try {
       answer = await this.group.heartbeat(this.memberId!);
       this.lastHeartbeatOk = sentAt;

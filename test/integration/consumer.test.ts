@@ -210,3 +210,50 @@ describe.each(BACKENDS)('consumer (%s)', (backend) => {
     expect(d.body.partitions[0]).toMatchObject({ owner: null, committedOffset: 3, lag: 0 });
   });
 });
+
+describe.each(BACKENDS)('consumer controls (%s)', (backend) => {
+  it('eachBatch, pause/resume, seek and a synchronous manual commit', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 2 });
+    await produce(stack, 'orders', 2, 10);
+    const served = await serveRunnel(stack.runnel);
+    const c = killableConsumer(served.url, { ...base, memberId: 'x', autoCommit: false });
+    try {
+      const seen: Array<[number, number]> = [];
+      await c.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+      c.consumer.pause([{ topic: 'orders', partitions: [1] }]);
+      c.consumer.seek({ topic: 'orders', partition: 0, offset: 4 });
+      await c.consumer.run({
+        eachBatch: async ({ batch, resolveOffset }) => {
+          for (const m of batch.messages) {
+            seen.push([batch.partition, Number(m.offset)]);
+            resolveOffset(m.offset);
+          }
+        },
+      });
+      await until('partition 0 read from the seek', () => (seen.filter(([p]) => p === 0).length === 6 ? true : undefined));
+      expect(seen.filter(([p]) => p === 0).map(([, o]) => o)).toEqual([4, 5, 6, 7, 8, 9]);
+      // Paused: nothing from partition 1 while partition 0 was read to its end.
+      await sleep(300);
+      expect(seen.some(([p]) => p === 1)).toBe(false);
+      expect(c.consumer.paused()).toEqual([{ topic: 'orders', partitions: [1] }]);
+      c.consumer.resume([{ topic: 'orders' }]);
+      await until('partition 1 read after resume', () => (seen.filter(([p]) => p === 1).length === 10 ? true : undefined));
+
+      await c.consumer.commitOffsets([{ topic: 'orders', partition: 0, offset: '7' }]);
+      const d = await stack.request('GET', '/v1/groups/billing');
+      expect(d.body.partitions.map((p: any) => p.committedOffset)).toEqual([7, null]);
+      await expect(c.consumer.commitOffsets([{ topic: 'other', partition: 0, offset: 1 }])).rejects.toThrow(/not assigned/);
+      // disconnect commits where each partition got to, and releases both at once.
+      await c.consumer.disconnect();
+      const after = await stack.request('GET', '/v1/groups/billing');
+      expect(after.body.partitions.map((p: any) => [p.owner, p.committedOffset])).toEqual([
+        [null, 10],
+        [null, 10],
+      ]);
+    } finally {
+      await c.consumer.disconnect().catch(() => {});
+      await served.close();
+    }
+  });
+});
