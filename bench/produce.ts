@@ -57,7 +57,7 @@ export interface ProduceResults {
 }
 
 const timingFor = (ctx: BenchContext) =>
-  ctx.quick ? { rounds: 2, warmupMs: 500, systemMs: 1000, floorMs: 500 } : { rounds: 6, warmupMs: 2000, systemMs: 3000, floorMs: 1500 };
+  ctx.quick ? { rounds: 2, warmupMs: 500, systemMs: 1000, comparisonMs: 500 } : { rounds: 6, warmupMs: 2000, systemMs: 3000, comparisonMs: 1500 };
 
 function throughput(load: LoadResult): Throughput {
   const recordsPerSecond = load.opsPerSecond * RECORDS_PER_REQUEST;
@@ -87,8 +87,8 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, target: { url:
     await floor.load.slice({ workers, warmup: true, durationMs: timing.warmupMs / 2 });
     for (let round = 0; round < timing.rounds; round++) {
       await system.slice({ workers, durationMs: timing.systemMs });
-      await inProcess.slice({ workers, durationMs: timing.floorMs });
-      await floor.load.slice({ workers, durationMs: timing.floorMs });
+      await inProcess.slice({ workers, durationMs: timing.comparisonMs });
+      await floor.load.slice({ workers, durationMs: timing.comparisonMs });
     }
   } finally {
     floor.close();
@@ -166,7 +166,7 @@ export const produceSection: BenchSection<ProduceResults> = {
             ]),
           ),
           notes: [
-            `The three loads ran in alternating rounds (HTTP ${timing.systemMs / 1000} s, in-process ${timing.floorMs / 1000} s, floor ${timing.floorMs / 1000} s; ×${timing.rounds}) after a warm-up of each,`,
+            `The three loads ran in alternating rounds (HTTP ${timing.systemMs / 1000} s, in-process ${timing.comparisonMs / 1000} s, floor ${timing.comparisonMs / 1000} s; ×${timing.rounds}) after a warm-up of each,`,
             'so that all three see the same background load. The floor uses its own SDK clients and test items.',
           ],
         },

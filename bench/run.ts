@@ -25,7 +25,7 @@ const SECTIONS: BenchSection[] = [
   groupsSection,
   clientSection,
   targetsSection,
-  // Later sections (consumer-group failover and rebalance, client throughput, …) go here.
+  // New sections go here, before or after targetsSection: the PASS/MISS table prints last either way.
 ];
 
 const here = dirname(fileURLToPath(import.meta.url));
