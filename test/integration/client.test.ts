@@ -160,6 +160,32 @@ describe.each(BACKENDS)('client (%s)', (backend) => {
     }
   });
 
+  it('idempotent producer: a retry that reaches another server instance (another Lambda) is still written once', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'idem2', numPartitions: 2 }] });
+    const other = await serveRunnel(stack.another().runnel);
+    try {
+      // Produce requests alternate between the two instances; only the first one's appends lose their answers.
+      let posts = 0;
+      const alternate: typeof fetch = (input, init) =>
+        fetch(init?.method === 'POST' && posts++ % 2 ? String(input).replace(served.url, other.url) : input, init);
+      const drop = injectFault(stack.runnel.clients.dynamo, {
+        command: 'UpdateItemCommand',
+        phase: 'after',
+        match: (input) => String(input.UpdateExpression).includes('list_append'),
+        times: 2,
+      });
+      const producer = new Runnel({ url: served.url, fetch: alternate }).producer({ retry: { initialRetryTime: 10 } });
+      const sent = await producer.send({ topic: 'idem2', messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: i })) });
+      drop.remove();
+      expect(drop.count()).toBe(2);
+      const all = await everything('idem2', 2);
+      expect(all.map((r) => r.value).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+      expect(sent.flatMap((m) => m.offsets.map((o) => `${m.partition}:${o}`)).sort()).toEqual(all.map((r) => `${r.partition}:${r.offset}`).sort());
+    } finally {
+      await other.close();
+    }
+  });
+
   it('without idempotence the same lost response writes a duplicate (the case the producer id prevents)', async () => {
     await runnel.admin().createTopics({ topics: [{ topic: 'dup' }] });
     const drop = injectFault(stack.runnel.clients.dynamo, {
