@@ -164,7 +164,7 @@ export class Runnel extends Construct {
       const logGroup = new LogGroup(this, `${pascal(name)}Logs`, { retention: logRetention, removalPolicy });
       // An own role instead of AWSLambdaBasicExecutionRole, whose log grant covers every log group.
       const role = new Role(this, `${pascal(name)}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
-      role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}`] }));
+      role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
       const handler = new NodejsFunction(this, pascal(name), {
         entry: join(PROJECT_ROOT, 'lambdas', `${name}.ts`),
         projectRoot: PROJECT_ROOT,

@@ -13,6 +13,14 @@ export interface BundleHost {
 const HOST = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { randomUUID } = require('node:crypto');
+// The SDK warns that Node 20 loses support in 2027; Lambda runs these bundles on Node 22, so the warning
+// says nothing about them. Every other warning still shows.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0] && rest[0].type;
+  if (type === 'NodeVersionSupportWarning' || /NodeVersionSupportWarning/.test(String(warning && warning.name || warning))) return;
+  emitWarning(warning, ...rest);
+};
 const context = () => {
   const deadline = Date.now() + 30000;
   return {
