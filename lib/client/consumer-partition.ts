@@ -141,6 +141,12 @@ export class PartitionWorker {
     this.interrupt();
   }
 
+  /** Stops after the record in hand; the fetch in flight is dropped. */
+  pause(): void {
+    this.paused = true;
+    this.interrupt();
+  }
+
   resume(): void {
     this.paused = false;
     this.interrupt();
@@ -189,7 +195,7 @@ export class PartitionWorker {
   private async deliver(messages: KafkaMessage[], highWatermark: number): Promise<void> {
     if (this.settings.eachBatch) return this.deliverBatch(messages, highWatermark);
     for (const message of messages) {
-      if (!this.running) return;
+      if (!this.running || this.paused) return;
       const outcome = await this.withRetries(
         () => message,
         () =>

@@ -312,7 +312,7 @@ export class Consumer {
       if (!partitions) this.pausedTopics.set(topic, 'all');
       else if (current !== 'all') this.pausedTopics.set(topic, new Set([...(current ?? []), ...partitions]));
     }
-    for (const w of this.workers.values()) w.paused = this.isPaused(w.topic, w.partition);
+    for (const w of this.workers.values()) if (!w.paused && this.isPaused(w.topic, w.partition)) w.pause();
   }
 
   resume(topics: Array<{ topic: string; partitions?: number[] }>): void {
