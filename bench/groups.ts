@@ -1,5 +1,6 @@
 import { Runnel, type Consumer, type ConsumerConfig } from '../lib/index.js';
 import type { BenchContext, BenchSection, Table } from './section.js';
+import { serveAnotherRunnel } from './server.js';
 import { round, sleep, summariseLatencies, type LatencySummary } from './stats.js';
 
 /** The consumer's defaults, stated here so the figures say what they were measured at. */
@@ -15,7 +16,7 @@ export interface GroupsResult {
   rebalanceMs: LatencySummary;
   /** A graceful disconnect → all its partitions owned by the others. */
   leaveMs: LatencySummary;
-  catchUp: Array<{ handler: 'eachMessage' | 'eachBatch'; records: number; seconds: number; recordsPerSecond: number }>;
+  catchUp: Array<{ handler: 'eachMessage' | 'eachBatch'; cache: 'cold' | 'warm'; records: number; seconds: number; recordsPerSecond: number }>;
 }
 
 interface Member {
@@ -82,8 +83,10 @@ async function round_(ctx: BenchContext, admin: Runnel, topic: string, n: number
 }
 
 /** Reads a pre-filled topic from the beginning through the client, one consumer holding every partition. */
-async function catchUp(ctx: BenchContext, topic: string, records: number, handler: 'eachMessage' | 'eachBatch') {
-  const m = member(ctx.stack.url, { groupId: `bench-catchup-${handler}`, maxBatchSize: 10_000, maxWaitTimeInMs: 1000 });
+async function catchUp(ctx: BenchContext, topic: string, records: number, handler: 'eachMessage' | 'eachBatch', cache: 'cold' | 'warm') {
+  // Cold: a fresh server instance with empty caches, as a new Lambda instance reads every segment from S3.
+  const cold = cache === 'cold' ? await serveAnotherRunnel(ctx) : undefined;
+  const m = member(cold?.url ?? ctx.stack.url, { groupId: `bench-catchup-${handler}-${cache}`, maxBatchSize: 10_000, maxWaitTimeInMs: 1000 });
   let seen = 0;
   let done!: () => void;
   const finished = new Promise<void>((resolve) => (done = resolve));
@@ -97,7 +100,8 @@ async function catchUp(ctx: BenchContext, topic: string, records: number, handle
   await finished;
   const seconds = (performance.now() - t0) / 1000;
   await m.consumer.disconnect();
-  return { handler, records: seen, seconds: round(seconds), recordsPerSecond: round(seen / seconds, 0) };
+  await cold?.close();
+  return { handler, cache, records: seen, seconds: round(seconds), recordsPerSecond: round(seen / seconds, 0) };
 }
 
 async function fill(admin: Runnel, topic: string, partitions: number, perPartition: number): Promise<void> {
@@ -134,7 +138,10 @@ export const groupsSection: BenchSection<GroupsResult> = {
     await admin.api.createTopic({ name: catchUpTopic, partitions: 4 });
     ctx.log(`groups: filling ${4 * perPartition} records for catch-up`);
     await fill(admin, catchUpTopic, 4, perPartition);
-    const catchUps = [await catchUp(ctx, catchUpTopic, 4 * perPartition, 'eachBatch'), await catchUp(ctx, catchUpTopic, 4 * perPartition, 'eachMessage')];
+    const catchUps = [];
+    for (const [handler, cache] of [['eachBatch', 'cold'], ['eachBatch', 'warm'], ['eachMessage', 'warm']] as const) {
+      catchUps.push(await catchUp(ctx, catchUpTopic, 4 * perPartition, handler, cache));
+    }
 
     const results: GroupsResult = {
       sessionTimeoutMs: SESSION_MS,
@@ -157,8 +164,8 @@ export const groupsSection: BenchSection<GroupsResult> = {
       },
       {
         title: 'Consumer catch-up through the client (4 partitions, one consumer, ~100-byte JSON records)',
-        columns: ['handler', 'records', 'seconds', 'records/s'],
-        rows: catchUps.map((c) => [c.handler, c.records, c.seconds, c.recordsPerSecond]),
+        columns: ['handler', 'server cache', 'records', 'seconds', 'records/s'],
+        rows: catchUps.map((c) => [c.handler, c.cache, c.records, c.seconds, c.recordsPerSecond]),
       },
     ];
     const bound = SESSION_MS + HEARTBEAT_MS;
