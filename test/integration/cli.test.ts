@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../lib/cli/program.js';
+import { Runnel } from '../../lib/client/index.js';
 import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
 import { BACKENDS, createTestStack } from '../support/stack.js';
 
@@ -141,6 +142,22 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
     const strip = (text: string) => lines(text).map((l) => ({ ...JSON.parse(l), topic: undefined, timestamp: undefined }));
     expect(strip(second.stdout)).toEqual(strip(first.stdout));
     expect(lines(second.stdout).map((l) => JSON.parse(l))).toMatchObject(records.map((r) => ({ ...r, headers: r.headers ?? {} })));
+  });
+
+  it('consume --follow prints records produced while it follows, and stops at --max-messages', async () => {
+    await runnel(['topics', 'create', 'live', '-p', '2'], { url });
+    const plain = runnel(['consume', 'live', '--follow', '--from-beginning', '--max-messages', '3'], { url });
+    const grouped = runnel(['consume', 'live', '--follow', '--from-beginning', '--group', 'tail', '--max-messages', '3'], { url });
+    const client = new Runnel({ url });
+    // Once the group consumer holds its partitions it is following; the plain one started with it.
+    const following = async () => (await client.admin().describeGroup('tail').catch(() => undefined))?.members.length === 1;
+    while (!(await following())) await new Promise((r) => setTimeout(r, 100));
+    const producer = client.producer();
+    for (const value of ['a', 'b', 'c']) await producer.send({ topic: 'live', messages: [{ key: value, value }] });
+    for (const run of await Promise.all([plain, grouped])) {
+      expect(run.code, run.stderr).toBe(0);
+      expect(lines(run.stdout).sort()).toEqual(['a\ta', 'b\tb', 'c\tc']);
+    }
   });
 
   it('consume from an offset or a timestamp, and fail clearly on bad input', async () => {
