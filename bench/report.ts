@@ -16,7 +16,7 @@ export function formatTable(table: Table): string {
 
 export function targetsTable(checks: TargetCheck[]): Table {
   return {
-    title: 'Targets (issue 2)',
+    title: 'Targets',
     columns: ['target', 'scenario', 'value', 'limit', 'verdict'],
     rows: checks.map((c) => [c.target, c.scenario, c.value, c.limit, c.pass ? 'PASS' : 'MISS']),
   };
