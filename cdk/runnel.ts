@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -22,7 +23,18 @@ import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
 /** Every Lambda of a deployment: the API's concerns plus the scheduled maintenance job. */
 export type RunnelFunction = FunctionConcern | 'maintenance';
 
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The nearest directory with a package-lock.json: this repository, or the app that installed Runnel as a
+ * dependency (a published package carries no lock file). esbuild resolves modules from there.
+ */
+function projectRoot(): string {
+  for (let dir = PACKAGE_ROOT; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package-lock.json'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no package-lock.json in ${PACKAGE_ROOT} or above it: the Lambda bundles need one`);
+  }
+}
 
 /**
  * Bundles are ESM (faster init than CJS on nodejs22.x); esbuild's CJS interop needs a real `require`
@@ -160,15 +172,16 @@ export class Runnel extends Construct {
       ...(props.endpoints?.s3 ? { RUNNEL_S3_ENDPOINT: props.endpoints.s3 } : {}),
       ...(props.endpoints?.dynamoDb ? { RUNNEL_DYNAMODB_ENDPOINT: props.endpoints.dynamoDb } : {}),
     };
+    const root = projectRoot();
     const fn = (name: RunnelFunction, timeout: Duration, memorySize: number) => {
       const logGroup = new LogGroup(this, `${pascal(name)}Logs`, { retention: logRetention, removalPolicy });
       // An own role instead of AWSLambdaBasicExecutionRole, whose log grant covers every log group.
       const role = new Role(this, `${pascal(name)}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
       role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
       const handler = new NodejsFunction(this, pascal(name), {
-        entry: join(PROJECT_ROOT, 'lambdas', `${name}.ts`),
-        projectRoot: PROJECT_ROOT,
-        depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+        entry: join(PACKAGE_ROOT, 'lambdas', `${name}.ts`),
+        projectRoot: root,
+        depsLockFilePath: join(root, 'package-lock.json'),
         description: `Runnel ${name}`,
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
@@ -186,7 +199,7 @@ export class Runnel extends Construct {
           externalModules: [],
           banner: ESM_REQUIRE_BANNER,
           // Lambda gives the role's keys in the environment: the rest of the SDK's default chain is dead weight.
-          esbuildArgs: { '--alias': '@aws-sdk/credential-provider-node=./cdk/bundling/lambda-credentials.ts' },
+          esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${join(PACKAGE_ROOT, 'cdk/bundling/lambda-credentials.ts')}` },
           forceDockerBundling: false,
         },
       });
