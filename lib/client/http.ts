@@ -116,7 +116,13 @@ function lazySigner(options: HttpClientOptions): (req: SignableRequest) => Promi
   const signer = import('./sigv4.js').then((m) => m.createSigner({ url: options.url, region: options.region, credentials: options.credentials }));
   // Surfaced by the first request instead of as an unhandled rejection.
   signer.catch(() => {});
-  return async (req) => (await signer)(req);
+  return async (req) => {
+    try {
+      return await (await signer)(req);
+    } catch (error) {
+      throw new Error(`cannot sign the request with SigV4: ${(error as Error).message}`, { cause: error });
+    }
+  };
 }
 
 /** Runnel answers `{"error":{"code","message","field"?}}`; API Gateway answers `{"message"}`; anything else is shown as text. */

@@ -33,7 +33,7 @@ async function defaultCredentials(): Promise<() => Promise<AwsCredentials>> {
 export function createSigner(options: { url: string; region?: string | undefined; credentials?: CredentialsInput | undefined }): (req: SignableRequest) => Promise<Record<string, string>> {
   const region = options.region ?? regionFromHost(new URL(options.url).hostname) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) {
-    throw new Error(`SigV4 signing needs a region: pass region, or set AWS_REGION (none can be read from ${options.url})`);
+    throw new Error(`no region to sign for: give region (CLI: --region) or set AWS_REGION (none can be read from ${options.url})`);
   }
   const credentials: Promise<CredentialsInput> = options.credentials ? Promise.resolve(options.credentials) : defaultCredentials();
   let signer: Promise<SignatureV4> | undefined;

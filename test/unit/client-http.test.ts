@@ -86,4 +86,20 @@ describe('http client', () => {
     expect(headers.host).toBeUndefined();
     expect(regionFromHost('api.example.com')).toBeUndefined();
   });
+
+  it('fails at once, saying why, when it cannot sign', async () => {
+    const { fetch, seen } = scripted([{ status: 200, body: '{}' }]);
+    const region = process.env.AWS_REGION;
+    const defaultRegion = process.env.AWS_DEFAULT_REGION;
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    try {
+      const custom = new HttpClient({ url: 'https://runnel.example.com', fetch, credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+      await expect(custom.request('GET', '/v1/topics')).rejects.toThrow('cannot sign the request with SigV4: no region to sign for');
+      expect(seen).toHaveLength(0);
+    } finally {
+      if (region !== undefined) process.env.AWS_REGION = region;
+      if (defaultRegion !== undefined) process.env.AWS_DEFAULT_REGION = defaultRegion;
+    }
+  });
 });
