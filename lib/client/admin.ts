@@ -36,6 +36,8 @@ export class Admin {
 
   /** Resolves true if every topic was created, false if any already existed (as KafkaJS does). */
   async createTopics(options: { topics: ITopicConfig[]; validateOnly?: boolean; waitForLeaders?: boolean; timeout?: number }): Promise<boolean> {
+    // Creating when asked only to validate would be worse than refusing.
+    if (options.validateOnly) throw new TypeError('createTopics: validateOnly is not supported by Runnel');
     let created = true;
     for (const t of options.topics) {
       const config = Object.fromEntries((t.configEntries ?? []).map((e) => [e.name, e.value]));
