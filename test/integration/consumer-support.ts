@@ -22,11 +22,13 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
 export function killableConsumer(url: string, config: ConsumerConfig): TestConsumer {
   let dead = false;
   const committed = new Map<number, number>();
+  const heartbeats: Heartbeat[] = [];
   const runnel = new Runnel({
     url,
     retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 },
     fetch: async (input, init) => {
       if (dead) throw new TypeError('fetch failed: process killed');
+      const sentAt = Date.now();
       const res = await fetch(input, init);
       // The committed offsets this member started from and then moved: what the server holds for it.
       const path = String(input);
@@ -34,12 +36,14 @@ export function killableConsumer(url: string, config: ConsumerConfig): TestConsu
         for (const o of JSON.parse(String(init.body)).offsets) committed.set(o.partition, Math.max(o.offset, committed.get(o.partition) ?? 0));
       }
       if (res.ok && init?.method === 'POST' && (path.endsWith('/members') || path.endsWith('/heartbeat'))) {
-        for (const a of ((await res.clone().json()) as any).assignments) if (!committed.has(a.partition) && a.committedOffset !== null) committed.set(a.partition, a.committedOffset);
+        const answer = (await res.clone().json()) as any;
+        heartbeats.push({ sentAt, answeredAt: Date.now(), partitions: answer.assignments.map((a: any) => a.partition) });
+        for (const a of answer.assignments) if (!committed.has(a.partition) && a.committedOffset !== null) committed.set(a.partition, a.committedOffset);
       }
       return res;
     },
   });
-  return { consumer: runnel.consumer(config), api: runnel.api, committed, kill: () => (dead = true) };
+  return { consumer: runnel.consumer(config), api: runnel.api, committed, heartbeats, kill: () => (dead = true) };
 }
 
 export interface TestConsumer {
@@ -47,7 +51,15 @@ export interface TestConsumer {
   api: RunnelApi;
   /** The last offset the server acknowledged per partition, from this consumer's commit requests. */
   committed: Map<number, number>;
+  /** Every answered join and heartbeat: when it was sent and answered, and the partitions it held. */
+  heartbeats: Heartbeat[];
   kill(): void;
+}
+
+export interface Heartbeat {
+  sentAt: number;
+  answeredAt: number;
+  partitions: number[];
 }
 
 export interface Processed {

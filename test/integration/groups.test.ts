@@ -107,11 +107,12 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
   it('a dead member expires after its session, and its leases go to the others with a new epoch', async () => {
     const stack = await createTestStack(backend);
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 4 });
-    await join(stack, 'a', 1000);
-    await join(stack, 'b', 10_000);
+    // Long enough that a loaded test machine cannot expire a before it has settled.
+    await join(stack, 'a', 3000);
+    await join(stack, 'b', 30_000);
     const before = await settle(stack, ['a', 'b']);
     expect(before.a).toHaveLength(2);
-    await sleep(1100);
+    await sleep(3100);
     // a stopped heartbeating; b, still alive, takes a's partitions at its next heartbeat.
     const hb = await heartbeat(stack, 'b');
     expect(hb.assignments.map((a: any) => `${a.topic}#${a.partition}`).sort()).toEqual(['orders#0', 'orders#1', 'orders#2', 'orders#3']);
