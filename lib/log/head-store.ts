@@ -45,10 +45,10 @@ export interface Chunk {
 }
 
 export type AppendResult =
-  | { kind: 'appended'; baseOffset: number }
+  | { kind: 'appended'; baseOffset: number; head: Head }
   | { kind: 'duplicate'; baseOffset: number }
   | { kind: 'out_of_order'; lastSequence: number }
-  | { kind: 'full' }
+  | { kind: 'full'; head: Head }
   | { kind: 'missing' };
 
 const n = (v: number): AttributeValue => ({ N: String(v) });
@@ -92,15 +92,7 @@ export class HeadStore {
     const res = await this.dynamo.send(
       new GetItemCommand({ TableName: this.table, Key: this.key(pk, HEAD_SORT_KEY), ConsistentRead: true }),
     );
-    const item = res.Item;
-    if (!item || item.deleted) return undefined;
-    return {
-      nextOffset: num(item.nextOffset),
-      tailBase: num(item.tailBase),
-      tail: entryList(item.tail),
-      logStartOffset: num(item.logStartOffset),
-      producers: toProducers(item),
-    };
+    return res.Item && !res.Item.deleted ? toHead(res.Item) : undefined;
   }
 
   /**
@@ -109,6 +101,7 @@ export class HeadStore {
    * idempotent producer's sequence check and record ride in the same update, so a retried batch is
    * committed at most once, whichever Lambda instance receives the retry.
    */
+  /** `maxTail` is the hard limit: appends are refused only when a roll has fallen that far behind. */
   async append(pk: string, entry: IndexEntry, maxTail: number, producer?: ProducerBatch): Promise<AppendResult> {
     const formatted = formatEntry(entry);
     const values: Record<string, AttributeValue> = {
@@ -139,28 +132,30 @@ export class HeadStore {
           ConditionExpression: condition,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ReturnValues: 'UPDATED_NEW',
+          // The whole new head costs no more than part of it, and tells the writer whether it filled the tail.
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return { kind: 'appended', baseOffset: num(res.Attributes?.nextOffset) - entry.count };
+      return { kind: 'appended', baseOffset: num(res.Attributes?.nextOffset) - entry.count, head: toHead(res.Attributes!) };
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
       const head = await this.read(pk);
       if (!head) return { kind: 'missing' };
       const mine = placeEntries(head.tailBase, head.tail).find((e) => formatEntry(e) === formatted);
-      if (mine) return { kind: 'appended', baseOffset: mine.baseOffset };
+      if (mine) return { kind: 'appended', baseOffset: mine.baseOffset, head };
       const last = producer && head.producers.get(producer.id);
       if (last && last.sequence === producer.sequence) return { kind: 'duplicate', baseOffset: last.baseOffset };
       if (last && last.sequence > producer.sequence) return { kind: 'out_of_order', lastSequence: last.sequence };
       // The tail was full, or someone has just emptied it: either way the caller rolls or retries.
-      return { kind: 'full' };
+      return { kind: 'full', head };
     }
   }
 
   /**
-   * Moves a full tail into an immutable chunk. While the tail is full no append can succeed, so its
-   * contents are fixed and any number of writers may roll at once: the chunk write is idempotent and
-   * the reset is conditional on the tail base it read.
+   * Moves the tail seen in `head` into a chunk item and empties the tail, without stopping appends:
+   * the chunk is keyed by the tail base, and the reset succeeds only while the tail still holds exactly
+   * the entries that were copied. Any number of writers may roll at once; at most one reset succeeds
+   * per tail base, and a roll that loses a race changes nothing.
    */
   async roll(pk: string, head: Head): Promise<void> {
     if (head.tail.length === 0) return;
@@ -173,7 +168,10 @@ export class HeadStore {
             nextBase: n(head.nextOffset),
             entries: { L: head.tail.map((e) => ({ S: formatEntry(e) })) },
           },
-          ConditionExpression: 'attribute_not_exists(p)',
+          // A chunk at the current tail base is read by nobody until the reset below moves the tail
+          // base past it, so a roller that saw more entries may replace one that saw fewer.
+          ConditionExpression: 'attribute_not_exists(p) OR size(entries) < :count',
+          ExpressionAttributeValues: { ':count': n(head.tail.length) },
         }),
       );
     } catch (e) {
@@ -190,9 +188,15 @@ export class HeadStore {
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
           UpdateExpression: 'SET tail = :empty, tailBase = :newBase' + (removals ? ` REMOVE ${removals}` : ''),
-          ConditionExpression: 'tailBase = :oldBase',
+          // Only if the tail is exactly what the chunk holds: an entry appended since then would be lost.
+          ConditionExpression: 'tailBase = :oldBase AND size(tail) = :count',
           ExpressionAttributeNames: expired.length ? names : undefined,
-          ExpressionAttributeValues: { ':empty': { L: [] }, ':newBase': n(head.nextOffset), ':oldBase': n(head.tailBase) },
+          ExpressionAttributeValues: {
+            ':empty': { L: [] },
+            ':newBase': n(head.nextOffset),
+            ':oldBase': n(head.tailBase),
+            ':count': n(head.tail.length),
+          },
         }),
       );
     } catch (e) {
@@ -307,6 +311,16 @@ export class HeadStore {
       start = page.LastEvaluatedKey;
     } while (start);
   }
+}
+
+function toHead(item: Record<string, AttributeValue>): Head {
+  return {
+    nextOffset: num(item.nextOffset),
+    tailBase: num(item.tailBase),
+    tail: entryList(item.tail),
+    logStartOffset: num(item.logStartOffset),
+    producers: toProducers(item),
+  };
 }
 
 function toProducers(item: Record<string, AttributeValue>): Map<string, ProducerState> {

@@ -100,10 +100,11 @@ export class PartitionLog {
     };
     const deadline = Date.now() + APPEND_BUDGET_MS;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
-      const result = await this.heads.append(pk, entry, this.options.maxTailEntries, producer);
+      const result = await this.heads.append(pk, entry, this.hardTailLimit, producer);
       if (result.kind === 'appended') {
         this.segments.remember(key, { records });
         this.notifier.notify(pk);
+        if (this.shouldRoll(result.head.tail.length)) await this.heads.roll(pk, result.head).catch(() => undefined);
         return { baseOffset: result.baseOffset, duplicate: false };
       }
       if (result.kind === 'duplicate') {
@@ -118,14 +119,26 @@ export class PartitionLog {
         );
       }
       if (result.kind === 'missing') throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
-      const head = await this.heads.read(pk);
-      if (!head) throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
-      if (head.tail.length >= this.options.maxTailEntries) await this.heads.roll(pk, head);
+      if (result.head.tail.length >= this.hardTailLimit) await this.heads.roll(pk, result.head);
       // After a few lost races, jitter so that the writers that keep colliding at a roll spread out.
       if (attempt >= 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * 2 ** attempt)));
     }
     await this.discard(key);
     throw unavailable(`could not append to partition ${ref.partition} within ${APPEND_BUDGET_MS} ms: too many concurrent writers`);
+  }
+
+  /**
+   * The writer whose append brings the tail to `maxTailEntries` rolls it, while other writers keep
+   * appending; so does one that finds the tail half as long again, in case that roll died. Appends
+   * are refused only at twice the threshold, so contention for a full head is rare, not routine.
+   */
+  private shouldRoll(tailLength: number): boolean {
+    const max = this.options.maxTailEntries;
+    return tailLength === max || tailLength >= max + Math.ceil(max / 2);
+  }
+
+  private get hardTailLimit(): number {
+    return 2 * this.options.maxTailEntries;
   }
 
   /** Deletes a segment that was written but will never be committed; if that fails it is only garbage. */

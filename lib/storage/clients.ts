@@ -13,8 +13,12 @@ export interface StorageClients {
  */
 export function createStorageClients(config: RunnelConfig): StorageClients {
   const credentials = config.credentials;
+  // One fetch GETs many segments at once, and a local server serves many fetches: 50 sockets, the
+  // SDK's default, would queue them.
+  const requestHandler = { httpAgent: { keepAlive: true, maxSockets: 256 }, httpsAgent: { keepAlive: true, maxSockets: 256 } };
   const s3 = new S3Client({
     region: config.region,
+    requestHandler,
     ...(credentials ? { credentials } : {}),
     ...(config.s3Endpoint
       ? {
@@ -27,6 +31,7 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
   });
   const dynamo = new DynamoDBClient({
     region: config.region,
+    requestHandler,
     ...(credentials ? { credentials } : {}),
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
   });

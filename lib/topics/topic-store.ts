@@ -52,6 +52,7 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
  */
 export class TopicStore {
   private readonly cache = new Map<string, { topic: Topic; at: number }>();
+  private readonly loading = new Map<string, Promise<Topic | undefined>>();
 
   constructor(
     private readonly dynamo: DynamoDBClient,
@@ -92,6 +93,15 @@ export class TopicStore {
   async find(name: string, fresh = false): Promise<Topic | undefined> {
     const hit = this.cache.get(name);
     if (!fresh && hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.topic;
+    // Concurrent requests whose cache entry expired together share one read.
+    const pending = this.loading.get(name);
+    if (pending && !fresh) return pending;
+    const load = this.load(name).finally(() => this.loading.delete(name));
+    this.loading.set(name, load);
+    return load;
+  }
+
+  private async load(name: string): Promise<Topic | undefined> {
     const res = await this.dynamo.send(
       new GetItemCommand({ TableName: this.table, Key: { name: { S: name } }, ConsistentRead: true }),
     );

@@ -121,15 +121,27 @@ describe.each(BACKENDS)('crash points (%s)', (backend) => {
     await expectIntact(stack);
   });
 
-  it('a crash in the middle of a roll blocks nobody', async () => {
+  it('rolls that die after writing their chunk block nobody', async () => {
     const stack = await setup();
-    // Fill the tail, then fail the reset that follows the chunk write.
-    while ((await stack.runnel.log.head({ topicId: (await stack.runnel.topics.get('c')).topicId, partition: 0 })).tail.length < 3) await produce(stack);
-    const fault = injectFault(stack.runnel.clients.dynamo, { command: 'UpdateItemCommand', phase: 'before', match: (i) => i.UpdateExpression.startsWith('SET tail = :empty') });
-    const crashed = await produce(stack);
-    expect(fault.count()).toBe(1);
-    expect(crashed.status).toBeGreaterThanOrEqual(500);
+    const topicId = (await stack.runnel.topics.get('c')).topicId;
+    const tailLength = async () => (await stack.runnel.log.head({ topicId, partition: 0 })).tail.length;
+    // Every roll dies between its chunk write and its reset. Appends go on regardless (acknowledged),
+    // each dead roll having left a chunk that the next, longer roll replaces.
+    const fault = injectFault(stack.runnel.clients.dynamo, {
+      command: 'UpdateItemCommand',
+      phase: 'before',
+      times: Number.POSITIVE_INFINITY,
+      match: (i) => i.UpdateExpression.startsWith('SET tail = :empty'),
+    });
+    while ((await tailLength()) < 6) expect((await produce(stack)).status).toBe(200);
+    expect(fault.count()).toBeGreaterThanOrEqual(2);
+    // At twice the roll threshold appends are refused; this writer's own roll dies too, so it fails cleanly.
+    const refused = await produce(stack);
+    expect(refused.status).toBeGreaterThanOrEqual(500);
+    expect(await tailLength()).toBe(6);
+    fault.remove();
     await expectIntact(stack);
+    expect(await tailLength()).toBeLessThan(6);
   });
 
   it('a slow writer blocks neither other writers nor readers', async () => {
