@@ -41,7 +41,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     };
     const runnel = createRunnel(config, { purgeOnDelete: true });
     await provisionStorage(runnel.clients, config);
-    await runnel.maintain();
+    // Purge what deletes left behind; a failure here must not keep the service from starting.
+    await runnel.maintain().catch((error) => logger.error('maintenance at start failed', { error }));
     const host = options.host ?? '127.0.0.1';
     const server = await new Promise<ServerType>((resolve) => {
       const s = serve({ fetch: createApp(runnel).fetch, port: options.port, hostname: host }, () => resolve(s));

@@ -5,12 +5,15 @@ import { sweepOrphans } from '../log/orphan-sweep.js';
 import type { SegmentStore } from '../log/segment-store.js';
 import { purgeDeletedTopics } from '../topics/topic-purge.js';
 import type { TopicStore } from '../topics/topic-store.js';
+import { logger } from '../observability/logger.js';
 
 export interface MaintenanceReport {
   purgedTopics: number;
   partitionsChecked: number;
   segmentsDeleted: number;
   orphansDeleted: number;
+  /** Partitions whose housekeeping failed this run (logged); the next run tries them again. */
+  partitionsFailed: number;
 }
 
 export interface MaintenanceOptions {
@@ -37,7 +40,7 @@ const CONCURRENCY = 8;
  */
 export async function runMaintenance(deps: MaintenanceDeps, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
   const now = options.now ?? Date.now();
-  const report: MaintenanceReport = { purgedTopics: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0 };
+  const report: MaintenanceReport = { purgedTopics: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0, partitionsFailed: 0 };
   report.purgedTopics = await purgeDeletedTopics(deps.topics, deps.heads, deps.segments);
   for (const topic of await deps.topics.list()) {
     const trims = topic.config['cleanup.policy'].includes('delete');
@@ -45,9 +48,15 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
     for (let i = 0; i < partitions.length; i += CONCURRENCY) {
       await Promise.all(
         partitions.slice(i, i + CONCURRENCY).map(async (ref) => {
-          if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, now)).deletedSegments;
-          if (options.sweepOrphans) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now);
-          report.partitionsChecked++;
+          try {
+            if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, now)).deletedSegments;
+            if (options.sweepOrphans) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now);
+            report.partitionsChecked++;
+          } catch (error) {
+            // One partition's failure (a deleted topic, a throttle) must not starve the others.
+            report.partitionsFailed++;
+            logger.warn('maintenance of a partition failed', { topic: topic.name, partition: ref.partition, error });
+          }
         }),
       );
     }

@@ -40,7 +40,10 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    // HeadBucket can fail for reasons other than absence (a slow emulator, say); creating is then the test.
+    await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((e: Error) => {
+      if (e.name !== 'BucketAlreadyExists' && e.name !== 'BucketAlreadyOwnedByYou') throw e;
+    });
   }
 }
 
