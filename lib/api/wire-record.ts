@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import type { StoredRecord } from '../codec/record.js';
 
-const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -50,9 +49,9 @@ export interface WireRecordOut {
 export function toStoredRecord(r: WireRecordIn, now: number): StoredRecord {
   const keyIsBinary = r.keyEncoding === 'base64';
   const valueIsBinary = r.valueEncoding === 'base64';
-  const key = r.key == null ? null : keyIsBinary ? Buffer.from(r.key, 'base64') : utf8.encode(r.key);
-  const value =
-    r.value === null ? null : valueIsBinary ? Buffer.from(r.value as string, 'base64') : utf8.encode(JSON.stringify(r.value));
+  // Buffer.from is markedly faster than TextEncoder in Node, and this runs for every produced record.
+  const key = r.key == null ? null : Buffer.from(r.key, keyIsBinary ? 'base64' : 'utf8');
+  const value = r.value === null ? null : valueIsBinary ? Buffer.from(r.value as string, 'base64') : Buffer.from(JSON.stringify(r.value), 'utf8');
   return {
     timestamp: r.timestamp ?? now,
     key,

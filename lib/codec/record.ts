@@ -17,11 +17,9 @@ export interface StoredRecord {
 const RECORD_OVERHEAD = 1 + 8 + 4 + 4 + 2;
 const HEADER_OVERHEAD = 2 + 4;
 
-const utf8 = new TextEncoder();
-
 /** Encoded size of a record, the figure that `max.message.bytes` limits. */
 export function encodedRecordSize(r: StoredRecord): number {
   let size = RECORD_OVERHEAD + (r.key?.byteLength ?? 0) + (r.value?.byteLength ?? 0);
-  for (const [k, v] of r.headers) size += HEADER_OVERHEAD + utf8.encode(k).byteLength + utf8.encode(v).byteLength;
+  for (const [k, v] of r.headers) size += HEADER_OVERHEAD + Buffer.byteLength(k, 'utf8') + Buffer.byteLength(v, 'utf8');
   return size;
 }

@@ -1,6 +1,6 @@
 import { crc32, gunzipSync, gzipSync } from 'node:zlib';
 import { RunnelError } from '../errors.js';
-import type { StoredRecord } from './record.js';
+import { encodedRecordSize, type StoredRecord } from './record.js';
 
 /**
  * One segment object holds one produced batch for one partition. It carries no absolute offsets: a
@@ -26,56 +26,52 @@ export class CorruptSegmentError extends RunnelError {
   }
 }
 
-const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
-function encodePayload(records: StoredRecord[]): Buffer {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const push = (b: Uint8Array) => {
-    parts.push(b);
-    total += b.byteLength;
+/**
+ * Writes every record into one buffer sized up front, after `room` bytes left for the header: one
+ * allocation and no copy per segment, where a 100 KB batch would otherwise be copied again.
+ */
+function encodePayload(records: StoredRecord[], room: number): Buffer {
+  let size = room;
+  for (const r of records) size += encodedRecordSize(r);
+  const buf = Buffer.allocUnsafe(size);
+  let pos = room;
+  const bytes = (b: Uint8Array) => {
+    buf.set(b, pos);
+    pos += b.byteLength;
   };
   for (const r of records) {
-    const fixed = Buffer.alloc(1 + 8 + 4);
-    fixed.writeUInt8((r.keyIsBinary ? ATTR_KEY_BINARY : 0) | (r.valueIsBinary ? ATTR_VALUE_BINARY : 0), 0);
-    fixed.writeBigInt64BE(BigInt(r.timestamp), 1);
-    fixed.writeInt32BE(r.key ? r.key.byteLength : -1, 9);
-    push(fixed);
-    if (r.key) push(r.key);
-    const valueLen = Buffer.alloc(4);
-    valueLen.writeInt32BE(r.value ? r.value.byteLength : -1, 0);
-    push(valueLen);
-    if (r.value) push(r.value);
-    const headerCount = Buffer.alloc(2);
-    headerCount.writeUInt16BE(r.headers.length, 0);
-    push(headerCount);
+    pos = buf.writeUInt8((r.keyIsBinary ? ATTR_KEY_BINARY : 0) | (r.valueIsBinary ? ATTR_VALUE_BINARY : 0), pos);
+    pos = buf.writeBigInt64BE(BigInt(r.timestamp), pos);
+    pos = buf.writeInt32BE(r.key ? r.key.byteLength : -1, pos);
+    if (r.key) bytes(r.key);
+    pos = buf.writeInt32BE(r.value ? r.value.byteLength : -1, pos);
+    if (r.value) bytes(r.value);
+    pos = buf.writeUInt16BE(r.headers.length, pos);
     for (const [k, v] of r.headers) {
-      const kb = utf8Encoder.encode(k);
-      const vb = utf8Encoder.encode(v);
-      const lens = Buffer.alloc(2);
-      lens.writeUInt16BE(kb.byteLength, 0);
-      push(lens);
-      push(kb);
-      const vl = Buffer.alloc(4);
-      vl.writeInt32BE(vb.byteLength, 0);
-      push(vl);
-      push(vb);
+      pos = buf.writeUInt16BE(Buffer.byteLength(k, 'utf8'), pos);
+      pos += buf.write(k, pos, 'utf8');
+      pos = buf.writeInt32BE(Buffer.byteLength(v, 'utf8'), pos);
+      pos += buf.write(v, pos, 'utf8');
     }
   }
-  return Buffer.concat(parts, total);
+  return buf;
 }
 
 export function encodeSegment(records: StoredRecord[], compression: Compression = 'none'): Uint8Array {
-  let payload = encodePayload(records);
-  if (compression === 'gzip') payload = gzipSync(payload);
+  let segment = encodePayload(records, HEADER_BYTES);
+  if (compression === 'gzip') {
+    const compressed = gzipSync(segment.subarray(HEADER_BYTES));
+    segment = Buffer.concat([Buffer.alloc(HEADER_BYTES), compressed]);
+  }
   let minTs = Number.MAX_SAFE_INTEGER;
   let maxTs = 0;
   for (const r of records) {
     if (r.timestamp < minTs) minTs = r.timestamp;
     if (r.timestamp > maxTs) maxTs = r.timestamp;
   }
-  const header = Buffer.alloc(HEADER_BYTES);
+  const header = segment.subarray(0, HEADER_BYTES);
   header.writeUInt32BE(SEGMENT_MAGIC, 0);
   header.writeUInt8(SEGMENT_VERSION, 4);
   header.writeUInt8(compression === 'gzip' ? FLAG_GZIP : 0, 5);
@@ -83,12 +79,12 @@ export function encodeSegment(records: StoredRecord[], compression: Compression 
   header.writeUInt32BE(records.length, 8);
   header.writeBigInt64BE(BigInt(records.length ? minTs : 0), 12);
   header.writeBigInt64BE(BigInt(maxTs), 20);
-  header.writeUInt32BE(payload.byteLength, 28);
+  header.writeUInt32BE(segment.byteLength - HEADER_BYTES, 28);
   // Bytes 32..35 hold the checksum of everything else, header and payload; 36..39 are reserved.
   header.writeUInt32BE(0, 36);
-  const crc = crc32(payload, crc32(header.subarray(36, 40), crc32(header.subarray(0, 32))));
+  const crc = crc32(segment.subarray(HEADER_BYTES), crc32(header.subarray(36, 40), crc32(header.subarray(0, 32))));
   header.writeUInt32BE(crc >>> 0, 32);
-  return Buffer.concat([header, payload]);
+  return segment;
 }
 
 class Reader {
