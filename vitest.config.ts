@@ -10,6 +10,6 @@ export default defineConfig({
     // Two cores: one worker per core keeps the emulators responsive.
     maxWorkers: 2,
     // Expected failures (injected faults) would otherwise fill the output with error logs.
-    env: { RUNNEL_LOG_LEVEL: 'SILENT' },
+    env: { RUNNEL_LOG_LEVEL: 'SILENT', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

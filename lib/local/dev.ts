@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import { startEmbeddedStack } from './embedded.js';
 
+// The SDK warns on Node 20 that its releases after January 2027 need Node 22. That is for Runnel's
+// maintainers (package.json pins the SDK range), not for someone starting the local stack.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const dataDir = resolve(process.env.RUNNEL_DATA_DIR ?? '.runnel/data');
 const port = Number(process.env.PORT ?? 7430);
 
