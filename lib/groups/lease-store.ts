@@ -3,8 +3,8 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
-  ScanCommand,
+  paginateQuery,
+  paginateScan,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -103,24 +103,22 @@ export class LeaseStore {
 
   async read(group: string): Promise<GroupItems> {
     const out: GroupItems = { members: [], leases: [] };
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#g = :g',
-          ExpressionAttributeNames: { '#g': 'group' },
-          ExpressionAttributeValues: { ':g': { S: group } },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#g = :g',
+        ExpressionAttributeNames: { '#g': 'group' },
+        ExpressionAttributeValues: { ':g': { S: group } },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (item.item!.S!.startsWith(MEMBER)) out.members.push(toMember(item));
         else out.leases.push(toLease(item));
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return out;
   }
 
@@ -132,15 +130,12 @@ export class LeaseStore {
   /** Every item of every group, projected to what listing needs. */
   async scan(): Promise<Array<{ group: string; member?: MemberItem; lease?: LeaseItem }>> {
     const out: Array<{ group: string; member?: MemberItem; lease?: LeaseItem }> = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.dynamo.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
+    for await (const page of paginateScan({ client: this.dynamo }, { TableName: this.table, ConsistentRead: true })) {
       for (const item of page.Items ?? []) {
         const group = item.group!.S!;
         out.push(item.item!.S!.startsWith(MEMBER) ? { group, member: toMember(item) } : { group, lease: toLease(item) });
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return out;
   }
 

@@ -4,6 +4,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  paginateQuery,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -234,23 +235,21 @@ export class HeadStore {
   /** Chunks wholly below `offset`, oldest first. */
   async chunksBelow(pk: string, offset: number): Promise<Chunk[]> {
     const chunks: Chunk[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'p = :p AND b BETWEEN :zero AND :o',
-          ExpressionAttributeValues: { ':p': { S: pk }, ':zero': n(0), ':o': n(offset) },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'p = :p AND b BETWEEN :zero AND :o',
+        ExpressionAttributeValues: { ':p': { S: pk }, ':zero': n(0), ':o': n(offset) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const chunk = toChunk(item);
         if (chunk.nextBase <= offset) chunks.push(chunk);
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return chunks;
   }
 
@@ -294,22 +293,15 @@ export class HeadStore {
 
   /** Deletes a partition's head and chunks; used only after its topic is deleted. */
   async purge(pk: string): Promise<void> {
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'p = :p',
-          ExpressionAttributeValues: { ':p': { S: pk } },
-          ProjectionExpression: 'p, b',
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      { TableName: this.table, KeyConditionExpression: 'p = :p', ExpressionAttributeValues: { ':p': { S: pk } }, ProjectionExpression: 'p, b' },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: { p: item.p!, b: item.b! } }));
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
   }
 }
 

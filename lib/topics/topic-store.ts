@@ -4,7 +4,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  ScanCommand,
+  paginateScan,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -122,12 +122,9 @@ export class TopicStore {
 
   async list(): Promise<Topic[]> {
     const topics: Topic[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.dynamo.send(new ScanCommand({ TableName: this.table, ExclusiveStartKey: start, ConsistentRead: true }));
+    for await (const page of paginateScan({ client: this.dynamo }, { TableName: this.table, ConsistentRead: true })) {
       for (const item of page.Items ?? []) if (!item.name!.S!.startsWith(PURGE_PREFIX)) topics.push(toTopic(item));
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return topics.sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -213,25 +210,23 @@ export class TopicStore {
   /** Topics whose data awaits purging: deleted, and not (or no longer) referenced by a live topic. */
   async pendingPurges(): Promise<Array<{ topicId: string; partitions: number }>> {
     const pending: Array<{ topicId: string; partitions: number }> = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.dynamo.send(
-        new ScanCommand({
-          TableName: this.table,
-          ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(#n, :prefix)',
-          ExpressionAttributeNames: { '#n': 'name' },
-          ExpressionAttributeValues: { ':prefix': { S: PURGE_PREFIX } },
-          ConsistentRead: true,
-        }),
-      );
+    const pages = paginateScan(
+      { client: this.dynamo },
+      {
+        TableName: this.table,
+        FilterExpression: 'begins_with(#n, :prefix)',
+        ExpressionAttributeNames: { '#n': 'name' },
+        ExpressionAttributeValues: { ':prefix': { S: PURGE_PREFIX } },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         const live = await this.find(item.topicName!.S!, true);
         if (live?.topicId === item.topicId!.S) continue;
         pending.push({ topicId: item.topicId!.S!, partitions: Number(item.partitions!.N) });
       }
-      start = page.LastEvaluatedKey;
-    } while (start);
+    }
     return pending;
   }
 
