@@ -86,6 +86,13 @@ export class GroupCoordinator {
         .map(async (l) => {
           const to = target.get(partitionKey(l)) ?? NOBODY;
           const handoff = to !== me.memberId;
+          if (handoff && l.handoffSince !== undefined && now - l.handoffSince >= me.sessionTimeoutMs) {
+            // A handoff its owner has not finished within a session (a handler stuck, say): pass the
+            // lease on now, with a new epoch that fences the owner, so one stuck member cannot stall it.
+            const next = live.find((m) => m.memberId === to);
+            await this.store.release(group, l, me.memberId, l.epoch, next && { memberId: next.memberId, expiresAt: next.expiresAt });
+            return;
+          }
           if (await this.store.renewLease(group, l, me.memberId, now, me.expiresAt, handoff ? to : undefined)) {
             assignments.push(toAssignment(l, l.epoch, handoff));
           }

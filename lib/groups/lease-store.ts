@@ -27,6 +27,8 @@ export interface LeaseItem extends TopicPartition {
   committedOffset?: number;
   /** The member this lease is to go to; NOBODY when no live member subscribes to its topic any more. */
   handoffTo?: string;
+  /** Server time the lease was first marked for handoff: the owner has one session to finish it. */
+  handoffSince?: number;
 }
 
 export interface GroupItems {
@@ -58,6 +60,7 @@ const toLease = (item: Record<string, AttributeValue>): LeaseItem => ({
   expiresAt: num(item.expiresAt) ?? 0,
   committedOffset: num(item.committedOffset),
   handoffTo: item.handoffTo?.S,
+  handoffSince: num(item.handoffSince),
 });
 
 async function conditional(write: Promise<unknown>): Promise<boolean> {
@@ -189,7 +192,10 @@ export class LeaseStore {
     if (handoffTo !== undefined) values[':to'] = { S: handoffTo };
     return conditional(
       this.update(group, lease, {
-        update: handoffTo === undefined ? 'SET expiresAt = :exp REMOVE handoffTo' : 'SET expiresAt = :exp, handoffTo = :to',
+        update:
+          handoffTo === undefined
+            ? 'SET expiresAt = :exp REMOVE handoffTo, handoffSince'
+            : 'SET expiresAt = :exp, handoffTo = :to, handoffSince = if_not_exists(handoffSince, :now)',
         condition: '#o = :me AND epoch = :e AND expiresAt > :now',
         names: { '#o': 'owner' },
         values,
@@ -207,7 +213,7 @@ export class LeaseStore {
     if (!fresh) Object.assign(values, { ':seen': n(seenEpoch), ':now': n(now) });
     return conditional(
       this.update(group, tp, {
-        update: 'SET #o = :me, epoch = :e, expiresAt = :exp, topic = :t, #p = :p REMOVE handoffTo',
+        update: 'SET #o = :me, epoch = :e, expiresAt = :exp, topic = :t, #p = :p REMOVE handoffTo, handoffSince',
         // Its own lease too: a member that joins again must not inherit the epoch its old process used.
         condition: fresh ? 'attribute_not_exists(#i)' : 'epoch = :seen AND (attribute_not_exists(#o) OR expiresAt <= :now OR #o = :me)',
         names: fresh ? { '#o': 'owner', '#p': 'partition', '#i': 'item' } : { '#o': 'owner', '#p': 'partition' },
@@ -235,7 +241,7 @@ export class LeaseStore {
     else values[':zero'] = n(0);
     return conditional(
       this.update(group, tp, {
-        update: next ? 'SET #o = :next, epoch = :newEpoch, expiresAt = :exp REMOVE handoffTo' : 'SET expiresAt = :zero REMOVE #o, handoffTo',
+        update: next ? 'SET #o = :next, epoch = :newEpoch, expiresAt = :exp REMOVE handoffTo, handoffSince' : 'SET expiresAt = :zero REMOVE #o, handoffTo, handoffSince',
         condition: '#o = :me AND epoch = :e',
         names: { '#o': 'owner' },
         values,

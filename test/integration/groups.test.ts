@@ -119,6 +119,28 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     expect((await stack.request('POST', '/v1/groups/g/members/a/heartbeat')).body.error.code).toBe('unknown_member');
   });
 
+  it('a live member that never finishes a handoff loses the partition after one session, fenced', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 2 });
+    // a holds both and keeps heartbeating, but never releases what it is asked to hand off.
+    await join(stack, 'a', 3000);
+    await join(stack, 'b', 30_000);
+    const marked = (await heartbeat(stack, 'a')).assignments.find((x: any) => x.handoff);
+    expect(marked).toBeDefined();
+    expect((await heartbeat(stack, 'b')).pending).toHaveLength(1);
+    // Heartbeats inside the session keep the lease a's, still marked.
+    await sleep(1000);
+    expect((await heartbeat(stack, 'a')).assignments.find((x: any) => x.partition === marked.partition)?.handoff).toBe(true);
+    await sleep(2100);
+    const a = await heartbeat(stack, 'a');
+    expect(a.assignments.map((x: any) => x.partition)).not.toContain(marked.partition);
+    const b = await heartbeat(stack, 'b');
+    const taken = b.assignments.find((x: any) => x.partition === marked.partition);
+    expect(taken.epoch).toBeGreaterThan(marked.epoch);
+    const zombie = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: marked.partition, epoch: marked.epoch, offset: 1 }] });
+    expect(zombie.status).toBe(409);
+  });
+
   it('concurrent members on several instances never hold a partition at once, and an epoch has one owner (G1)', async () => {
     const first = await createTestStack(backend);
     await first.request('POST', '/v1/topics', { name: 'orders', partitions: 12 });
