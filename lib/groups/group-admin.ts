@@ -4,7 +4,7 @@ import type { PartitionLog } from '../log/partition-log.js';
 import type { TopicStore } from '../topics/topic-store.js';
 import { partitionKey, type TopicPartition } from './assignment.js';
 import { liveMembers } from './group-coordinator.js';
-import { NOBODY, type GroupItems, type LeaseStore } from './lease-store.js';
+import { NOBODY, committedOffsetOf, type GroupItems, type LeaseStore } from './lease-store.js';
 import { groupIdSchema, resetSchema } from './requests.js';
 
 export interface PartitionDescription extends TopicPartition {
@@ -76,7 +76,7 @@ export class GroupAdmin {
         const lease = leases.get(partitionKey({ topic: name, partition }));
         const state = states.find((s) => s.partition === partition);
         const held = lease?.owner !== undefined && lease.expiresAt > now && liveIds.has(lease.owner);
-        const committed = lease?.committedOffset ?? null;
+        const committed = committedOffsetOf(lease, topic?.topicId) ?? null;
         partitions.push({
           topic: name,
           partition,
@@ -132,7 +132,7 @@ export class GroupAdmin {
     }
     const now = this.clock();
     for (const o of offsets) {
-      if (!(await this.store.resetOffset(group, o, o.offset, now))) throw conflict('group_active', `partition ${o.partition} of "${o.topic}" is held by a member; stop its consumers first`);
+      if (!(await this.store.resetOffset(group, o, o.offset, now, topic.topicId))) throw conflict('group_active', `partition ${o.partition} of "${o.topic}" is held by a member; stop its consumers first`);
     }
     return { offsets };
   }

@@ -3,7 +3,7 @@ import { RunnelError, notFound } from '../errors.js';
 import { parseOrThrow } from '../api/validation.js';
 import type { TopicStore } from '../topics/topic-store.js';
 import { assign, partitionKey, type TopicPartition } from './assignment.js';
-import { NOBODY, type GroupItems, type LeaseItem, type LeaseStore, type MemberItem } from './lease-store.js';
+import { NOBODY, committedOffsetOf, type GroupItems, type LeaseItem, type LeaseStore, type MemberItem } from './lease-store.js';
 import { commitSchema, groupIdSchema, joinSchema, leaveSchema, memberIdSchema, releaseSchema, type FencedOffset } from './requests.js';
 
 export interface Assignment extends TopicPartition {
@@ -79,6 +79,15 @@ export class GroupCoordinator {
     const leases = new Map(items.leases.map((l) => [partitionKey(l), l]));
     const assignments: Assignment[] = [];
     const pending: TopicPartition[] = [];
+    const topicIds = new Map<string, string | undefined>();
+    for (const topic of new Set(items.leases.map((l) => l.topic))) topicIds.set(topic, (await this.topics.find(topic))?.topicId);
+    const toAssignment = (l: LeaseItem, epoch: number, handoff: boolean): Assignment => ({
+      topic: l.topic,
+      partition: l.partition,
+      epoch,
+      committedOffset: committedOffsetOf(l, topicIds.get(l.topic)) ?? null,
+      handoff,
+    });
 
     await Promise.all(
       items.leases
@@ -141,10 +150,11 @@ export class GroupCoordinator {
     await Promise.all(
       offsets.map(async (o) => {
         const tp = { topic: o.topic, partition: o.partition };
-        if (await this.store.commit(group, tp, memberId, o.epoch, o.offset)) return committed.push({ ...tp, offset: o.offset });
+        const topicId = (await this.topics.find(o.topic))?.topicId ?? '';
+        if (await this.store.commit(group, tp, memberId, o.epoch, o.offset, topicId)) return committed.push({ ...tp, offset: o.offset });
         const lease = await this.store.readLease(group, tp);
         // Still the owner at that epoch: the offset was behind the committed one, which is a no-op (G3).
-        if (lease?.owner === memberId && lease.epoch === o.epoch) return committed.push({ ...tp, offset: lease.committedOffset ?? o.offset });
+        if (lease?.owner === memberId && lease.epoch === o.epoch) return committed.push({ ...tp, offset: committedOffsetOf(lease, topicId) ?? o.offset });
         // Still the owner, but at a newer epoch: it lost the lease in between and got it back.
         rejected.push({ ...tp, reason: lease?.owner === memberId ? 'stale_epoch' : 'not_owner' });
       }),
@@ -211,6 +221,3 @@ function parseKey(key: string): TopicPartition {
   return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
 }
 
-function toAssignment(l: LeaseItem, epoch: number, handoff: boolean): Assignment {
-  return { topic: l.topic, partition: l.partition, epoch, committedOffset: l.committedOffset ?? null, handoff };
-}

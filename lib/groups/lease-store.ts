@@ -25,6 +25,8 @@ export interface LeaseItem extends TopicPartition {
   owner?: string;
   expiresAt: number;
   committedOffset?: number;
+  /** The topic id `committedOffset` was committed against: offsets of a deleted topic do not carry over to a re-created one. */
+  offsetTopicId?: string;
   /** The member this lease is to go to; NOBODY when no live member subscribes to its topic any more. */
   handoffTo?: string;
   /** Server time the lease was first marked for handoff: the owner has one session to finish it. */
@@ -59,9 +61,15 @@ const toLease = (item: Record<string, AttributeValue>): LeaseItem => ({
   owner: item.owner?.S,
   expiresAt: num(item.expiresAt) ?? 0,
   committedOffset: num(item.committedOffset),
+  offsetTopicId: item.offsetTopicId?.S,
   handoffTo: item.handoffTo?.S,
   handoffSince: num(item.handoffSince),
 });
+
+/** The lease's committed offset if it belongs to the topic as it is now (`topicId`), else none. */
+export function committedOffsetOf(lease: LeaseItem | undefined, topicId: string | undefined): number | undefined {
+  return lease && topicId !== undefined && lease.offsetTopicId === topicId ? lease.committedOffset : undefined;
+}
 
 async function conditional(write: Promise<unknown>): Promise<boolean> {
   try {
@@ -223,13 +231,15 @@ export class LeaseStore {
   }
 
   /** Moves the committed offset forward, only for the owner at `epoch`. False: fenced, or not forward. */
-  async commit(group: string, tp: TopicPartition, memberId: string, epoch: number, offset: number): Promise<boolean> {
+  async commit(group: string, tp: TopicPartition, memberId: string, epoch: number, offset: number, topicId: string): Promise<boolean> {
     return conditional(
       this.update(group, tp, {
-        update: 'SET committedOffset = :o',
-        condition: '#o = :me AND epoch = :e AND (attribute_not_exists(committedOffset) OR committedOffset <= :o)',
+        update: 'SET committedOffset = :o, offsetTopicId = :tid',
+        // Forward only, within one incarnation of the topic; a re-created topic starts afresh.
+        condition:
+          '#o = :me AND epoch = :e AND (attribute_not_exists(committedOffset) OR attribute_not_exists(offsetTopicId) OR offsetTopicId <> :tid OR committedOffset <= :o)',
         names: { '#o': 'owner' },
-        values: { ':o': n(offset), ':me': { S: memberId }, ':e': n(epoch) },
+        values: { ':o': n(offset), ':me': { S: memberId }, ':e': n(epoch), ':tid': { S: topicId } },
       }),
     );
   }
@@ -250,13 +260,13 @@ export class LeaseStore {
   }
 
   /** Sets the committed offset of a lease nobody holds; the only write that may move it backwards. */
-  async resetOffset(group: string, tp: TopicPartition, offset: number, now: number): Promise<boolean> {
+  async resetOffset(group: string, tp: TopicPartition, offset: number, now: number, topicId: string): Promise<boolean> {
     return conditional(
       this.update(group, tp, {
-        update: 'SET committedOffset = :o, topic = :t, #p = :p, epoch = if_not_exists(epoch, :zero), expiresAt = if_not_exists(expiresAt, :zero)',
+        update: 'SET committedOffset = :o, offsetTopicId = :tid, topic = :t, #p = :p, epoch = if_not_exists(epoch, :zero), expiresAt = if_not_exists(expiresAt, :zero)',
         condition: 'attribute_not_exists(#o) OR expiresAt <= :now',
         names: { '#o': 'owner', '#p': 'partition' },
-        values: { ':o': n(offset), ':t': { S: tp.topic }, ':p': n(tp.partition), ':zero': n(0), ':now': n(now) },
+        values: { ':o': n(offset), ':tid': { S: topicId }, ':t': { S: tp.topic }, ':p': n(tp.partition), ':zero': n(0), ':now': n(now) },
       }),
     );
   }

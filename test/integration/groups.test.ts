@@ -189,7 +189,26 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     if (lease.owner !== winner) {
       expect(await store.renewLease('g', { ...tp, epoch: 1, expiresAt: 0 }, winner, now + 2000, now + 3000, undefined)).toBe(false);
     }
-    expect(await store.commit('g', tp, winner === lease.owner ? 'nobody' : winner, 1, 5)).toBe(false);
+    expect(await store.commit('g', tp, winner === lease.owner ? 'nobody' : winner, 1, 5, 'topic-id')).toBe(false);
+  });
+
+  it("a deleted and re-created topic does not inherit the group's old committed offsets", async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    await stack.request('POST', '/v1/topics/orders/records', { records: Array.from({ length: 5 }, (_, i) => ({ value: i })) });
+    const lease = (await join(stack, 'a')).assignments[0];
+    const commit = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 5 }] });
+    expect(commit.status).toBe(200);
+    await stack.request('DELETE', '/v1/topics/orders');
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    await stack.request('POST', '/v1/topics/orders/records', { records: [{ value: 'new' }, { value: 'newer' }] });
+    const described = await stack.request('GET', '/v1/groups/g');
+    expect(described.body.partitions[0]).toMatchObject({ committedOffset: null, highWatermark: 2, lag: 2 });
+    expect((await heartbeat(stack, 'a')).assignments[0].committedOffset).toBeNull();
+    // Offsets on the new topic start afresh: committing 1 is not "backwards" from the old topic's 5.
+    const fresh = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 1 }] });
+    expect(fresh.body).toEqual({ committed: [{ topic: 'orders', partition: 0, offset: 1 }] });
+    expect((await stack.request('GET', '/v1/groups/g')).body.partitions[0]).toMatchObject({ committedOffset: 1, lag: 1 });
   });
 
   it('a member that joins again under its id gets new epochs, fencing its earlier process', async () => {
