@@ -8,5 +8,7 @@ import { createApp, type Concern } from './app.js';
  * scope, so the SDK clients and the segment and index caches live across warm invocations.
  */
 export function lambdaHandler(concerns: readonly Concern[]) {
-  return handle(createApp(createRunnel(configFromEnv()), concerns));
+  // Each Lambda function serves its own concerns: a produce function never serves the fetches that
+  // would read the batches it appends, so it does not cache them.
+  return handle(createApp(createRunnel(configFromEnv(), { log: { cacheAppends: concerns.includes('fetch') } }), concerns));
 }

@@ -45,9 +45,14 @@ export interface LogOptions {
   maxTailEntries: number;
   /** How often a long poll re-reads the head to see appends made by other processes. */
   pollIntervalMs: number;
+  /**
+   * Keep each batch this process appends in the segment cache, so a fetch served by the same process
+   * reads it without a GET. Pointless where produce and fetch run in different functions.
+   */
+  cacheAppends: boolean;
 }
 
-export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, pollIntervalMs: 100 };
+export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, pollIntervalMs: 100, cacheAppends: true };
 
 /**
  * How long an append keeps contending for a full head. Each lost race means other writers committed,
@@ -102,7 +107,7 @@ export class PartitionLog {
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       const result = await this.heads.append(pk, entry, this.hardTailLimit, producer);
       if (result.kind === 'appended') {
-        this.segments.remember(key, { records });
+        if (this.options.cacheAppends) this.segments.remember(key, { records });
         this.notifier.notify(pk);
         if (this.shouldRoll(result.head.tail.length)) await this.heads.roll(pk, result.head).catch(() => undefined);
         return { baseOffset: result.baseOffset, duplicate: false };
