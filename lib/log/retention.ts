@@ -1,5 +1,4 @@
 import type { TopicConfig } from '../topics/topic-config.js';
-import type { PlacedEntry } from './entry.js';
 import type { HeadStore } from './head-store.js';
 import { partitionKey, type PartitionLog, type PartitionRef } from './partition-log.js';
 import { segmentKey, type SegmentStore } from './segment-store.js';
@@ -28,11 +27,12 @@ export async function applyRetention(
   const head = await log.head(ref);
   const retentionMs = config['retention.ms'];
   const retentionBytes = config['retention.bytes'];
-  const entries: PlacedEntry[] = [];
-  for await (const entry of log.entriesFrom(pk, head, head.logStartOffset)) entries.push(entry);
-  let bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
+  // A size limit needs the partition's total, so the whole index; a time limit alone stops reading
+  // at the first segment to keep, so a long log costs a few reads per run, not one per chunk.
+  let bytes = 0;
+  if (retentionBytes >= 0) for await (const entry of log.entriesFrom(pk, head, head.logStartOffset)) bytes += entry.bytes;
   let start = head.logStartOffset;
-  for (const entry of entries) {
+  for await (const entry of log.entriesFrom(pk, head, head.logStartOffset)) {
     const expired = retentionMs >= 0 && entry.maxTimestamp < now - retentionMs;
     const overSize = retentionBytes >= 0 && bytes > retentionBytes;
     if (!expired && !overSize) break;
