@@ -41,7 +41,7 @@ export function createRunnel(config: RunnelConfig, options: RunnelOptions = {}):
   const heads = new HeadStore(clients.dynamo, config.logTable);
   const segments = new SegmentStore(clients.s3, config.bucket);
   const log = new PartitionLog(heads, segments, new TailNotifier(), { ...DEFAULT_LOG_OPTIONS, ...options.log });
-  const topics = new TopicStore(clients.dynamo, config.topicsTable, config.logTable, heads);
+  const topics = new TopicStore(clients.dynamo, config.topicsTable, heads);
   let purging: Promise<unknown> = Promise.resolve();
   const purge = () => purgeDeletedTopics(topics, heads, segments);
   const admin = new TopicAdmin(topics, () => {

@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
@@ -94,6 +95,26 @@ export class HeadStore {
       new GetItemCommand({ TableName: this.table, Key: this.key(pk, HEAD_SORT_KEY), ConsistentRead: true }),
     );
     return res.Item && !res.Item.deleted ? toHead(res.Item) : undefined;
+  }
+
+  /** The bounds of many heads, read strongly consistent, 100 keys a request; missing heads are left out. */
+  async readBounds(pks: string[]): Promise<Map<string, { logStartOffset: number; nextOffset: number }>> {
+    const bounds = new Map<string, { logStartOffset: number; nextOffset: number }>();
+    for (let first = 0; first < pks.length; first += 100) {
+      let keys: Array<Record<string, AttributeValue>> = pks.slice(first, first + 100).map((pk) => this.key(pk, HEAD_SORT_KEY));
+      while (keys.length) {
+        const res = await this.dynamo.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'p, nextOffset, logStartOffset' } },
+          }),
+        );
+        for (const item of res.Responses?.[this.table] ?? []) {
+          bounds.set(item.p!.S!, { logStartOffset: num(item.logStartOffset), nextOffset: num(item.nextOffset) });
+        }
+        keys = (res.UnprocessedKeys?.[this.table]?.Keys as typeof keys | undefined) ?? [];
+      }
+    }
+    return bounds;
   }
 
   /**

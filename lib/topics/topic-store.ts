@@ -1,5 +1,4 @@
 import {
-  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
@@ -12,7 +11,6 @@ import { randomBytes } from 'node:crypto';
 import { RunnelError, conflict, notFound } from '../errors.js';
 import type { HeadStore } from '../log/head-store.js';
 import { partitionKey } from '../log/partition-log.js';
-import { HEAD_SORT_KEY } from '../storage/schema.js';
 import { topicConfigSchema, type TopicConfig } from './topic-config.js';
 
 export interface Topic {
@@ -57,7 +55,6 @@ export class TopicStore {
   constructor(
     private readonly dynamo: DynamoDBClient,
     private readonly table: string,
-    private readonly logTable: string,
     private readonly heads: HeadStore,
   ) {}
 
@@ -128,31 +125,14 @@ export class TopicStore {
     return topics.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Each partition's bounds, read strongly consistent in batches of 100 heads. */
+  /** Each partition's bounds, read strongly consistent. */
   async partitionStates(topic: Topic): Promise<PartitionState[]> {
-    const states: PartitionState[] = [];
-    for (let first = 0; first < topic.partitions; first += 100) {
-      let keys: Array<Record<string, AttributeValue>> = [];
-      for (let p = first; p < Math.min(first + 100, topic.partitions); p++) {
-        keys.push({ p: { S: partitionKey({ topicId: topic.topicId, partition: p }) }, b: { N: String(HEAD_SORT_KEY) } });
-      }
-      while (keys.length) {
-        const res = await this.dynamo.send(
-          new BatchGetItemCommand({
-            RequestItems: { [this.logTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'p, nextOffset, logStartOffset' } },
-          }),
-        );
-        for (const item of res.Responses?.[this.logTable] ?? []) {
-          states.push({
-            partition: Number(item.p!.S!.split('#')[1]),
-            logStartOffset: Number(item.logStartOffset!.N),
-            highWatermark: Number(item.nextOffset!.N),
-          });
-        }
-        keys = (res.UnprocessedKeys?.[this.logTable]?.Keys as typeof keys | undefined) ?? [];
-      }
-    }
-    return states.sort((a, b) => a.partition - b.partition);
+    const pks = Array.from({ length: topic.partitions }, (_, partition) => partitionKey({ topicId: topic.topicId, partition }));
+    const bounds = await this.heads.readBounds(pks);
+    return pks.flatMap((pk, partition) => {
+      const b = bounds.get(pk);
+      return b ? [{ partition, logStartOffset: b.logStartOffset, highWatermark: b.nextOffset }] : [];
+    });
   }
 
   /** Hides the topic at once; its data stays until `purgeDeleted` removes it. */
