@@ -151,6 +151,11 @@ export class TopicStore {
         },
       }),
     );
+    // Then every head is fenced, before the topic item goes: an instance that still has the topic
+    // cached must not be able to acknowledge records that the purge will remove. A crash here leaves
+    // the topic listed but unwritable until the delete is retried; the purge skips it meanwhile.
+    const refs = Array.from({ length: topic.partitions }, (_, partition) => ({ topicId: topic.topicId, partition }));
+    await inBatches(refs, 25, (ref) => this.heads.markDeleted(partitionKey(ref)));
     try {
       await this.dynamo.send(
         new DeleteItemCommand({
@@ -166,8 +171,6 @@ export class TopicStore {
     } finally {
       this.cache.delete(name);
     }
-    const refs = Array.from({ length: topic.partitions }, (_, partition) => ({ topicId: topic.topicId, partition }));
-    await inBatches(refs, 25, (ref) => this.heads.markDeleted(partitionKey(ref)));
     return topic;
   }
 
