@@ -169,7 +169,10 @@ export class PartitionLog {
         const left = deadline - Date.now();
         if (left <= 0) break;
         await this.notifier.wait(pk, Math.min(left, this.options.pollIntervalMs), opts.signal);
-        head = await this.head(ref);
+        // Waiters on this partition share one re-read per interval. A shared read may have started
+        // before this fetch's own first read; a head older than the one in hand is no news.
+        const polled = await this.notifier.shared(pk, this.options.pollIntervalMs, () => this.head(ref));
+        if (polled.nextOffset >= head.nextOffset) head = polled;
       }
     }
     const records: ReadRecord[] = [];

@@ -1,11 +1,15 @@
 /**
  * Wakes long-polling fetches in this process as soon as a local append commits. Appends made by other
- * processes (other Lambda instances) are seen by the fetch's periodic head re-read instead.
+ * processes (other Lambda instances) are seen by the fetch's periodic head re-read instead, which the
+ * waiters on one partition share: 500 idle long-polls on a partition cost one read per interval, not 500.
  */
 export class TailNotifier {
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly checks = new Map<string, { at: number; result: Promise<unknown> }>();
 
   notify(pk: string): void {
+    // A check started before this append may miss it; the woken waiters start a fresh one.
+    this.checks.delete(pk);
     const set = this.waiters.get(pk);
     if (!set) return;
     this.waiters.delete(pk);
@@ -27,5 +31,21 @@ export class TailNotifier {
       set.add(done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /**
+   * Runs `check` for `pk` at most once per `intervalMs`: a caller within the interval of the last
+   * check (or while it is in flight) shares its result. A failed check is not shared beyond its callers.
+   */
+  shared<T>(pk: string, intervalMs: number, check: () => Promise<T>): Promise<T> {
+    const last = this.checks.get(pk);
+    if (last && Date.now() - last.at < intervalMs) return last.result as Promise<T>;
+    const entry = { at: Date.now(), result: check() as Promise<unknown> };
+    this.checks.set(pk, entry);
+    const forget = () => {
+      if (this.checks.get(pk) === entry) this.checks.delete(pk);
+    };
+    entry.result.then(() => setTimeout(forget, intervalMs).unref(), forget);
+    return entry.result as Promise<T>;
   }
 }

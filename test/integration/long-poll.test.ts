@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, createTestStack } from '../support/stack.js';
+
+describe.each(BACKENDS)('long polls (%s)', (backend) => {
+  it('waiters on one partition share one head check per poll interval', async () => {
+    const stack = await createTestStack(backend, { log: { pollIntervalMs: 100 } });
+    await stack.request('POST', '/v1/topics', { name: 'idle', partitions: 1 });
+    let headReads = 0;
+    (stack.runnel.clients.dynamo.middlewareStack as any).add(
+      (next: any, context: any) => async (args: any) => {
+        if (context.commandName === 'GetItemCommand' && args.input.TableName === stack.config.logTable) headReads++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'count-head-reads' },
+    );
+    const waiters = 50;
+    const waitMs = 1000;
+    const answers = await Promise.all(
+      Array.from({ length: waiters }, () => stack.request('GET', `/v1/topics/idle/partitions/0/records?offset=0&waitMs=${waitMs}`)),
+    );
+    expect(answers.every((a) => a.status === 200 && a.body.records.length === 0)).toBe(true);
+    // Each fetch reads the head once on arrival (it must see every acknowledged write); while they wait,
+    // they share one re-read per interval: about waitMs / pollIntervalMs = 10, not 10 per waiter.
+    const sharedChecks = waitMs / 100;
+    expect(headReads).toBeGreaterThanOrEqual(waiters);
+    expect(headReads).toBeLessThanOrEqual(waiters + 2 * sharedChecks);
+  });
+
+  it('a shared check still wakes every waiter at once when another instance appends', async () => {
+    const stack = await createTestStack(backend, { log: { pollIntervalMs: 50 } });
+    await stack.request('POST', '/v1/topics', { name: 'wake', partitions: 1 });
+    const waiting = Array.from({ length: 20 }, () => stack.request('GET', '/v1/topics/wake/partitions/0/records?offset=0&waitMs=20000'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await stack.another().request('POST', '/v1/topics/wake/records', { records: [{ value: 'hi' }] })).status).toBe(200);
+    const answers = await Promise.all(waiting);
+    expect(answers.map((a) => a.body.records.map((r: any) => r.value))).toEqual(Array.from({ length: 20 }, () => ['hi']));
+  });
+});
