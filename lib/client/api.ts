@@ -15,7 +15,8 @@ export interface GroupSummary {
 export interface GroupDescription {
   group: string;
   state: 'empty' | 'rebalancing' | 'stable';
-  members: Array<{ memberId: string; topics: string[]; partitions: number; expiresInMs: number }>;
+  /** `clientId` is the name the member's client gave itself (null if it gave none). */
+  members: Array<{ memberId: string; clientId: string | null; topics: string[]; partitions: number; expiresInMs: number }>;
   partitions: Array<{
     topic: string;
     partition: number;

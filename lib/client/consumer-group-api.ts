@@ -40,8 +40,9 @@ export class ConsumerGroupApi {
     return `/v1/groups/${seg(this.group)}/members/${seg(memberId)}`;
   }
 
-  join(topics: string[], sessionTimeoutMs: number, memberId?: string): Promise<HeartbeatAnswer> {
-    return this.http.request('POST', `/v1/groups/${seg(this.group)}/members`, { body: { topics, sessionTimeoutMs, memberId }, idempotent: true });
+  /** With the member id chosen by the client, a retried join whose first answer was lost is the same member, not a ghost. */
+  join(topics: string[], sessionTimeoutMs: number, memberId: string, clientId: string): Promise<HeartbeatAnswer> {
+    return this.http.request('POST', `/v1/groups/${seg(this.group)}/members`, { body: { topics, sessionTimeoutMs, memberId, clientId }, idempotent: true });
   }
 
   heartbeat(memberId: string): Promise<HeartbeatAnswer> {

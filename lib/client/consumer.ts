@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { RunnelApi } from './api.js';
 import { ConsumerGroupApi, type FencedOffset, type HeartbeatAnswer, type LeaseAssignment } from './consumer-group-api.js';
 import { PartitionWorker, type EachBatchHandler, type EachMessageHandler, type KafkaMessage, type WorkerSettings } from './consumer-partition.js';
@@ -25,8 +27,14 @@ export interface ConsumerConfig {
   deadLetterTopic?: string;
   /** Told of every record given up on, whether or not it went to a dead-letter topic. */
   onDeadLetter?: (event: { topic: string; partition: number; message: KafkaMessage; error: Error }) => void;
-  /** Keep the same member id across restarts (default: the server makes one per join). */
+  /**
+   * The member id (1–128 of `[A-Za-z0-9._-]`). Default: the client id and a random suffix, chosen once
+   * per consumer before its first join, so a join retried after a lost answer is the same member.
+   * Give one only if it names one running process: a second process joining under it fences the first.
+   */
   memberId?: string;
+  /** A human-readable name for this member, shown by describe (default: `<hostname>-<pid>`). */
+  clientId?: string;
 }
 
 export interface ConsumerSubscribeTopics {
@@ -53,19 +61,26 @@ const RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
 
 const key = (tp: { topic: string; partition: number }) => `${tp.topic}#${tp.partition}`;
 
+/** The client id made fit for a member id, plus a suffix that no other process will choose. */
+function memberIdFor(clientId: string): string {
+  const readable = clientId.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 100);
+  return `${readable}-${randomBytes(8).toString('hex')}`;
+}
+
 /**
  * A group consumer shaped like KafkaJS's. Unlike a Kafka client it heartbeats on its own timer, so
  * a slow handler is never evicted; a handler whose lease is lost gets an aborted signal; a rebalance
  * moves only the partitions it must, each handed over at its final committed offset.
  */
 export class Consumer {
-  private readonly config: Required<Omit<ConsumerConfig, 'deadLetterTopic' | 'onDeadLetter' | 'memberId' | 'retry'>> & ConsumerConfig;
+  private readonly config: Required<Omit<ConsumerConfig, 'deadLetterTopic' | 'onDeadLetter' | 'memberId' | 'clientId' | 'retry'>> & ConsumerConfig;
   private readonly retry: typeof RETRY;
   private readonly group: ConsumerGroupApi;
   private topics: string[] = [];
   private fromBeginning = false;
   private run_: ConsumerRunConfig | undefined;
-  private memberId: string | undefined;
+  private readonly memberId: string;
+  private readonly clientId: string;
   private readonly workers = new Map<string, PartitionWorker>();
   /** Partitions being handed off: their release is under way. */
   private readonly releasing = new Set<string>();
@@ -86,7 +101,8 @@ export class Consumer {
     this.config = { ...DEFAULTS, autoCommit: true, ...config };
     this.retry = { ...RETRY, ...config.retry };
     this.group = new ConsumerGroupApi(api.http, config.groupId, Math.max(1000, this.config.heartbeatInterval));
-    this.memberId = config.memberId;
+    this.clientId = config.clientId ?? `${hostname()}-${process.pid}`;
+    this.memberId = config.memberId ?? memberIdFor(this.clientId);
   }
 
   async connect(): Promise<void> {
@@ -114,8 +130,8 @@ export class Consumer {
     }
   }
 
-  /** The member id the group knows this consumer by (after run). */
-  get id(): string | undefined {
+  /** The member id the group knows this consumer by. */
+  get id(): string {
     return this.memberId;
   }
 
@@ -127,8 +143,7 @@ export class Consumer {
   private async join(): Promise<void> {
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
-    const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId);
-    this.memberId = answer.memberId;
+    const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId, this.clientId);
     this.lastHeartbeatOk = sentAt;
     this.apply(answer);
     this.scheduleHeartbeat(answer);
@@ -151,7 +166,7 @@ export class Consumer {
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
     try {
-      answer = await this.group.heartbeat(this.memberId!);
+      answer = await this.group.heartbeat(this.memberId);
       this.lastHeartbeatOk = sentAt;
       this.apply(answer);
     } catch (error) {
@@ -214,7 +229,7 @@ export class Consumer {
         this.workers.delete(k);
       }
       const offset = worker?.position;
-      await this.group.release(this.memberId!, [{ topic: lease.topic, partition: lease.partition, epoch: lease.epoch, ...(offset === undefined ? {} : { offset }) }]);
+      await this.group.release(this.memberId, [{ topic: lease.topic, partition: lease.partition, epoch: lease.epoch, ...(offset === undefined ? {} : { offset }) }]);
     } catch {
       // Fenced or unreachable: either way the lease is not ours to hand over any more.
     } finally {
@@ -266,7 +281,7 @@ export class Consumer {
   /** Commits every position that moved; a fenced commit makes the next heartbeat come at once. */
   private async commitPositions(workers: PartitionWorker[] = [...this.workers.values()]): Promise<void> {
     const due = workers.filter((w) => !w.lost && w.position !== undefined && w.position !== w.committed);
-    if (!due.length || !this.memberId) return;
+    if (!due.length) return;
     const offsets: FencedOffset[] = due.map((w) => ({ topic: w.topic, partition: w.partition, epoch: w.epoch, offset: w.position! }));
     try {
       await this.group.commit(this.memberId, offsets);
@@ -292,7 +307,7 @@ export class Consumer {
       return { topic: o.topic, partition: o.partition, epoch: worker.epoch, offset: Number(o.offset) };
     });
     if (!fenced.length) return;
-    await this.group.commit(this.memberId!, fenced);
+    await this.group.commit(this.memberId, fenced);
     for (const o of fenced) {
       const worker = this.workers.get(key(o));
       if (worker && worker.epoch === o.epoch) worker.committed = Math.max(worker.committed ?? 0, o.offset);
@@ -355,7 +370,6 @@ export class Consumer {
     const workers = [...this.workers.values()];
     await Promise.all(workers.map((w) => w.stop()));
     this.workers.clear();
-    if (!this.memberId) return;
     const offsets = workers
       .filter((w) => !w.lost && w.position !== undefined)
       .map((w) => ({ topic: w.topic, partition: w.partition, epoch: w.epoch, offset: w.position! }));

@@ -19,7 +19,7 @@ export interface PartitionDescription extends TopicPartition {
 export interface GroupDescription {
   group: string;
   state: 'empty' | 'stable' | 'rebalancing';
-  members: Array<{ memberId: string; topics: string[]; partitions: number; expiresInMs: number }>;
+  members: Array<{ memberId: string; clientId: string | null; topics: string[]; partitions: number; expiresInMs: number }>;
   partitions: PartitionDescription[];
 }
 
@@ -97,6 +97,7 @@ export class GroupAdmin {
       members: live
         .map((m) => ({
           memberId: m.memberId,
+          clientId: m.clientId ?? null,
           topics: m.topics,
           partitions: partitions.filter((p) => p.owner === m.memberId).length,
           expiresInMs: m.expiresAt - now,

@@ -22,7 +22,7 @@ export interface HeartbeatResponse {
 }
 
 export interface Rejection extends TopicPartition {
-  reason: 'stale_epoch' | 'not_owner';
+  reason: 'stale_epoch' | 'not_owner' | 'lease_expired';
 }
 
 const unknownMember = (group: string, memberId: string) =>
@@ -49,7 +49,7 @@ export class GroupCoordinator {
     for (const topic of req.topics) await this.topics.get(topic);
     const memberId = req.memberId ?? `member-${randomBytes(8).toString('hex')}`;
     const now = this.clock();
-    const member: MemberItem = { memberId, topics: [...new Set(req.topics)], sessionTimeoutMs: req.sessionTimeoutMs, expiresAt: now + req.sessionTimeoutMs };
+    const member: MemberItem = { memberId, ...(req.clientId === undefined ? {} : { clientId: req.clientId }), topics: [...new Set(req.topics)], sessionTimeoutMs: req.sessionTimeoutMs, expiresAt: now + req.sessionTimeoutMs };
     await this.store.putMember(group, member);
     return this.rebalance(group, member, now, undefined, true);
   }
@@ -115,9 +115,10 @@ export class GroupCoordinator {
           const tp = lease ?? parseKey(key);
           // On a join, leases under its own id are from an earlier process: take them with a new epoch.
           const free = !lease || lease.owner === undefined || lease.expiresAt <= now || (joining && lease.owner === me.memberId);
-          if (free && (await this.store.acquire(group, tp, lease?.epoch, me.memberId, now, me.expiresAt))) {
-            assignments.push(toAssignment(lease ?? { ...tp, epoch: 0, expiresAt: 0 }, (lease?.epoch ?? 0) + 1, false));
-          } else pending.push({ topic: tp.topic, partition: tp.partition });
+          const taken = free ? await this.store.acquire(group, tp, lease?.epoch, me.memberId, now, me.expiresAt) : undefined;
+          // Its committed offset as the take left it: the previous owner can commit nothing after that.
+          if (taken) assignments.push(toAssignment(taken, taken.epoch, false));
+          else pending.push({ topic: tp.topic, partition: tp.partition });
         }),
     );
     const order = (a: TopicPartition, b: TopicPartition) => partitionKey(a).localeCompare(partitionKey(b)) || a.partition - b.partition;
@@ -147,14 +148,19 @@ export class GroupCoordinator {
   private async commitAll(group: string, memberId: string, offsets: FencedOffset[]) {
     const committed: Array<TopicPartition & { offset: number }> = [];
     const rejected: Rejection[] = [];
+    const now = this.clock();
     await Promise.all(
       offsets.map(async (o) => {
         const tp = { topic: o.topic, partition: o.partition };
         const topicId = (await this.topics.find(o.topic))?.topicId ?? '';
-        if (await this.store.commit(group, tp, memberId, o.epoch, o.offset, topicId)) return committed.push({ ...tp, offset: o.offset });
+        if (await this.store.commit(group, tp, memberId, o.epoch, o.offset, topicId, now)) return committed.push({ ...tp, offset: o.offset });
         const lease = await this.store.readLease(group, tp);
-        // Still the owner at that epoch: the offset was behind the committed one, which is a no-op (G3).
-        if (lease?.owner === memberId && lease.epoch === o.epoch) return committed.push({ ...tp, offset: committedOffsetOf(lease, topicId) ?? o.offset });
+        if (lease?.owner === memberId && lease.epoch === o.epoch) {
+          // Its session ran out: nobody may have taken the lease yet, but someone may at any moment (G2).
+          if (lease.expiresAt <= now) return rejected.push({ ...tp, reason: 'lease_expired' });
+          // Still the owner at that epoch: the offset was behind the committed one, which is a no-op (G3).
+          return committed.push({ ...tp, offset: committedOffsetOf(lease, topicId) ?? o.offset });
+        }
         // Still the owner, but at a newer epoch: it lost the lease in between and got it back.
         rejected.push({ ...tp, reason: lease?.owner === memberId ? 'stale_epoch' : 'not_owner' });
       }),
@@ -211,7 +217,7 @@ export class GroupCoordinator {
 }
 
 function fenced(rejected: Rejection[], done: TopicPartition[]): RunnelError {
-  const code = rejected.every((r) => r.reason === 'stale_epoch') ? 'stale_epoch' : 'not_owner';
+  const code = rejected.every((r) => r.reason === rejected[0]!.reason) ? rejected[0]!.reason : 'not_owner';
   const list = rejected.map((r) => `${r.topic}[${r.partition}]: ${r.reason}`).join(', ');
   return new RunnelError(409, code, `this member no longer holds ${list}; stop processing those partitions`, { rejected, done });
 }

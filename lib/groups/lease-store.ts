@@ -13,6 +13,8 @@ import type { TopicPartition } from './assignment.js';
 
 export interface MemberItem {
   memberId: string;
+  /** The human-readable name the client gave itself, shown by describe. */
+  clientId?: string;
   topics: string[];
   sessionTimeoutMs: number;
   /** Server time. */
@@ -49,6 +51,7 @@ const num = (v: AttributeValue | undefined) => (v?.N === undefined ? undefined :
 
 const toMember = (item: Record<string, AttributeValue>): MemberItem => ({
   memberId: item.memberId!.S!,
+  clientId: item.clientId?.S,
   topics: (item.topics?.L ?? []).map((t) => t.S!),
   sessionTimeoutMs: num(item.sessionTimeoutMs)!,
   expiresAt: num(item.expiresAt)!,
@@ -99,7 +102,11 @@ export class LeaseStore {
     return this.key(group, `${LEASE}${tp.topic}#${tp.partition}`);
   }
 
-  private update(group: string, tp: TopicPartition, expr: { update: string; condition?: string; values?: Record<string, AttributeValue>; names?: Record<string, string> }) {
+  private update(
+    group: string,
+    tp: TopicPartition,
+    expr: { update: string; condition?: string; values?: Record<string, AttributeValue>; names?: Record<string, string>; returnNew?: boolean },
+  ) {
     return this.dynamo.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -108,6 +115,7 @@ export class LeaseStore {
         ConditionExpression: expr.condition,
         ExpressionAttributeValues: expr.values,
         ExpressionAttributeNames: expr.names,
+        ...(expr.returnNew ? { ReturnValues: 'ALL_NEW' as const } : {}),
       }),
     );
   }
@@ -157,6 +165,7 @@ export class LeaseStore {
         Item: {
           ...this.key(group, MEMBER + m.memberId),
           memberId: { S: m.memberId },
+          ...(m.clientId === undefined ? {} : { clientId: { S: m.clientId } }),
           topics: { L: m.topics.map((t) => ({ S: t })) },
           sessionTimeoutMs: n(m.sessionTimeoutMs),
           expiresAt: n(m.expiresAt),
@@ -213,33 +222,43 @@ export class LeaseStore {
 
   /**
    * Takes a lease that is free, expired or never existed, as it was last seen (`seenEpoch`), bumping
-   * its epoch. Racing takers: only one update matches the epoch it read.
+   * its epoch. Racing takers: only one update matches the epoch it read. Answers the lease as the take
+   * left it, or undefined if another took it first: its committed offset is final, because the new
+   * epoch fences every later commit of the previous owner, whereas one read before the take may be
+   * overtaken by the previous owner's last commit (its clock may say its lease is still valid).
    */
-  async acquire(group: string, tp: TopicPartition, seenEpoch: number | undefined, memberId: string, now: number, expiresAt: number): Promise<boolean> {
+  async acquire(group: string, tp: TopicPartition, seenEpoch: number | undefined, memberId: string, now: number, expiresAt: number): Promise<LeaseItem | undefined> {
     const fresh = seenEpoch === undefined;
     const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n((seenEpoch ?? 0) + 1), ':exp': n(expiresAt), ':t': { S: tp.topic }, ':p': n(tp.partition) };
     if (!fresh) Object.assign(values, { ':seen': n(seenEpoch), ':now': n(now) });
-    return conditional(
+    let taken: LeaseItem | undefined;
+    const took = await conditional(
       this.update(group, tp, {
         update: 'SET #o = :me, epoch = :e, expiresAt = :exp, topic = :t, #p = :p REMOVE handoffTo, handoffSince',
         // Its own lease too: a member that joins again must not inherit the epoch its old process used.
         condition: fresh ? 'attribute_not_exists(#i)' : 'epoch = :seen AND (attribute_not_exists(#o) OR expiresAt <= :now OR #o = :me)',
         names: fresh ? { '#o': 'owner', '#p': 'partition', '#i': 'item' } : { '#o': 'owner', '#p': 'partition' },
         values,
-      }),
+        returnNew: true,
+      }).then((res) => (taken = toLease(res.Attributes!))),
     );
+    return took ? taken : undefined;
   }
 
-  /** Moves the committed offset forward, only for the owner at `epoch`. False: fenced, or not forward. */
-  async commit(group: string, tp: TopicPartition, memberId: string, epoch: number, offset: number, topicId: string): Promise<boolean> {
+  /**
+   * Moves the committed offset forward, only for the owner at `epoch` whose lease has not expired by
+   * `now` (G2: once expired, another member may already be processing from the committed offset).
+   * False: fenced, expired, or not forward.
+   */
+  async commit(group: string, tp: TopicPartition, memberId: string, epoch: number, offset: number, topicId: string, now: number): Promise<boolean> {
     return conditional(
       this.update(group, tp, {
         update: 'SET committedOffset = :o, offsetTopicId = :tid',
         // Forward only, within one incarnation of the topic; a re-created topic starts afresh.
         condition:
-          '#o = :me AND epoch = :e AND (attribute_not_exists(committedOffset) OR attribute_not_exists(offsetTopicId) OR offsetTopicId <> :tid OR committedOffset <= :o)',
+          '#o = :me AND epoch = :e AND expiresAt > :now AND (attribute_not_exists(committedOffset) OR attribute_not_exists(offsetTopicId) OR offsetTopicId <> :tid OR committedOffset <= :o)',
         names: { '#o': 'owner' },
-        values: { ':o': n(offset), ':me': { S: memberId }, ':e': n(epoch), ':tid': { S: topicId } },
+        values: { ':o': n(offset), ':me': { S: memberId }, ':e': n(epoch), ':tid': { S: topicId }, ':now': n(now) },
       }),
     );
   }

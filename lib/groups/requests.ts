@@ -3,6 +3,8 @@ import { topicNameSchema } from '../topics/topic-name.js';
 
 export const groupIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1–128 of [A-Za-z0-9._-]');
 export const memberIdSchema = groupIdSchema;
+/** A name for people, not for the protocol: which process a member is (a host and pid, a service name). */
+export const clientIdSchema = z.string().regex(/^[\x20-\x7e]{1,128}$/, 'must be 1–128 printable ASCII characters');
 
 export const MIN_SESSION_TIMEOUT_MS = 1000;
 export const MAX_SESSION_TIMEOUT_MS = 300_000;
@@ -21,6 +23,7 @@ export const joinSchema = z
       .max(MAX_SESSION_TIMEOUT_MS, `must be at most ${MAX_SESSION_TIMEOUT_MS}`)
       .default(DEFAULT_SESSION_TIMEOUT_MS),
     memberId: memberIdSchema.optional(),
+    clientId: clientIdSchema.optional(),
   })
   .strict();
 

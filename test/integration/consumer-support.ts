@@ -23,15 +23,25 @@ export function killableConsumer(url: string, config: ConsumerConfig): TestConsu
   let dead = false;
   const committed = new Map<number, number>();
   const heartbeats: Heartbeat[] = [];
+  const loseAnswers: Array<(method: string, path: string) => boolean> = [];
+  let heartbeatGate: { opened: Promise<void>; open: () => void } | undefined;
   const runnel = new Runnel({
     url,
     retry: { retries: 2, initialRetryTime: 50, maxRetryTime: 200 },
     fetch: async (input, init) => {
       if (dead) throw new TypeError('fetch failed: process killed');
+      const path = String(input);
+      const method = init?.method ?? 'GET';
+      // A hung heartbeat ignores its own timeout, as it does in a stopped process: it goes out only when the gate opens.
+      if (heartbeatGate && path.endsWith('/heartbeat')) await heartbeatGate.opened;
       const sentAt = Date.now();
       const res = await fetch(input, init);
+      const lose = loseAnswers.findIndex((match) => match(method, new URL(path).pathname));
+      if (lose >= 0) {
+        loseAnswers.splice(lose, 1);
+        throw new TypeError('fetch failed: connection reset after the request was sent');
+      }
       // The committed offsets this member started from and then moved: what the server holds for it.
-      const path = String(input);
       if (res.ok && init?.method === 'POST' && path.endsWith('/commits')) {
         for (const o of JSON.parse(String(init.body)).offsets) committed.set(o.partition, Math.max(o.offset, committed.get(o.partition) ?? 0));
       }
@@ -43,7 +53,23 @@ export function killableConsumer(url: string, config: ConsumerConfig): TestConsu
       return res;
     },
   });
-  return { consumer: runnel.consumer(config), api: runnel.api, committed, heartbeats, kill: () => (dead = true) };
+  return {
+    consumer: runnel.consumer(config),
+    api: runnel.api,
+    committed,
+    heartbeats,
+    kill: () => (dead = true),
+    loseNextAnswer: (match) => loseAnswers.push(match),
+    hangHeartbeats: () => {
+      let open!: () => void;
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      heartbeatGate = { opened, open };
+    },
+    releaseHeartbeats: () => {
+      heartbeatGate?.open();
+      heartbeatGate = undefined;
+    },
+  };
 }
 
 export interface TestConsumer {
@@ -54,6 +80,12 @@ export interface TestConsumer {
   /** Every answered join and heartbeat: when it was sent and answered, and the partitions it held. */
   heartbeats: Heartbeat[];
   kill(): void;
+  /** The next request `match` accepts reaches the server, which applies it, but its answer is lost. */
+  loseNextAnswer(match: (method: string, path: string) => boolean): void;
+  /** From now on heartbeats hang, never answered and never timing out, until `releaseHeartbeats`; other requests go on. */
+  hangHeartbeats(): void;
+  /** Sends the hung heartbeats, whose answers then arrive late. */
+  releaseHeartbeats(): void;
 }
 
 export interface Heartbeat {

@@ -200,6 +200,29 @@ describe.each(BACKENDS)('consumer (%s)', (backend) => {
     for (let p = 0; p < 6; p++) for (let i = 0; i < 50; i++) expect(log.values().has(JSON.stringify({ p, i }))).toBe(true);
   });
 
+  it('a join whose answer is lost and retried leaves one member, named by its client id (bug 6)', async () => {
+    const stack = await setup(2, 5);
+    const log = new ProcessedLog();
+    const c = killableConsumer(served!.url, { ...base, clientId: 'billing-worker-1' });
+    consumers.push(c);
+    // The server applies the first join, and its answer is lost: the client's retry must not create a second member.
+    // The member id is the client's own, chosen before the first join.
+    const memberId = c.consumer.id;
+    expect(memberId).toMatch(/^billing-worker-1-/);
+    c.loseNextAnswer((method, path) => method === 'POST' && path === '/v1/groups/billing/members');
+    await c.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await c.consumer.run({ eachMessage: async ({ partition, message }) => log.add('w1', 'orders', partition, message.offset, message.value) });
+    // Right after the join, before any session could expire: one member, holding both partitions.
+    const joined = await stack.request('GET', '/v1/groups/billing');
+    expect(joined.body.members.map((m: any) => m.memberId)).toEqual([memberId]);
+    expect(c.consumer.assignment()).toHaveLength(2);
+    await until('every record processed', () => (log.values().size === 10 ? true : undefined));
+    const d = await stack.request('GET', '/v1/groups/billing');
+    expect(d.body.members).toHaveLength(1);
+    expect(d.body.members[0]).toMatchObject({ memberId, clientId: 'billing-worker-1', partitions: 2 });
+    expect(d.body.partitions.map((p: any) => p.owner)).toEqual([memberId, memberId]);
+  });
+
   it('a poison record goes to the dead-letter topic after bounded retries, and the partition moves on', async () => {
     const stack = await setup(1, 0);
     await stack.request('POST', '/v1/topics', { name: 'orders-dlq', partitions: 1 });

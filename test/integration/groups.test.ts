@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GroupCoordinator } from '../../lib/groups/group-coordinator.js';
 import { LeaseStore } from '../../lib/groups/lease-store.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
@@ -169,6 +170,59 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     }
   });
 
+  it('a commit from an owner whose lease expired is rejected, even before anyone takes the lease (G2, bug 5)', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    let now = Date.now();
+    const store = new LeaseStore(stack.runnel.clients.dynamo, stack.config.groupsTable);
+    const coordinator = new GroupCoordinator(store, stack.runnel.topics, () => now);
+    const lease = (await coordinator.join('g', { topics: ['orders'], memberId: 'a', sessionTimeoutMs: 1000 })).assignments[0]!;
+    const commit = (offset: number) => coordinator.commit('g', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset }] });
+    expect(await commit(1)).toEqual({ committed: [{ topic: 'orders', partition: 0, offset: 1 }] });
+    now += 999;
+    expect(await commit(2)).toEqual({ committed: [{ topic: 'orders', partition: 0, offset: 2 }] });
+    // The session is over by the server's clock: owner and epoch still match, but the lease is no longer held.
+    now += 1;
+    const expired = await commit(3).catch((e) => e);
+    expect(expired).toMatchObject({ status: 409, code: 'lease_expired', details: { rejected: [{ topic: 'orders', partition: 0, reason: 'lease_expired' }] } });
+    expect(await store.readLease('g', { topic: 'orders', partition: 0 })).toMatchObject({ owner: 'a', epoch: lease.epoch, committedOffset: 2 });
+  });
+
+  it('a new owner starts from the offset committed when it acquired the lease, not from what it read before (bug 5)', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    await stack.request('POST', '/v1/topics/orders/records', { records: Array.from({ length: 10 }, (_, i) => ({ value: i })) });
+    const dynamo = stack.runnel.clients.dynamo;
+    const store = new LeaseStore(dynamo, stack.config.groupsTable);
+    // Two Lambda instances whose clocks disagree: by b's, a's lease has expired; by a's, it has not.
+    const start = Date.now();
+    let aClock = start;
+    let bClock = start;
+    const onA = new GroupCoordinator(store, stack.runnel.topics, () => aClock);
+    const onB = new GroupCoordinator(store, stack.runnel.topics, () => bClock);
+    const lease = (await onA.join('g', { topics: ['orders'], memberId: 'a', sessionTimeoutMs: 1000 })).assignments[0]!;
+    await onA.commit('g', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 3 }] });
+    await onB.join('g', { topics: ['orders'], memberId: 'b', sessionTimeoutMs: 30_000 });
+    aClock = start + 500;
+    bClock = start + 1500;
+    // a commits between b's read of the group and b's taking of the lease.
+    let raced = false;
+    dynamo.middlewareStack.add(
+      (next: any, context: any) => async (args: any) => {
+        const taking = context.commandName === 'UpdateItemCommand' && args.input.ExpressionAttributeValues?.[':me']?.S === 'b' && String(args.input.UpdateExpression).startsWith('SET #o = :me, epoch');
+        if (taking && !raced) {
+          raced = true;
+          await onA.commit('g', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 7 }] });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'commit-before-take' },
+    );
+    const b = await onB.heartbeat('g', 'b');
+    expect(raced).toBe(true);
+    expect(b.assignments).toEqual([expect.objectContaining({ partition: 0, epoch: lease.epoch + 1, committedOffset: 7 })]);
+  });
+
   it('racing takers of one lease: exactly one wins each epoch, and the loser can neither renew nor commit', async () => {
     const stack = await createTestStack(backend);
     const store = new LeaseStore(stack.runnel.clients.dynamo, stack.config.groupsTable);
@@ -178,7 +232,8 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
       Promise.all(Array.from({ length: 8 }, (_, i) => store.acquire('g', tp, seen, `${prefix}${i}`, at, at + 1000)));
     const first = await race(undefined, now);
     expect(first.filter(Boolean)).toHaveLength(1);
-    const winner = `m${first.indexOf(true)}`;
+    const winner = `m${first.findIndex(Boolean)}`;
+    expect(first.find(Boolean)).toMatchObject({ owner: winner, epoch: 1 });
     expect(await store.readLease('g', tp)).toMatchObject({ owner: winner, epoch: 1 });
     // While the lease is live, nobody takes it; once it expired (server time), exactly one does.
     expect((await race(1, now + 10, 'other')).filter(Boolean)).toHaveLength(0);
@@ -189,7 +244,7 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     if (lease.owner !== winner) {
       expect(await store.renewLease('g', { ...tp, epoch: 1, expiresAt: 0 }, winner, now + 2000, now + 3000, undefined)).toBe(false);
     }
-    expect(await store.commit('g', tp, winner === lease.owner ? 'nobody' : winner, 1, 5, 'topic-id')).toBe(false);
+    expect(await store.commit('g', tp, winner === lease.owner ? 'nobody' : winner, 1, 5, 'topic-id', now + 2000)).toBe(false);
   });
 
   it("a deleted and re-created topic does not inherit the group's old committed offsets", async () => {
@@ -216,8 +271,11 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 2 });
     const first = await join(stack, 'a');
     expect(first.assignments.map((a: any) => a.epoch)).toEqual([1, 1]);
-    const again = await join(stack, 'a');
+    // A retried join (its first answer lost) is this same case: still one member, now named by its client id.
+    const again = (await stack.request('POST', '/v1/groups/g/members', { topics: ['orders'], memberId: 'a', clientId: 'billing on host-1 (pid 42)' })).body;
     expect(again.assignments.map((a: any) => a.epoch)).toEqual([2, 2]);
+    const members = (await stack.request('GET', '/v1/groups/g')).body.members;
+    expect(members).toEqual([expect.objectContaining({ memberId: 'a', clientId: 'billing on host-1 (pid 42)', partitions: 2 })]);
     const old = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: 1, offset: 0 }] });
     expect(old.status).toBe(409);
     expect(old.body.error.code).toBe('stale_epoch');
@@ -229,6 +287,7 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     const cases: Array<[string, string, unknown, string]> = [
       ['POST', '/v1/groups/g/members', { topics: [] }, 'topics'],
       ['POST', '/v1/groups/g/members', { topics: ['orders'], sessionTimeoutMs: 5 }, 'sessionTimeoutMs'],
+      ['POST', '/v1/groups/g/members', { topics: ['orders'], clientId: 'line\nbreak' }, 'clientId'],
       ['POST', '/v1/groups/bad%20id/members', { topics: ['orders'] }, 'group'],
       ['POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: 1, offset: -1 }] }, 'offsets[0].offset'],
       ['POST', '/v1/groups/g/offsets', { topic: 'orders', to: 'timestamp' }, 'timestamp'],

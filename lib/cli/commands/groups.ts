@@ -47,7 +47,13 @@ export function groupsCommand(): Command {
       const totalLag = d.partitions.reduce((n, p) => n + p.lag, 0);
       printLine(`Group ${d.group}: ${d.state}, ${count(d.members.length, 'live member')}, total lag ${totalLag}`);
       if (d.members.length) {
-        printLine(table(['Member', 'Topics', 'Partitions', 'Expires in'], d.members.map((m) => [m.memberId, m.topics.join(','), m.partitions, `${(m.expiresInMs / 1000).toFixed(1)} s`]), [2, 3]));
+        printLine(
+          table(
+            ['Member', 'Client', 'Topics', 'Partitions', 'Expires in'],
+            d.members.map((m) => [m.memberId, m.clientId ?? '', m.topics.join(','), m.partitions, `${(m.expiresInMs / 1000).toFixed(1)} s`]),
+            [3, 4],
+          ),
+        );
       }
       const rows = d.partitions.map((p) => [p.topic, p.partition, p.owner ?? '(none)', p.committedOffset, p.highWatermark, p.lag, p.handoff ? `→ ${p.handoff}` : '']);
       printLine(table(['Topic', 'Partition', 'Owner', 'Committed', 'High watermark', 'Lag', 'Handoff'], rows, [1, 3, 4, 5]));
