@@ -1,7 +1,70 @@
 import * as z from 'zod';
 import type { StoredRecord } from '../codec/record.js';
+import { tooLarge } from '../errors.js';
 
-const utf8Decoder = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF as part of the key: by default TextDecoder strips it.
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * How deeply a record value may nest arrays and objects. Serializing JSON recurses, and a value some
+ * thousands of levels deep overflows the stack on every fetch that includes it; this is far below that.
+ */
+export const MAX_VALUE_DEPTH = 100;
+
+/** Lambda refuses a synchronous response payload (the function's result, JSON-encoded) over 6 MiB. */
+export const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
+
+/**
+ * The most a fetch answer's records may weigh once Lambda has wrapped the body in its result: the limit
+ * less room for the result's other fields, the response headers and the answer's own framing.
+ */
+export const MAX_RECORDS_LAMBDA_BYTES = LAMBDA_RESPONSE_LIMIT - 16 * 1024;
+
+/** The segment format stores a header name's length and a record's header count in 16 bits. */
+const MAX_HEADER_NAME_BYTES = 0xffff;
+const MAX_HEADERS = 0xffff;
+
+/** A lone surrogate cannot be encoded as UTF-8: storing it would silently turn it into U+FFFD. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+const NOT_WELL_FORMED = 'must be well-formed Unicode (it holds a lone surrogate, which UTF-8 cannot carry)';
+
+/** Nesting depth of a JSON value, walked without recursion so that no depth can overflow the stack. */
+function exceedsDepth(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Headers as `[name, value]` pairs. A JSON object's own `__proto__` key is a header like any other;
+ * copying it into a fresh object (as a record schema would) would drop it.
+ */
+const headersSchema = z.unknown().transform((input, ctx): Array<[string, string]> => {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an object of string header values' });
+    return z.NEVER;
+  }
+  const entries = Object.entries(input as Record<string, unknown>);
+  if (entries.length > MAX_HEADERS) {
+    ctx.addIssue({ code: 'custom', message: `must hold at most ${MAX_HEADERS} headers` });
+    return z.NEVER;
+  }
+  for (const [name, value] of entries) {
+    if (!wellFormed(name)) ctx.addIssue({ code: 'custom', message: `header names ${NOT_WELL_FORMED}` });
+    else if (Buffer.byteLength(name, 'utf8') > MAX_HEADER_NAME_BYTES) ctx.addIssue({ code: 'custom', message: `header names must be at most ${MAX_HEADER_NAME_BYTES} bytes of UTF-8` });
+    else if (typeof value !== 'string') ctx.addIssue({ code: 'custom', path: [name], message: 'header values must be strings' });
+    else if (!wellFormed(value)) ctx.addIssue({ code: 'custom', path: [name], message: NOT_WELL_FORMED });
+    else continue;
+    return z.NEVER;
+  }
+  return entries as Array<[string, string]>;
+});
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const base64String = z.string().regex(BASE64, 'must be base64 (RFC 4648, padded)');
@@ -13,11 +76,14 @@ const base64String = z.string().regex(BASE64, 'must be base64 (RFC 4648, padded)
  */
 export const wireRecordInSchema = z
   .object({
-    key: z.string().nullable().optional(),
+    key: z.string().refine(wellFormed, NOT_WELL_FORMED).nullable().optional(),
     keyEncoding: z.enum(['utf8', 'base64']).optional(),
-    value: z.unknown().refine((v) => v !== undefined, 'is required (use null for a tombstone)'),
+    value: z
+      .unknown()
+      .refine((v) => v !== undefined, 'is required (use null for a tombstone)')
+      .refine((v) => !exceedsDepth(v, MAX_VALUE_DEPTH), `must not nest arrays and objects more than ${MAX_VALUE_DEPTH} levels deep`),
     valueEncoding: z.enum(['json', 'base64']).optional(),
-    headers: z.record(z.string(), z.string('header values must be strings')).optional(),
+    headers: headersSchema.optional(),
     partition: z.number().int('must be an integer').min(0, 'must be ≥ 0').optional(),
     timestamp: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(8.64e15).optional(),
   })
@@ -46,19 +112,67 @@ export interface WireRecordOut {
   valueEncoding?: 'base64';
 }
 
-export function toStoredRecord(r: WireRecordIn, now: number): StoredRecord {
+/** Bytes a JSON text takes in an HTTP body, and once Lambda has put that body in its own JSON result. */
+export interface AnswerBytes {
+  body: number;
+  lambda: number;
+}
+
+/**
+ * Sizes of `json`, a JSON.stringify output. Such text holds no control character and no lone
+ * surrogate, so wrapping it in a JSON string again escapes only `"` and `\`, one more byte each.
+ */
+export function answerBytes(json: string): AnswerBytes {
+  let escapes = 0;
+  for (let i = json.indexOf('"'); i !== -1; i = json.indexOf('"', i + 1)) escapes++;
+  for (let i = json.indexOf('\\'); i !== -1; i = json.indexOf('\\', i + 1)) escapes++;
+  const body = Buffer.byteLength(json, 'utf8');
+  return { body, lambda: body + escapes };
+}
+
+/**
+ * A fetch returns at least one record, so a record must fit a Lambda response on its own. Measured on
+ * the record as a fetch would send it, with the widest partition, offset and timestamp.
+ */
+function checkAnswerSize(r: WireRecordIn, valueJson: string | null, index: number): void {
+  const frame: WireRecordOut = {
+    partition: 999,
+    offset: Number.MAX_SAFE_INTEGER,
+    timestamp: 8.64e15,
+    key: r.key ?? null,
+    value: null,
+    headers: Object.fromEntries(r.headers ?? []),
+  };
+  if (r.keyEncoding === 'base64') frame.keyEncoding = 'base64';
+  if (r.valueEncoding === 'base64') frame.valueEncoding = 'base64';
+  const framed = answerBytes(JSON.stringify(frame));
+  const value = valueJson === null ? { body: 0, lambda: 0 } : answerBytes(valueJson);
+  const lambda = framed.lambda + value.lambda;
+  if (lambda > MAX_RECORDS_LAMBDA_BYTES) {
+    throw tooLarge(
+      'record_too_large',
+      `records[${index}]: a fetch would take ${lambda} bytes to return this record, more than the ${MAX_RECORDS_LAMBDA_BYTES} a Lambda response can carry`,
+      { field: `records[${index}]` },
+    );
+  }
+}
+
+/** `index` is the record's place in the request, for the error that names it. */
+export function toStoredRecord(r: WireRecordIn, now: number, index = 0): StoredRecord {
   const keyIsBinary = r.keyEncoding === 'base64';
   const valueIsBinary = r.valueEncoding === 'base64';
+  const valueJson = r.value === null ? null : JSON.stringify(r.value);
+  checkAnswerSize(r, valueJson, index);
   // Buffer.from is markedly faster than TextEncoder in Node, and this runs for every produced record.
   const key = r.key == null ? null : Buffer.from(r.key, keyIsBinary ? 'base64' : 'utf8');
-  const value = r.value === null ? null : valueIsBinary ? Buffer.from(r.value as string, 'base64') : Buffer.from(JSON.stringify(r.value), 'utf8');
+  const value = r.value === null ? null : valueIsBinary ? Buffer.from(r.value as string, 'base64') : Buffer.from(valueJson!, 'utf8');
   return {
     timestamp: r.timestamp ?? now,
     key,
     keyIsBinary,
     value,
     valueIsBinary,
-    headers: Object.entries(r.headers ?? {}),
+    headers: r.headers ?? [],
   };
 }
 

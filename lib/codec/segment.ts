@@ -26,7 +26,8 @@ export class CorruptSegmentError extends RunnelError {
   }
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a header that starts with U+FEFF keeps it (by default TextDecoder strips it).
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Writes every record into one buffer sized up front, after `room` bytes left for the header: one

@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { badRequest } from '../errors.js';
-import type { PartitionLog, PartitionRef } from '../log/partition-log.js';
+import type { PartitionLog, PartitionRef, ReadRecord } from '../log/partition-log.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { parseOrThrow } from '../api/validation.js';
-import { toWireRecord, type WireRecordOut } from '../api/wire-record.js';
+import { answerBytes, MAX_RECORDS_LAMBDA_BYTES, toWireRecord, type WireRecordOut } from '../api/wire-record.js';
 
 /** Query strings carry text; these accept only plain non-negative decimal integers. */
 const queryInt = (name: string, max: number) =>
@@ -35,6 +35,27 @@ export interface FetchResponse {
   logStartOffset: number;
 }
 
+/**
+ * The longest prefix of `records` whose JSON stays within `maxBytes` as sent, and within a Lambda
+ * response once API Gateway's Lambda result wraps it; always at least one record, as Kafka does, so a
+ * large record cannot stall a consumer (produce refuses a record that could not fit on its own).
+ */
+function fitAnswer(read: ReadRecord[], partition: number, maxBytes: number): WireRecordOut[] {
+  const records: WireRecordOut[] = [];
+  let body = 0;
+  let lambda = 0;
+  for (const r of read) {
+    const record = toWireRecord(r, partition);
+    const size = answerBytes(JSON.stringify(record));
+    // +1 for the comma between records.
+    body += size.body + 1;
+    lambda += size.lambda + 1;
+    if (records.length > 0 && (body > maxBytes || lambda > MAX_RECORDS_LAMBDA_BYTES)) break;
+    records.push(record);
+  }
+  return records;
+}
+
 export class FetchService {
   constructor(
     private readonly topics: TopicStore,
@@ -56,10 +77,12 @@ export class FetchService {
     const q = parseOrThrow(fetchQuerySchema, query);
     return this.topics.withTopic(topicName, async (topic) => {
       const ref = this.partition(topic, partitionParam);
+      // The log counts key and value bytes, never more than a record's JSON: it reads at least as much as fits.
       const result = await this.log.read(ref, q.offset, { limit: q.limit, maxBytes: q.maxBytes, waitMs: q.waitMs, signal });
+      const records = fitAnswer(result.records, ref.partition, q.maxBytes);
       return {
-        records: result.records.map((r) => toWireRecord(r, ref.partition)),
-        nextOffset: result.nextOffset,
+        records,
+        nextOffset: records.length ? records[records.length - 1]!.offset + 1 : result.nextOffset,
         highWatermark: result.highWatermark,
         logStartOffset: result.logStartOffset,
       };

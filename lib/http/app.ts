@@ -1,7 +1,8 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Runnel } from '../runtime.js';
 import { errorBody, handleError } from './errors.js';
+import { isJsonContentType, unsupportedMediaType } from './json-body.js';
 import { openApiDocument } from './openapi.js';
 import { fetchRoutes } from './routes/fetch.js';
 import { groupRoutes } from './routes/groups.js';
@@ -14,12 +15,59 @@ export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 export type Concern = 'admin' | 'produce' | 'fetch' | 'groups';
 export const ALL_CONCERNS: readonly Concern[] = ['admin', 'produce', 'fetch', 'groups'];
 
+export interface AppOptions {
+  /**
+   * Host names the app answers to, and that an `Origin` header may name. The dev server sets this, so
+   * that a web page cannot reach it through DNS rebinding or a cross-site request; on AWS, API Gateway
+   * and IAM do that job, and any host is served.
+   */
+  allowedHosts?: readonly string[];
+}
+
+/** Refuses a Host, or a browser's Origin, that is not an allowed host name. */
+function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
+  const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
+  return async (c, next) => {
+    const host = new URL(c.req.url).hostname.toLowerCase();
+    if (!allowed.has(host)) {
+      return c.json({ error: { code: 'forbidden_host', message: `Host "${host}" is not served here; RUNNEL_ALLOWED_HOSTS lists the names that are`, field: 'host' } }, 403);
+    }
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !allowed.has(originHost(origin))) {
+      return c.json({ error: { code: 'forbidden_origin', message: `requests from web pages at ${JSON.stringify(origin)} are refused`, field: 'origin' } }, 403);
+    }
+    await next();
+  };
+}
+
+const originHost = (origin: string): string => {
+  try {
+    return new URL(origin).hostname.toLowerCase();
+  } catch {
+    return ''; // "null" (a sandboxed page or a file) or garbage: never allowed
+  }
+};
+
+/**
+ * A request that declares a body must declare it JSON. Browsers send `text/plain` and form bodies
+ * cross-site without asking first; `application/json` needs a CORS preflight, which this API never grants.
+ */
+const jsonBodiesOnly: MiddlewareHandler = async (c, next) => {
+  const length = c.req.header('content-length');
+  const declaresBody = c.req.header('transfer-encoding') !== undefined || (length !== undefined && length.trim() !== '0');
+  const contentType = c.req.header('content-type');
+  if (declaresBody && !isJsonContentType(contentType)) throw unsupportedMediaType(contentType);
+  await next();
+};
+
 /**
  * The one HTTP app. Lambda serves a subset of concerns per function (so each gets only the grants it
  * needs); the local server serves them all.
  */
-export function createApp(runnel: Runnel, concerns: readonly Concern[] = ALL_CONCERNS): Hono {
+export function createApp(runnel: Runnel, concerns: readonly Concern[] = ALL_CONCERNS, options: AppOptions = {}): Hono {
   const app = new Hono();
+  if (options.allowedHosts) app.use('*', hostGuard(options.allowedHosts));
+  app.use('*', jsonBodiesOnly);
   app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorBody('request_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), 413) }));
   if (concerns.includes('admin')) app.route('/v1/topics', topicRoutes(runnel));
   if (concerns.includes('produce')) app.route('/v1/topics', produceRoutes(runnel));

@@ -122,7 +122,7 @@ export function openApiDocument(): object {
           parameters: [
             intQuery('offset', 'first offset to return', true),
             intQuery('limit', 'most records to return (default 500, at most 10000)'),
-            intQuery('maxBytes', 'most key+value bytes to return (default 1 MiB); at least one record is always returned'),
+            intQuery('maxBytes', 'most bytes of record JSON to return, headers and base64 included (default 1 MiB, at most 4 MiB); at least one record is always returned'),
             intQuery('waitMs', 'when at the high watermark, wait up to this long for new records (at most 20000)'),
           ],
           responses: {

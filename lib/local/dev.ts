@@ -1,14 +1,29 @@
 import { resolve } from 'node:path';
 import { startEmbeddedStack } from './embedded.js';
+import { allowedHostsFrom } from './hosts.js';
+import { StartupError } from './startup-error.js';
 
 // The SDK warns on Node 20 that its releases after January 2027 need Node 22. That is for Runnel's
 // maintainers (package.json pins the SDK range), not for someone starting the local stack.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-const dataDir = resolve(process.env.RUNNEL_DATA_DIR ?? '.runnel/data');
-const port = Number(process.env.PORT ?? 7430);
+/** A start-up failure is one line on stderr and exit 1: the person at the terminal needs the fix, not a stack trace. */
+function fail(message: string): never {
+  console.error(`runnel dev: ${message}`);
+  process.exit(1);
+}
 
-const stack = await startEmbeddedStack({ dataDir, port, host: process.env.HOST ?? '127.0.0.1' });
+const dataDir = resolve(process.env.RUNNEL_DATA_DIR ?? '.runnel/data');
+const portText = process.env.PORT ?? '7430';
+if (!/^\d+$/.test(portText) || Number(portText) > 65535) fail(`PORT must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`);
+const port = Number(portText);
+
+const stack = await startEmbeddedStack({
+  dataDir,
+  port,
+  host: process.env.HOST ?? '127.0.0.1',
+  allowedHosts: allowedHostsFrom(process.env.RUNNEL_ALLOWED_HOSTS),
+}).catch((e: Error) => fail(e instanceof StartupError ? e.message : `could not start: ${e.message}`));
 console.log(`Runnel is running at ${stack.url}  (data in ${dataDir})
 
 Try it:

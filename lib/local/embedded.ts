@@ -1,12 +1,15 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_NAMES, type RunnelConfig } from '../config.js';
-import { createApp } from '../http/app.js';
+import { ALL_CONCERNS, createApp } from '../http/app.js';
+import { createNodeServer, listen } from '../http/node-server.js';
 import { createRunnel, type Runnel } from '../runtime.js';
 import { provisionStorage } from '../storage/provision.js';
 import { logger } from '../observability/logger.js';
+import { lockDataDir } from './data-lock.js';
 import { LOCAL_CREDENTIALS, startDynalite, startS3rver, type Emulator } from './emulators.js';
+import { LOOPBACK_HOSTS } from './hosts.js';
+import { StartupError } from './startup-error.js';
 
 export interface EmbeddedStackOptions {
   /** Where dynalite and s3rver keep their files. */
@@ -16,6 +19,8 @@ export interface EmbeddedStackOptions {
   host?: string;
   /** How often to purge deleted topics and apply retention, as the scheduled Lambda does on AWS. */
   maintenanceIntervalMs?: number;
+  /** Host names the API answers to (any other Host or Origin gets 403); the loopback names by default. */
+  allowedHosts?: readonly string[];
 }
 
 export interface EmbeddedStack {
@@ -27,6 +32,7 @@ export interface EmbeddedStack {
 /** dynalite + s3rver + the API, all in this process: the whole service with nothing to install. */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const emulators: Emulator[] = [];
+  const unlock = lockDataDir(options.dataDir);
   try {
     const dynamo = await startDynalite(join(options.dataDir, 'dynamodb'));
     emulators.push(dynamo);
@@ -44,8 +50,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     // Purge what deletes left behind; a failure here must not keep the service from starting.
     await runnel.maintain().catch((error) => logger.error('maintenance at start failed', { error }));
     const host = options.host ?? '127.0.0.1';
-    const server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: createApp(runnel).fetch, port: options.port, hostname: host }, () => resolve(s));
+    const server = createNodeServer(createApp(runnel, ALL_CONCERNS, { allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS }));
+    await listen(server, options.port, host).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') throw new StartupError(`port ${options.port} on ${host} is already in use; set PORT to another port (PORT=0 picks a free one)`);
+      if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new StartupError(`cannot listen on ${host}: it is not an address of this machine; set HOST to one that is`);
+      if (e.code === 'EACCES') throw new StartupError(`not allowed to listen on port ${options.port}; set PORT to one above 1023`);
+      throw e;
     });
     const { port } = server.address() as AddressInfo;
     const maintenance = setInterval(() => {
@@ -59,10 +69,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         clearInterval(maintenance);
         await new Promise((resolve) => server.close(resolve));
         for (const e of emulators.reverse()) await e.close();
+        unlock();
       },
     };
   } catch (e) {
     for (const emulator of emulators.reverse()) await emulator.close();
+    unlock();
     throw e;
   }
 }

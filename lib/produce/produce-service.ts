@@ -72,7 +72,7 @@ export class ProduceService {
   async produce(topicName: string, body: unknown): Promise<{ offsets: ProducedOffset[] }> {
     const request = parseOrThrow(produceRequestSchema, body);
     const now = Date.now();
-    const records = request.records.map((r) => toStoredRecord(r, now));
+    const records = request.records.map((r, i) => toStoredRecord(r, now, i));
     return this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records));
   }
 

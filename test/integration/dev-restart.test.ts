@@ -30,14 +30,14 @@ describe('the embedded stack (npm run dev)', () => {
 
   it('keeps every acknowledged record through a SIGKILL during heavy produce', async () => {
     const first = await startDev(dataDir);
-    await fetch(`${first.url}/v1/topics`, { method: 'POST', body: JSON.stringify({ name: 'durable', partitions: 4 }) });
+    await fetch(`${first.url}/v1/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'durable', partitions: 4 }) });
     const acked: Array<{ partition: number; offset: number; value: string }> = [];
     let killed = false;
     const producer = async (id: number) => {
       for (let i = 0; !killed; i++) {
         const records = Array.from({ length: 20 }, (_, j) => ({ key: `k${id}-${j}`, value: `${id}-${i}-${j}` }));
         try {
-          const res = await fetch(`${first.url}/v1/topics/durable/records`, { method: 'POST', body: JSON.stringify({ records }) });
+          const res = await fetch(`${first.url}/v1/topics/durable/records`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ records }) });
           if (res.status !== 200) continue;
           const body = (await res.json()) as { offsets: Array<{ partition: number; offset: number }> };
           body.offsets.forEach((o, j) => acked.push({ ...o, value: records[j]!.value }));

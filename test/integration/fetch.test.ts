@@ -27,11 +27,13 @@ describe.each(BACKENDS)('fetch (%s)', (backend) => {
     const limited = await reader.request('GET', '/v1/topics/f/partitions/0/records?offset=7&limit=9');
     expect(limited.body.records.map((r: any) => r.offset)).toEqual([7, 8, 9, 10, 11, 12, 13, 14, 15]);
     expect(limited.body.nextOffset).toBe(16);
-    // Each value is 1–2 bytes of JSON: maxBytes=5 returns as many whole records as fit; maxBytes=1 still returns one.
-    const small = await reader.request('GET', '/v1/topics/f/partitions/0/records?offset=20&maxBytes=5');
-    expect(small.body.records.map((r: any) => r.value)).toEqual([20, 21]);
+    // maxBytes counts each record's JSON as sent: room for two records (and a comma) returns two; maxBytes=1 still returns one.
     const one = await reader.request('GET', '/v1/topics/f/partitions/0/records?offset=20&maxBytes=1');
     expect(one.body.records).toHaveLength(1);
+    const two = 2 * (JSON.stringify(one.body.records[0]).length + 1);
+    const small = await reader.request('GET', `/v1/topics/f/partitions/0/records?offset=20&maxBytes=${two}`);
+    expect(small.body.records.map((r: any) => r.value)).toEqual([20, 21]);
+    expect(small.body.nextOffset).toBe(22);
     const atEnd = await reader.request('GET', `/v1/topics/f/partitions/0/records?offset=${total}`);
     expect(atEnd.body).toMatchObject({ records: [], nextOffset: total, highWatermark: total, logStartOffset: 0 });
   });

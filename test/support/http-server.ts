@@ -1,6 +1,6 @@
-import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../lib/http/app.js';
+import { createNodeServer, listen } from '../../lib/http/node-server.js';
 import type { Runnel } from '../../lib/runtime.js';
 
 export interface ServedRunnel {
@@ -10,15 +10,14 @@ export interface ServedRunnel {
 
 /** Serves a Runnel's HTTP app on a free local port, for clients that must talk real HTTP (the client, the CLI). */
 export async function serveRunnel(runnel: Runnel): Promise<ServedRunnel> {
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: createApp(runnel).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
+  const server = createNodeServer(createApp(runnel));
+  await listen(server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise((resolve) => {
         // Long polls would otherwise hold the server open until they time out.
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
