@@ -22,7 +22,7 @@ export interface Runnel {
   produce: ProduceService;
   fetch: FetchService;
   groups: Groups;
-  /** Purges the data of deleted topics; the maintenance job and the local stack call it. */
+  /** Purges the data of deleted topics (failures are logged and left for the next run); answers how many were purged. */
   purge(): Promise<number>;
   /** Purges deleted topics and applies retention: what the scheduled maintenance Lambda runs. */
   maintain(options?: MaintenanceOptions): Promise<MaintenanceReport>;
@@ -43,7 +43,7 @@ export function createRunnel(config: RunnelConfig, options: RunnelOptions = {}):
   const log = new PartitionLog(heads, segments, new TailNotifier(), { ...DEFAULT_LOG_OPTIONS, ...options.log });
   const topics = new TopicStore(clients.dynamo, config.topicsTable, heads);
   let purging: Promise<unknown> = Promise.resolve();
-  const purge = () => purgeDeletedTopics(topics, heads, segments);
+  const purge = async () => (await purgeDeletedTopics(topics, heads, segments)).purged;
   const admin = new TopicAdmin(topics, () => {
     if (options.purgeOnDelete) purging = purging.then(purge).catch((error) => logger.error('purge of deleted topics failed', { error }));
   });

@@ -312,17 +312,30 @@ export class HeadStore {
     });
   }
 
-  /** Deletes a partition's head and chunks; used only after its topic is deleted. */
-  async purge(pk: string): Promise<void> {
-    const pages = paginateQuery(
-      { client: this.dynamo },
-      { TableName: this.table, KeyConditionExpression: 'p = :p', ExpressionAttributeValues: { ':p': { S: pk } }, ProjectionExpression: 'p, b' },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) {
-        await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: { p: item.p!, b: item.b! } }));
+  /**
+   * Deletes a partition's head and chunks; used only after its topic is deleted. Works a page of items
+   * at a time and stops after the first page past `deadline`; answers whether it finished.
+   */
+  async purge(pk: string, deadline = Infinity): Promise<boolean> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'p = :p',
+          ExpressionAttributeValues: { ':p': { S: pk } },
+          ProjectionExpression: 'p, b',
+          ExclusiveStartKey: start,
+          Limit: 256,
+        }),
+      );
+      const keys = (page.Items ?? []).map((item) => ({ p: item.p!, b: item.b! }));
+      for (let i = 0; i < keys.length; i += 16) {
+        await Promise.all(keys.slice(i, i + 16).map((Key) => this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key }))));
       }
-    }
+      start = page.LastEvaluatedKey;
+    } while (start && Date.now() < deadline);
+    return !start;
   }
 }
 

@@ -43,10 +43,8 @@ export async function applyRetention(
   const logStartOffset = Math.max(start, head.logStartOffset);
   let deletedSegments = 0;
   for (const chunk of await heads.chunksBelow(pk, logStartOffset)) {
-    for (const entry of chunk.entries) {
-      await segments.delete(segmentKey(ref.topicId, ref.partition, entry.segmentId));
-      deletedSegments++;
-    }
+    await segments.deleteAll(chunk.entries.map((entry) => segmentKey(ref.topicId, ref.partition, entry.segmentId)));
+    deletedSegments += chunk.entries.length;
     await heads.deleteChunk(pk, chunk.base);
   }
   return { logStartOffset, deletedSegments };

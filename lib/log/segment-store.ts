@@ -1,13 +1,32 @@
 import {
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
-  ListObjectsV2Command,
+  ListObjectsCommand,
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { decodeSegment, type DecodedSegment } from '../codec/segment.js';
+import { RunnelError } from '../errors.js';
 import { LruCache } from './lru.js';
+
+/** DeleteObjects takes at most this many keys per call. */
+const DELETE_BATCH = 1000;
+
+/**
+ * A segment object that is not in the bucket. S3 answers a GET of a missing key with 404 NoSuchKey
+ * only to a caller allowed s3:ListBucket; to one without (the API's functions on AWS, which never list)
+ * it answers 403 AccessDenied. Both mean the object is not there for this function to read.
+ */
+export class SegmentMissingError extends RunnelError {
+  constructor(readonly key: string) {
+    super(502, 'missing_segment', `segment ${key} is missing from the bucket`);
+  }
+}
+
+const isMissing = (e: unknown) =>
+  e instanceof NoSuchKey || (e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'AccessDenied'));
 
 export const segmentKey = (topicId: string, partition: number, segmentId: string) =>
   `${topicId}/${partition}/${segmentId}`;
@@ -56,7 +75,7 @@ export class SegmentStore {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       bytes = await res.Body!.transformToByteArray();
     } catch (e) {
-      if (e instanceof NoSuchKey) throw new Error(`segment object ${key} is missing from the bucket`);
+      if (isMissing(e)) throw new SegmentMissingError(key);
       throw e;
     }
     const segment = decodeSegment(bytes, key);
@@ -69,28 +88,50 @@ export class SegmentStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  /** Keys under `prefix`, a page at a time, with plain LIST calls. */
+  /**
+   * Keys under `prefix` in key order, a page (at most 1,000) at a time, each page starting after the
+   * last key of the one before. This is ListObjects (V1) with `Marker`, on purpose: s3rver answers 500
+   * to any truncated ListObjectsV2 page on Node ≥ 17, because it cannot build the continuation token
+   * (`createCipheriv('des')` under OpenSSL 3), even when the request uses StartAfter. V1 pages by the
+   * key alone, on AWS and the emulator alike, with the same s3:ListBucket permission.
+   */
   async *listKeys(prefix: string): AsyncGenerator<string[]> {
-    let token: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
-      yield (page.Contents ?? []).map((o) => o.Key!);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    let marker: string | undefined;
+    for (;;) {
+      const page = await this.s3.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker }));
+      const keys = (page.Contents ?? []).map((o) => o.Key!);
+      if (keys.length) yield keys;
+      if (!page.IsTruncated || keys.length === 0) return;
+      marker = keys[keys.length - 1];
+    }
   }
 
-  /** Deletes the given keys, a few at a time, with plain DELETE calls. */
+  /** Deletes the given keys with DeleteObjects, 1,000 a call; throws if S3 refused any of them. */
   async deleteAll(keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((key) => this.delete(key)));
+    for (const key of keys) this.cache.delete(key);
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
+      const res = await this.s3.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      const refused = res.Errors ?? [];
+      if (refused.length) {
+        throw new Error(`S3 refused to delete ${refused.length} of ${batch.length} objects: ${refused[0]!.Key} ${refused[0]!.Code} ${refused[0]!.Message}`);
+      }
+    }
   }
 
-  /** Deletes every object under `prefix`. */
-  async deletePrefix(prefix: string): Promise<number> {
+  /**
+   * Deletes objects under `prefix`, at most `limit` of them (whole pages), and says how many and
+   * whether any remain, so that a caller with a time budget can stop and resume on its next run.
+   */
+  async deletePrefix(prefix: string, limit = Infinity): Promise<{ deleted: number; done: boolean }> {
     let deleted = 0;
     for await (const keys of this.listKeys(prefix)) {
+      if (deleted >= limit) return { deleted, done: false };
       await this.deleteAll(keys);
       deleted += keys.length;
     }
-    return deleted;
+    return { deleted, done: true };
   }
 }

@@ -1,5 +1,5 @@
 import type { HeadStore } from '../log/head-store.js';
-import type { PartitionLog } from '../log/partition-log.js';
+import type { PartitionLog, PartitionRef } from '../log/partition-log.js';
 import { applyRetention } from '../log/retention.js';
 import { sweepOrphans } from '../log/orphan-sweep.js';
 import type { SegmentStore } from '../log/segment-store.js';
@@ -9,10 +9,12 @@ import { logger } from '../observability/logger.js';
 
 export interface MaintenanceReport {
   purgedTopics: number;
+  /** Deleted topics whose purge failed this run (logged); the next run tries them again. */
+  purgesFailed: number;
   partitionsChecked: number;
   segmentsDeleted: number;
   orphansDeleted: number;
-  /** Partitions whose housekeeping failed this run (logged); the next run tries them again. */
+  /** Partitions whose retention or sweep failed this run (logged); the next run tries them again. */
   partitionsFailed: number;
 }
 
@@ -20,10 +22,17 @@ export interface MaintenanceOptions {
   now?: number;
   /** Also delete segment objects that were written but never committed. It LISTs every partition, so run it rarely (daily). */
   sweepOrphans?: boolean;
+  /**
+   * Wall-clock time after which the run starts no more deletions (each stops after its current batch);
+   * what is left is done by the next run. Default 10 minutes, well inside the Lambda's 15.
+   */
+  budgetMs?: number;
 }
 
 /** Far longer than any append can take after its PUT (a Lambda lives at most 15 minutes). */
 export const ORPHAN_MIN_AGE_MS = 60 * 60 * 1000;
+
+export const DEFAULT_MAINTENANCE_BUDGET_MS = 10 * 60 * 1000;
 
 export interface MaintenanceDeps {
   topics: TopicStore;
@@ -36,27 +45,44 @@ const CONCURRENCY = 8;
 
 /**
  * The periodic housekeeping: purge deleted topics, apply each topic's retention and, when asked,
- * sweep orphaned segments. Every step is idempotent, so overlapping or interrupted runs are harmless.
+ * sweep orphaned segments. Every step is idempotent, so overlapping or interrupted runs are harmless,
+ * and each is isolated: a purge that fails, or one partition's retention or sweep, stops nothing else.
  */
 export async function runMaintenance(deps: MaintenanceDeps, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
   const now = options.now ?? Date.now();
-  const report: MaintenanceReport = { purgedTopics: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0, partitionsFailed: 0 };
-  report.purgedTopics = await purgeDeletedTopics(deps.topics, deps.heads, deps.segments);
+  const deadline = Date.now() + (options.budgetMs ?? DEFAULT_MAINTENANCE_BUDGET_MS);
+  const report: MaintenanceReport = { purgedTopics: 0, purgesFailed: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0, partitionsFailed: 0 };
+  try {
+    const purge = await purgeDeletedTopics(deps.topics, deps.heads, deps.segments, deadline);
+    report.purgedTopics = purge.purged;
+    report.purgesFailed = purge.failed;
+  } catch (error) {
+    report.purgesFailed++;
+    logger.warn('listing the deleted topics to purge failed', { error });
+  }
   for (const topic of await deps.topics.list()) {
     const trims = topic.config['cleanup.policy'].includes('delete');
     const partitions = Array.from({ length: topic.partitions }, (_, partition) => ({ topicId: topic.topicId, partition }));
+    const step = async (what: string, ref: PartitionRef, run: () => Promise<void>) => {
+      try {
+        await run();
+        return true;
+      } catch (error) {
+        logger.warn(`${what} of a partition failed`, { topic: topic.name, partition: ref.partition, error });
+        return false;
+      }
+    };
     for (let i = 0; i < partitions.length; i += CONCURRENCY) {
       await Promise.all(
         partitions.slice(i, i + CONCURRENCY).map(async (ref) => {
-          try {
+          const retained = await step('retention', ref, async () => {
             if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, now)).deletedSegments;
+          });
+          const swept = await step('orphan sweep', ref, async () => {
             if (options.sweepOrphans) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now);
-            report.partitionsChecked++;
-          } catch (error) {
-            // One partition's failure (a deleted topic, a throttle) must not starve the others.
-            report.partitionsFailed++;
-            logger.warn('maintenance of a partition failed', { topic: topic.name, partition: ref.partition, error });
-          }
+          });
+          if (retained && swept) report.partitionsChecked++;
+          else report.partitionsFailed++;
         }),
       );
     }

@@ -80,7 +80,7 @@ export class TopicStore {
       );
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      await inBatches(refs, 25, (ref) => this.heads.purge(partitionKey(ref)));
+      await inBatches(refs, 25, async (ref) => void (await this.heads.purge(partitionKey(ref))));
       throw conflict('topic_exists', `topic "${name}" already exists`);
     }
     this.cache.set(name, { topic, at: Date.now() });

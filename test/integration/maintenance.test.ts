@@ -1,6 +1,7 @@
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { newSegmentId } from '../../lib/log/segment-id.js';
 import { describe, expect, it } from 'vitest';
-import { injectFault } from '../support/faults.js';
+import { countCommands, injectFault } from '../support/faults.js';
 import { readAll } from '../support/records.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
@@ -77,5 +78,52 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     expect(later.orphansDeleted).toBe(1);
     expect(await objectCount(stack)).toBe(4);
     expect((await readAll(stack.another(), 'o', 0)).map((r) => r.offset)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+});
+
+describe.each(BACKENDS)('maintenance at scale (%s)', (backend) => {
+  const HOUR = 60 * 60 * 1000;
+
+  /** Objects written straight to the bucket under a partition's prefix: fast, and no index entry names them. */
+  async function putSegments(stack: TestStack, topicId: string, count: number, writtenAt: number): Promise<void> {
+    const keys = Array.from({ length: count }, () => `${topicId}/0/${newSegmentId(writtenAt)}`);
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(keys.slice(i, i + 50).map((Key) => stack.runnel.clients.s3.send(new PutObjectCommand({ Bucket: stack.config.bucket, Key, Body: 'x' }))));
+    }
+  }
+
+  it('the orphan sweep and the purge handle more than 1,000 segments in one partition, with DeleteObjects', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'many', config: { 'retention.ms': -1 } });
+    await stack.request('POST', '/v1/topics', { name: 'doomed' });
+    await batch(stack, 'many', Date.now(), 'kept');
+    const now = Date.now();
+    await putSegments(stack, (await stack.runnel.topics.get('many')).topicId, 1100, now - 2 * HOUR);
+    await putSegments(stack, (await stack.runnel.topics.get('doomed')).topicId, 1100, now);
+    expect((await stack.request('DELETE', '/v1/topics/doomed')).status).toBe(204);
+    const calls = countCommands(stack.runnel.clients.s3);
+    const report = await stack.runnel.maintain({ sweepOrphans: true, now });
+    expect(report).toMatchObject({ purgedTopics: 1, orphansDeleted: 1100, partitionsFailed: 0, purgesFailed: 0 });
+    expect(await objectCount(stack)).toBe(1);
+    expect((await readAll(stack, 'many', 0)).map((r) => r.value)).toEqual(['kept', 'kept', 'kept']);
+    expect(calls.get('DeleteObjectCommand') ?? 0).toBe(0);
+    expect(calls.get('DeleteObjectsCommand')).toBeLessThanOrEqual(6);
+  });
+
+  it('a failing purge does not stop retention, and a failing sweep does not stop the other partitions', async () => {
+    const stack = await createTestStack(backend, { log: { maxTailEntries: 2 } });
+    await stack.request('POST', '/v1/topics', { name: 'doomed' });
+    await stack.request('POST', '/v1/topics', { name: 'old', partitions: 2, config: { 'retention.ms': DAY } });
+    expect((await stack.request('DELETE', '/v1/topics/doomed')).status).toBe(204);
+    const now = Date.now();
+    for (let i = 0; i < 3; i++) await batch(stack, 'old', now - 3 * DAY);
+    const oldId = (await stack.runnel.topics.get('old')).topicId;
+    // The purge's first LIST fails, and so does the sweep's LIST of partition 1.
+    injectFault(stack.runnel.clients.s3, { command: 'ListObjectsCommand', phase: 'before', match: (i) => !i.Prefix.startsWith(oldId) });
+    injectFault(stack.runnel.clients.s3, { command: 'ListObjectsCommand', phase: 'before', match: (i) => i.Prefix === `${oldId}/1/` });
+    const report = await stack.runnel.maintain({ sweepOrphans: true, now });
+    expect(report).toMatchObject({ purgedTopics: 0, purgesFailed: 1, partitionsFailed: 1 });
+    expect((await stack.request('GET', '/v1/topics/old')).body.partitionStates[0].logStartOffset).toBe(9);
+    expect((await stack.runnel.maintain({ now })).purgedTopics).toBe(1);
   });
 });
