@@ -11,6 +11,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { HEAD_SORT_KEY } from '../storage/schema.js';
+import { failAmbiguously } from './ambiguous-write.js';
 import { formatEntry, parseEntry, placeEntries, type IndexEntry } from './entry.js';
 
 /** The partition head: the sequencer and the tail of the index. Invariant: tailBase + Σ tail counts = nextOffset. */
@@ -133,8 +134,8 @@ export class HeadStore {
       ':max': n(maxTail),
     };
     let update = 'SET tail = list_append(tail, :entry), nextOffset = nextOffset + :count';
-    // The SDK retries a write whose response was lost; the entry check makes that retry a no-op
-    // instead of committing the same segment twice.
+    // A retry of this entry after an append whose outcome was unknown (and found not committed) must
+    // still never commit the segment twice, should the first write have been applied late.
     let condition = 'attribute_exists(p) AND attribute_not_exists(deleted) AND size(tail) < :max AND NOT contains(tail, :entryString)';
     let names: Record<string, string> | undefined;
     if (producer) {
@@ -146,17 +147,21 @@ export class HeadStore {
       values[':now'] = n(Date.now());
     }
     try {
+      // A lost answer is not retried by the SDK: it surfaces as AmbiguousWriteError, and the caller
+      // finds out from the log whether the entry committed (PartitionLog.append).
       const res = await this.dynamo.send(
-        new UpdateItemCommand({
-          TableName: this.table,
-          Key: this.key(pk, HEAD_SORT_KEY),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          // The whole new head costs no more than part of it, and tells the writer whether it filled the tail.
-          ReturnValues: 'ALL_NEW',
-        }),
+        failAmbiguously(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: this.key(pk, HEAD_SORT_KEY),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            // The whole new head costs no more than part of it, and tells the writer whether it filled the tail.
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
       );
       return { kind: 'appended', baseOffset: num(res.Attributes?.nextOffset) - entry.count, head: toHead(res.Attributes!) };
     } catch (e) {
@@ -271,6 +276,23 @@ export class HeadStore {
         if (chunk.nextBase <= offset) chunks.push(chunk);
       }
     }
+    return chunks;
+  }
+
+  /** Chunks whose base is in [from, below), oldest first. */
+  async chunksBetween(pk: string, from: number, below: number): Promise<Chunk[]> {
+    const chunks: Chunk[] = [];
+    if (below <= from) return chunks;
+    const pages = paginateQuery(
+      { client: this.dynamo },
+      {
+        TableName: this.table,
+        KeyConditionExpression: 'p = :p AND b BETWEEN :from AND :last',
+        ExpressionAttributeValues: { ':p': { S: pk }, ':from': n(from), ':last': n(below - 1) },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) chunks.push(toChunk(item));
     return chunks;
   }
 

@@ -1,8 +1,9 @@
 import { encodeSegment, type Compression } from '../codec/segment.js';
 import type { StoredRecord } from '../codec/record.js';
 import { RunnelError, conflict, notFound, unavailable } from '../errors.js';
-import { placeEntries, type PlacedEntry } from './entry.js';
-import type { Chunk, Head, HeadStore, ProducerBatch } from './head-store.js';
+import { AmbiguousWriteError } from './ambiguous-write.js';
+import { formatEntry, placeEntries, type IndexEntry, type PlacedEntry } from './entry.js';
+import type { AppendResult, Chunk, Head, HeadStore, ProducerBatch } from './head-store.js';
 import { newSegmentId } from './segment-id.js';
 import { segmentKey, type SegmentStore } from './segment-store.js';
 import type { TailNotifier } from './tail-notifier.js';
@@ -79,6 +80,8 @@ export class OffsetOutOfRangeError extends RunnelError {
  */
 export class PartitionLog {
   private readonly chunks = new LruCache<string, Chunk>(4096);
+  /** The highest tail base seen per partition (see anchorFor). */
+  private readonly tailBases = new LruCache<string, number>(4096);
 
   constructor(
     private readonly heads: HeadStore,
@@ -90,6 +93,9 @@ export class PartitionLog {
   /**
    * Writes one batch as one segment object and commits it. Returns the batch's base offset; for an
    * idempotent producer's retried batch, the base offset it was first committed at.
+   *
+   * The segment object is deleted only when its entry is known not to be committed: never after an
+   * append whose outcome was unknown, where an unreferenced object is left to the orphan sweep.
    */
   async append(ref: PartitionRef, records: StoredRecord[], compression: Compression, producer?: ProducerBatch): Promise<AppendOutcome> {
     const pk = partitionKey(ref);
@@ -103,9 +109,26 @@ export class PartitionLog {
       bytes: body.byteLength,
       maxTimestamp: records.reduce((m, r) => Math.max(m, r.timestamp), 0),
     };
+    let anchor = await this.anchorFor(pk);
+    let uncertain = false;
+    const discard = () => (uncertain ? Promise.resolve() : this.discard(key));
     const deadline = Date.now() + APPEND_BUDGET_MS;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
-      const result = await this.heads.append(pk, entry, this.hardTailLimit, producer);
+      let result: AppendResult;
+      try {
+        result = await this.heads.append(pk, entry, this.hardTailLimit, producer);
+      } catch (e) {
+        if (!(e instanceof AmbiguousWriteError)) throw e;
+        uncertain = true;
+        const found = await this.findCommitted(ref, entry, anchor);
+        if (found.baseOffset === undefined) {
+          // Not committed: append the same entry again; its tail base so far bounds where a late commit could be.
+          anchor = found.head.tailBase;
+          continue;
+        }
+        result = { kind: 'appended', baseOffset: found.baseOffset, head: found.head };
+      }
+      if (result.kind === 'appended' || result.kind === 'full') anchor = this.noteTailBase(pk, result.head.tailBase);
       if (result.kind === 'appended') {
         if (this.options.cacheAppends) this.segments.remember(key, { records });
         this.notifier.notify(pk);
@@ -113,11 +136,11 @@ export class PartitionLog {
         return { baseOffset: result.baseOffset, duplicate: false };
       }
       if (result.kind === 'duplicate') {
-        await this.discard(key);
+        await discard();
         return { baseOffset: result.baseOffset, duplicate: true };
       }
       if (result.kind === 'out_of_order') {
-        await this.discard(key);
+        await discard();
         throw conflict(
           'out_of_order_sequence',
           `producer ${producer!.id}: sequence ${producer!.sequence} on partition ${ref.partition} is below the last committed ${result.lastSequence}`,
@@ -128,8 +151,47 @@ export class PartitionLog {
       // After a few lost races, jitter so that the writers that keep colliding at a roll spread out.
       if (attempt >= 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * 2 ** attempt)));
     }
-    await this.discard(key);
+    await discard();
     throw unavailable(`could not append to partition ${ref.partition} within ${APPEND_BUDGET_MS} ms: too many concurrent writers`);
+  }
+
+  /**
+   * After an append whose answer was lost: where its entry committed, if it did. The entry string is
+   * unique (segment ids are). It is in the tail, or a roll has since moved it into a chunk whose base
+   * is at least the anchor (a tail base seen before the attempt: tail bases only grow) and below the
+   * current tail base. Absent from both, it was not committed.
+   */
+  private async findCommitted(ref: PartitionRef, entry: IndexEntry, anchor: number): Promise<{ baseOffset?: number; head: Head }> {
+    const pk = partitionKey(ref);
+    const head = await this.heads.read(pk);
+    if (!head) throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
+    const formatted = formatEntry(entry);
+    const inTail = placeEntries(head.tailBase, head.tail).find((e) => formatEntry(e) === formatted);
+    if (inTail) return { baseOffset: inTail.baseOffset, head };
+    // Retention deletes chunks wholly below the log start: past the anchor, a committed entry may be gone from the index.
+    if (head.logStartOffset > anchor) throw unavailable('could not tell whether the append committed: retention passed it; retry the request');
+    for (const chunk of await this.heads.chunksBetween(pk, anchor, head.tailBase)) {
+      const placed = placeEntries(chunk.base, chunk.entries).find((e) => formatEntry(e) === formatted);
+      if (placed) return { baseOffset: placed.baseOffset, head };
+    }
+    return { head };
+  }
+
+  /**
+   * A tail base this process has seen for the partition: a lower bound for where its next append can
+   * land. Read from the head once per partition; after that kept up to date by appends and reads.
+   */
+  private async anchorFor(pk: string): Promise<number> {
+    const known = this.tailBases.get(pk);
+    if (known !== undefined) return known;
+    const head = await this.heads.read(pk);
+    return this.noteTailBase(pk, head?.tailBase ?? 0);
+  }
+
+  private noteTailBase(pk: string, tailBase: number): number {
+    const highest = Math.max(tailBase, this.tailBases.get(pk) ?? 0);
+    this.tailBases.set(pk, highest);
+    return highest;
   }
 
   /**
@@ -154,6 +216,7 @@ export class PartitionLog {
   async head(ref: PartitionRef): Promise<Head> {
     const head = await this.heads.read(partitionKey(ref));
     if (!head) throw notFound('unknown_partition', `partition ${ref.partition} does not exist`);
+    this.noteTailBase(partitionKey(ref), head.tailBase);
     return head;
   }
 

@@ -78,7 +78,7 @@ describe.each(BACKENDS)('crash points (%s)', (backend) => {
     await expectIntact(stack, [res.tag]);
   });
 
-  it("a dropped append response retried by the SDK commits the batch once", async () => {
+  it("a dropped append response is resolved by reading the log: the batch commits once", async () => {
     const stack = await setup();
     const hwm = await highWatermark(stack, 'c', 0);
     const fault = injectFault(stack.runnel.clients.dynamo, {

@@ -1,0 +1,52 @@
+/**
+ * A conditional write whose answer was lost: a timeout, a reset connection, a 5xx, an unreadable
+ * response. DynamoDB may or may not have applied it, and only reading the item tells which.
+ *
+ * It deliberately carries no `code`, `$retryable` or `$metadata`, and keeps the storage error under a
+ * name other than `cause` (the SDK's classifier follows `cause`): the SDK's retry strategy then sees a
+ * client error and does not retry. A blind retry of an append is what lost data (issue 7, bug 1): it
+ * either commits the same segment a second time, or fails its condition in a way that looks like a
+ * duplicate and leads the writer to delete a segment that is committed.
+ */
+export class AmbiguousWriteError extends Error {
+  constructor(readonly storageError: unknown) {
+    super(`the write may or may not have been applied: ${storageError instanceof Error ? storageError.message : String(storageError)}`);
+    this.name = 'AmbiguousWriteError';
+  }
+}
+
+/**
+ * An answer from the service that says the write was not applied: any 4xx, which covers failed
+ * conditions, validation and throttling (400 ProvisionedThroughputExceeded, 429), and throttling
+ * answered as a 5xx. These stay as they are, so the SDK still retries throttling, which is safe.
+ */
+function isDefiniteRejection(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  const status = e?.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 400 && status < 500) return true;
+  return e?.$retryable?.throttling === true || /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown/.test(e?.name ?? '');
+}
+
+interface CommandWithStack {
+  middlewareStack: { add(middleware: any, options: { step: 'deserialize'; priority: 'high'; name: string }): void };
+}
+
+/**
+ * Makes a command's ambiguous failures surface as AmbiguousWriteError instead of being retried by the
+ * SDK. The middleware sits at the top of the deserialize step: inside the SDK's retry loop (which is
+ * in finalizeRequest), outside the deserializer, so it sees every error of every attempt.
+ */
+export function failAmbiguously<C extends CommandWithStack>(command: C): C {
+  command.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isDefiniteRejection(error)) throw error;
+        throw new AmbiguousWriteError(error);
+      }
+    },
+    { step: 'deserialize', priority: 'high', name: 'failAmbiguously' },
+  );
+  return command;
+}
