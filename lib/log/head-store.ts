@@ -10,6 +10,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { createHash } from 'node:crypto';
 import { HEAD_SORT_KEY } from '../storage/schema.js';
 import { failAmbiguously } from './ambiguous-write.js';
 import { formatEntry, parseEntry, placeEntries, type IndexEntry } from './entry.js';
@@ -20,13 +21,16 @@ export interface Head {
   tailBase: number;
   tail: IndexEntry[];
   logStartOffset: number;
-  /** Idempotent producers' last batch on this partition, by producer id. */
+  /** Idempotent producers' last committed batch on this partition, by `producerKey(id)`. */
   producers: Map<string, ProducerState>;
 }
 
+/** An idempotent producer's last committed batch on a partition. */
 export interface ProducerState {
-  /** First sequence number of the producer's last committed batch. */
-  sequence: number;
+  /** Sequence number of the batch's last record: a new batch must start above it. */
+  lastSequence: number;
+  /** Records in the batch; its first sequence is `lastSequence − count + 1`. */
+  count: number;
   baseOffset: number;
   lastSeen: number;
 }
@@ -37,8 +41,53 @@ export interface ProducerBatch {
   sequence: number;
 }
 
-/** Producers idle this long are forgotten at the next roll, as Kafka expires producer ids. */
-export const PRODUCER_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Producers idle this long are forgotten at the next roll. The state only has to outlive a client's
+ * retries of its last batch: the client's default policy gives up within about 7 minutes (11 attempts
+ * of at most 30 s, 10 waits of at most 10 s). Kafka keeps producer ids a day, but there the state is
+ * not rewritten by every append; here each live producer adds about 50 B to every append's write.
+ */
+export const PRODUCER_EXPIRY_MS = 15 * 60 * 1000;
+
+/**
+ * A roll keeps at most this many producers, the most recently seen: about 1.7 KB (some 50 B each), so
+ * an append costs at most 2–3 WCU more than with none, however many producers write to a partition.
+ * Between rolls at most `2 × maxTailEntries` more can join. An evicted producer's retry of its last
+ * batch is appended again (at-least-once); its later batches are accepted as from a new producer.
+ */
+export const MAX_PRODUCERS_KEPT = 32;
+
+/**
+ * The head's key for a producer: 12 characters (72 bits) of its id's SHA-256, so that long ids cost no
+ * more than short ones, and any id is a valid map key.
+ */
+export const producerKey = (id: string): string => createHash('sha256').update(id).digest('base64url').slice(0, 12);
+
+export type SequenceCheck =
+  | { kind: 'new' }
+  | { kind: 'duplicate'; baseOffset: number }
+  | { kind: 'mismatched_retry'; committed: ProducerState }
+  | { kind: 'out_of_order'; lastSequence: number };
+
+/**
+ * How a batch of `count` records starting at `sequence` relates to the producer's last committed batch.
+ * Only the committed batch itself, same first sequence and same count, is a duplicate: a batch that
+ * starts there with a different count is not a retry of it, and anything else at or below its last
+ * sequence is out of order.
+ */
+export function checkSequence(committed: ProducerState | undefined, sequence: number, count: number): SequenceCheck {
+  if (!committed || committed.lastSequence < sequence) return { kind: 'new' };
+  if (committed.lastSequence - committed.count + 1 !== sequence) return { kind: 'out_of_order', lastSequence: committed.lastSequence };
+  return committed.count === count ? { kind: 'duplicate', baseOffset: committed.baseOffset } : { kind: 'mismatched_retry', committed };
+}
+
+/** The producers a roll keeps: seen within the expiry, at most MAX_PRODUCERS_KEPT of them, the most recent. */
+export function producersToKeep(producers: Map<string, ProducerState>, now: number): Array<[string, ProducerState]> {
+  return [...producers]
+    .filter(([, p]) => now - p.lastSeen <= PRODUCER_EXPIRY_MS)
+    .sort(([, a], [, b]) => b.lastSeen - a.lastSeen)
+    .slice(0, MAX_PRODUCERS_KEPT);
+}
 
 /** An immutable run of index entries that a roll moved out of the head. */
 export interface Chunk {
@@ -50,6 +99,7 @@ export interface Chunk {
 export type AppendResult =
   | { kind: 'appended'; baseOffset: number; head: Head }
   | { kind: 'duplicate'; baseOffset: number }
+  | { kind: 'mismatched_retry'; committed: ProducerState }
   | { kind: 'out_of_order'; lastSequence: number }
   | { kind: 'full'; head: Head }
   | { kind: 'missing' };
@@ -66,6 +116,8 @@ export class HeadStore {
   constructor(
     private readonly dynamo: DynamoDBClient,
     private readonly table: string,
+    /** The clock producers are stamped and expired by. */
+    private readonly now: () => number = Date.now,
   ) {}
 
   private key(pk: string, b: number) {
@@ -82,9 +134,8 @@ export class HeadStore {
           tailBase: n(0),
           tail: { L: [] },
           logStartOffset: n(0),
-          producerSeq: { M: {} },
+          producers: { M: {} },
           producerBase: { M: {} },
-          producerSeen: { M: {} },
         },
         ConditionExpression: 'attribute_not_exists(p)',
       }),
@@ -140,11 +191,12 @@ export class HeadStore {
     let names: Record<string, string> | undefined;
     if (producer) {
       // Operands read the item as it was before this update, so producerBase gets the batch's base offset.
-      update += ', producerSeq.#pid = :seq, producerBase.#pid = nextOffset, producerSeen.#pid = :now';
-      condition += ' AND (attribute_not_exists(producerSeq.#pid) OR producerSeq.#pid < :seq)';
-      names = { '#pid': producer.id };
+      update += ', producers.#pid = :producer, producerBase.#pid = nextOffset';
+      // Above the last committed batch's last sequence, not merely its first.
+      condition += ' AND (attribute_not_exists(producers.#pid) OR producers.#pid.l < :seq)';
+      names = { '#pid': producerKey(producer.id) };
       values[':seq'] = n(producer.sequence);
-      values[':now'] = n(Date.now());
+      values[':producer'] = { M: { l: n(producer.sequence + entry.count - 1), n: n(entry.count), t: n(this.now()) } };
     }
     try {
       // A lost answer is not retried by the SDK: it surfaces as AmbiguousWriteError, and the caller
@@ -170,9 +222,8 @@ export class HeadStore {
       if (!head) return { kind: 'missing' };
       const mine = placeEntries(head.tailBase, head.tail).find((e) => formatEntry(e) === formatted);
       if (mine) return { kind: 'appended', baseOffset: mine.baseOffset, head };
-      const last = producer && head.producers.get(producer.id);
-      if (last && last.sequence === producer.sequence) return { kind: 'duplicate', baseOffset: last.baseOffset };
-      if (last && last.sequence > producer.sequence) return { kind: 'out_of_order', lastSequence: last.sequence };
+      const check = producer ? checkSequence(head.producers.get(producerKey(producer.id)), producer.sequence, entry.count) : { kind: 'new' as const };
+      if (check.kind !== 'new') return check;
       // The tail was full, or someone has just emptied it: either way the caller rolls or retries.
       return { kind: 'full', head };
     }
@@ -204,21 +255,21 @@ export class HeadStore {
     } catch (e) {
       if (!(e instanceof ConditionalCheckFailedException)) throw e;
     }
-    // The roll rewrites the head anyway, so it is where idle producers are forgotten. These are map
-    // keys, not list indexes, which every backend removes correctly.
-    const expired = [...head.producers].filter(([, p]) => Date.now() - p.lastSeen > PRODUCER_EXPIRY_MS).map(([id]) => id);
-    const names = Object.fromEntries(expired.map((id, i) => [`#x${i}`, id]));
-    const removals = expired.map((_, i) => `producerSeq.#x${i}, producerBase.#x${i}, producerSeen.#x${i}`).join(', ');
+    // The roll rewrites the head anyway, so it is where idle producers are forgotten: it replaces the
+    // producer maps whole, an expression of constant size however many go. Its condition means no
+    // append, and so no producer update, happened since `head` was read, so the replacement loses nothing.
+    const kept = producersToKeep(head.producers, this.now());
     try {
       await this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
-          UpdateExpression: 'SET tail = :empty, tailBase = :newBase' + (removals ? ` REMOVE ${removals}` : ''),
+          UpdateExpression: 'SET tail = :empty, tailBase = :newBase, producers = :producers, producerBase = :producerBase',
           // Only if the tail is exactly what the chunk holds: an entry appended since then would be lost.
           ConditionExpression: 'tailBase = :oldBase AND size(tail) = :count',
-          ExpressionAttributeNames: expired.length ? names : undefined,
           ExpressionAttributeValues: {
+            ':producers': { M: Object.fromEntries(kept.map(([key, p]) => [key, { M: { l: n(p.lastSequence), n: n(p.count), t: n(p.lastSeen) } }])) },
+            ':producerBase': { M: Object.fromEntries(kept.map(([key, p]) => [key, n(p.baseOffset)])) },
             ':empty': { L: [] },
             ':newBase': n(head.nextOffset),
             ':oldBase': n(head.tailBase),
@@ -373,8 +424,9 @@ function toHead(item: Record<string, AttributeValue>): Head {
 
 function toProducers(item: Record<string, AttributeValue>): Map<string, ProducerState> {
   const producers = new Map<string, ProducerState>();
-  for (const [id, seq] of Object.entries(item.producerSeq?.M ?? {})) {
-    producers.set(id, { sequence: num(seq), baseOffset: num(item.producerBase?.M?.[id]), lastSeen: num(item.producerSeen?.M?.[id]) });
+  for (const [key, state] of Object.entries(item.producers?.M ?? {})) {
+    const p = state.M ?? {};
+    producers.set(key, { lastSequence: num(p.l), count: num(p.n), baseOffset: num(item.producerBase?.M?.[key]), lastSeen: num(p.t) });
   }
   return producers;
 }

@@ -3,7 +3,7 @@ import type { StoredRecord } from '../codec/record.js';
 import { RunnelError, conflict, notFound, unavailable } from '../errors.js';
 import { AmbiguousWriteError } from './ambiguous-write.js';
 import { formatEntry, placeEntries, type IndexEntry, type PlacedEntry } from './entry.js';
-import type { AppendResult, Chunk, Head, HeadStore, ProducerBatch } from './head-store.js';
+import type { AppendResult, Chunk, Head, HeadStore, ProducerBatch, SequenceCheck } from './head-store.js';
 import { newSegmentId } from './segment-id.js';
 import { segmentKey, type SegmentStore } from './segment-store.js';
 import type { TailNotifier } from './tail-notifier.js';
@@ -74,6 +74,27 @@ export class OffsetOutOfRangeError extends RunnelError {
   }
 }
 
+/** The 409 for an idempotent batch whose sequence the partition refuses. */
+export function sequenceRefusal(
+  partition: number,
+  producer: ProducerBatch,
+  count: number,
+  check: Extract<SequenceCheck, { kind: 'out_of_order' | 'mismatched_retry' }>,
+): RunnelError {
+  if (check.kind === 'out_of_order') {
+    return conflict(
+      'out_of_order_sequence',
+      `producer ${producer.id}: sequence ${producer.sequence} on partition ${partition} is not above the last committed ${check.lastSequence}`,
+    );
+  }
+  const committed = `${check.committed.count} record${check.committed.count === 1 ? '' : 's'}`;
+  return conflict(
+    'mismatched_retry',
+    `producer ${producer.id}: the batch at sequence ${producer.sequence} on partition ${partition} was committed with ${committed}; ` +
+      `this one has ${count}. A retry must repeat the original batch exactly; new records need sequences above ${check.committed.lastSequence}`,
+  );
+}
+
 /**
  * The partition log protocol of docs/log-protocol (shared design note): PUT the segment under a fresh
  * key, then append its entry to the head in one conditional UpdateItem that hands out the offsets.
@@ -139,12 +160,9 @@ export class PartitionLog {
         await discard();
         return { baseOffset: result.baseOffset, duplicate: true };
       }
-      if (result.kind === 'out_of_order') {
+      if (result.kind === 'out_of_order' || result.kind === 'mismatched_retry') {
         await discard();
-        throw conflict(
-          'out_of_order_sequence',
-          `producer ${producer!.id}: sequence ${producer!.sequence} on partition ${ref.partition} is below the last committed ${result.lastSequence}`,
-        );
+        throw sequenceRefusal(ref.partition, producer!, records.length, result);
       }
       if (result.kind === 'missing') throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
       if (result.head.tail.length >= this.hardTailLimit) await this.heads.roll(pk, result.head);
