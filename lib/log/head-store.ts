@@ -152,21 +152,39 @@ export class HeadStore {
   /** The bounds of many heads, read strongly consistent, 100 keys a request; missing heads are left out. */
   async readBounds(pks: string[]): Promise<Map<string, { logStartOffset: number; nextOffset: number }>> {
     const bounds = new Map<string, { logStartOffset: number; nextOffset: number }>();
+    for (const item of await this.readHeads(pks, 'p, nextOffset, logStartOffset')) {
+      bounds.set(item.p!.S!, { logStartOffset: num(item.logStartOffset), nextOffset: num(item.nextOffset) });
+    }
+    return bounds;
+  }
+
+  /**
+   * One producer's last committed batch on each of many partitions, read strongly consistent; a
+   * partition it has no state on maps to undefined, and a missing head is left out.
+   */
+  async readProducer(pks: string[], producerId: string): Promise<Map<string, ProducerState | undefined>> {
+    const states = new Map<string, ProducerState | undefined>();
+    const items = await this.readHeads(pks, 'p, producers.#pid, producerBase.#pid', { '#pid': producerKey(producerId) });
+    for (const item of items) states.set(item.p!.S!, toProducers(item).get(producerKey(producerId)));
+    return states;
+  }
+
+  /** Projections of many heads, read strongly consistent, 100 keys a request; missing heads are left out. */
+  private async readHeads(pks: string[], projection: string, names?: Record<string, string>): Promise<Array<Record<string, AttributeValue>>> {
+    const items: Array<Record<string, AttributeValue>> = [];
     for (let first = 0; first < pks.length; first += 100) {
       let keys: Array<Record<string, AttributeValue>> = pks.slice(first, first + 100).map((pk) => this.key(pk, HEAD_SORT_KEY));
       while (keys.length) {
         const res = await this.dynamo.send(
           new BatchGetItemCommand({
-            RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'p, nextOffset, logStartOffset' } },
+            RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: projection, ExpressionAttributeNames: names } },
           }),
         );
-        for (const item of res.Responses?.[this.table] ?? []) {
-          bounds.set(item.p!.S!, { logStartOffset: num(item.logStartOffset), nextOffset: num(item.nextOffset) });
-        }
+        items.push(...(res.Responses?.[this.table] ?? []));
         keys = (res.UnprocessedKeys?.[this.table]?.Keys as typeof keys | undefined) ?? [];
       }
     }
-    return bounds;
+    return items;
   }
 
   /**

@@ -3,7 +3,7 @@ import type { StoredRecord } from '../codec/record.js';
 import { RunnelError, conflict, notFound, unavailable } from '../errors.js';
 import { AmbiguousWriteError } from './ambiguous-write.js';
 import { formatEntry, placeEntries, type IndexEntry, type PlacedEntry } from './entry.js';
-import type { AppendResult, Chunk, Head, HeadStore, ProducerBatch, SequenceCheck } from './head-store.js';
+import { checkSequence, type AppendResult, type Chunk, type Head, type HeadStore, type ProducerBatch, type SequenceCheck } from './head-store.js';
 import { newSegmentId } from './segment-id.js';
 import { segmentKey, type SegmentStore } from './segment-store.js';
 import type { TailNotifier } from './tail-notifier.js';
@@ -171,6 +171,25 @@ export class PartitionLog {
     }
     await discard();
     throw unavailable(`could not append to partition ${ref.partition} within ${APPEND_BUDGET_MS} ms: too many concurrent writers`);
+  }
+
+  /**
+   * Refuses (409) an idempotent request spanning several partitions if any of them would refuse its
+   * batch, before anything is written, so that a refused request writes nothing (L5). It reads the
+   * heads once, in one BatchGetItem. Each append still checks its own sequence atomically; only
+   * another request of the same producer id racing this one can get between the two.
+   */
+  async checkSequences(topicId: string, producerId: string, batches: Array<{ partition: number; sequence: number; count: number }>): Promise<void> {
+    const states = await this.heads.readProducer(
+      batches.map(({ partition }) => partitionKey({ topicId, partition })),
+      producerId,
+    );
+    for (const { partition, sequence, count } of batches) {
+      const check = checkSequence(states.get(partitionKey({ topicId, partition })), sequence, count);
+      if (check.kind === 'out_of_order' || check.kind === 'mismatched_retry') {
+        throw sequenceRefusal(partition, { id: producerId, sequence }, count, check);
+      }
+    }
   }
 
   /**

@@ -61,7 +61,8 @@ export interface ProducedOffset {
 
 /**
  * Turns one produce request into at most one segment write per partition. The whole request is
- * validated before the first write, so a rejected request writes nothing.
+ * validated before the first write, so a rejected request writes nothing; for an idempotent request
+ * over several partitions that includes every partition's sequence check.
  */
 export class ProduceService {
   constructor(
@@ -102,15 +103,22 @@ export class ProduceService {
       batch.records.push(records[i]!);
       batch.positions.push(i);
     });
+    const producer = request.producer;
+    if (producer && batches.size > 1) {
+      await this.log.checkSequences(
+        topic.topicId,
+        producer.id,
+        [...batches].map(([partition, batch]) => ({ partition, sequence: producer.sequences[String(partition)]!, count: batch.records.length })),
+      );
+    }
     const offsets = new Array<ProducedOffset>(records.length);
     const results = await Promise.allSettled(
       [...batches].map(async ([partition, batch]) => {
-        const producer = request.producer && { id: request.producer.id, sequence: request.producer.sequences[String(partition)]! };
         const { baseOffset: base } = await this.log.append(
           { topicId: topic.topicId, partition },
           batch.records,
           topic.config['compression.type'],
-          producer,
+          producer && { id: producer.id, sequence: producer.sequences[String(partition)]! },
         );
         batch.positions.forEach((pos, j) => (offsets[pos] = { partition, offset: base + j, timestamp: batch.records[j]!.timestamp }));
       }),

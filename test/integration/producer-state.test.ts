@@ -1,3 +1,4 @@
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { StoredRecord } from '../../lib/codec/record.js';
 import { HeadStore, MAX_PRODUCERS_KEPT, PRODUCER_EXPIRY_MS } from '../../lib/log/head-store.js';
@@ -51,6 +52,61 @@ describe.each(BACKENDS)('idempotent producer sequences (%s)', (backend) => {
     const next = await produce(stack, { records: [{ partition: 0, value: 'c' }], producer: { id: 'R', sequences: { '0': 9 } } });
     expect(next.status).toBe(200);
     expect(next.body.offsets[0].offset).toBe(2);
+  });
+});
+
+/** L5 across partitions: an idempotent request that one partition refuses writes nothing on any. */
+describe.each(BACKENDS)('multi-partition idempotent requests (%s)', (backend) => {
+  const request = (sequences: Record<string, number>, counts: Record<string, number>) => ({
+    records: Object.entries(counts).flatMap(([p, n]) => Array.from({ length: n }, (_, i) => ({ partition: Number(p), value: `p${p}-${i}` }))),
+    producer: { id: 'multi', sequences },
+  });
+
+  async function setup(): Promise<TestStack> {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't', partitions: 3 });
+    // Sequences 0 and 1 are committed on partition 1.
+    expect((await produce(stack, request({ '1': 0 }, { '1': 2 }))).status).toBe(200);
+    return stack;
+  }
+
+  async function expectNothingWritten(stack: TestStack) {
+    expect([await highWatermark(stack, 't', 0), await highWatermark(stack, 't', 1), await highWatermark(stack, 't', 2)]).toEqual([0, 2, 0]);
+    // Refused before any segment was PUT: not even an orphan for the sweep to collect.
+    const { topicId } = await stack.runnel.topics.get('t');
+    for (const partition of [0, 2]) {
+      const listed = await stack.runnel.clients.s3.send(new ListObjectsV2Command({ Bucket: stack.config.bucket, Prefix: `${topicId}/${partition}/` }));
+      expect(listed.KeyCount ?? 0).toBe(0);
+    }
+  }
+
+  it('out of order on one partition: 409, and no partition written', async () => {
+    const stack = await setup();
+    const res = await produce(stack, request({ '0': 0, '1': 1, '2': 0 }, { '0': 1, '1': 1, '2': 1 }));
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('out_of_order_sequence');
+    await expectNothingWritten(stack);
+  });
+
+  it('a mismatched retry on one partition: 409, and no partition written', async () => {
+    const stack = await setup();
+    const res = await produce(stack, request({ '0': 0, '1': 0, '2': 0 }, { '0': 1, '1': 3, '2': 1 }));
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('mismatched_retry');
+    await expectNothingWritten(stack);
+  });
+
+  it('a retry whose partitions are partly committed writes only the rest, answering the committed ones with their offsets', async () => {
+    const stack = await setup();
+    const res = await produce(stack, request({ '0': 0, '1': 0, '2': 0 }, { '0': 1, '1': 2, '2': 1 }));
+    expect(res.status).toBe(200);
+    expect(res.body.offsets.map((o: any) => [o.partition, o.offset])).toEqual([
+      [0, 0],
+      [1, 0],
+      [1, 1],
+      [2, 0],
+    ]);
+    expect([await highWatermark(stack, 't', 0), await highWatermark(stack, 't', 1), await highWatermark(stack, 't', 2)]).toEqual([1, 2, 1]);
   });
 });
 
