@@ -21,6 +21,13 @@ export interface Head {
   tailBase: number;
   tail: IndexEntry[];
   logStartOffset: number;
+  /**
+   * Chunks and segment objects wholly below `deleteBelow` may be deleted from `deleteAfter` (ms) on.
+   * Retention sets the pair when it moves the log start, a delay ahead, so that a read that began
+   * before the move finishes (Kafka's `file.delete.delay.ms`). 0 and 0 when nothing is pending.
+   */
+  deleteBelow: number;
+  deleteAfter: number;
   /** Idempotent producers' last committed batch on this partition, by `producerKey(id)`. */
   producers: Map<string, ProducerState>;
 }
@@ -327,6 +334,44 @@ export class HeadStore {
     }
   }
 
+  /**
+   * Lets maintenance delete what lies wholly below `below` from `after` (ms) on. Conditional on the
+   * pair it replaces, so that of two concurrent runs one sets it, and never above the log start.
+   */
+  async scheduleDeletion(pk: string, below: number, after: number, replacing: number): Promise<boolean> {
+    try {
+      await this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: 'SET deleteBelow = :below, deleteAfter = :after',
+          ConditionExpression: 'attribute_exists(p) AND logStartOffset >= :below AND ' +
+            (replacing === 0 ? '(attribute_not_exists(deleteBelow) OR deleteBelow = :old)' : 'deleteBelow = :old'),
+          ExpressionAttributeValues: { ':below': n(below), ':after': n(after), ':old': n(replacing) },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
+  /** The oldest chunks wholly below `offset`, at most `limit`, oldest first: one Query. */
+  async oldestChunksBelow(pk: string, offset: number, limit: number): Promise<Chunk[]> {
+    if (offset <= 0) return [];
+    const res = await this.dynamo.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'p = :p AND b BETWEEN :zero AND :o',
+        ExpressionAttributeValues: { ':p': { S: pk }, ':zero': n(0), ':o': n(offset - 1) },
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (res.Items ?? []).map(toChunk).filter((chunk) => chunk.nextBase <= offset);
+  }
+
   /** Chunks wholly below `offset`, oldest first. */
   async chunksBelow(pk: string, offset: number): Promise<Chunk[]> {
     const chunks: Chunk[] = [];
@@ -436,6 +481,8 @@ function toHead(item: Record<string, AttributeValue>): Head {
     tailBase: num(item.tailBase),
     tail: entryList(item.tail),
     logStartOffset: num(item.logStartOffset),
+    deleteBelow: Number(item.deleteBelow?.N ?? 0),
+    deleteAfter: Number(item.deleteAfter?.N ?? 0),
     producers: toProducers(item),
   };
 }

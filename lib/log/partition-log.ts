@@ -5,7 +5,7 @@ import { AmbiguousWriteError } from './ambiguous-write.js';
 import { formatEntry, placeEntries, type IndexEntry, type PlacedEntry } from './entry.js';
 import { checkSequence, type AppendResult, type Chunk, type Head, type HeadStore, type ProducerBatch, type SequenceCheck } from './head-store.js';
 import { newSegmentId } from './segment-id.js';
-import { segmentKey, type SegmentStore } from './segment-store.js';
+import { SegmentMissingError, segmentKey, type SegmentStore } from './segment-store.js';
 import type { TailNotifier } from './tail-notifier.js';
 import { LruCache } from './lru.js';
 
@@ -93,6 +93,17 @@ export function sequenceRefusal(
     `producer ${producer.id}: the batch at sequence ${producer.sequence} on partition ${partition} was committed with ${committed}; ` +
       `this one has ${count}. A retry must repeat the original batch exactly; new records need sequences above ${check.committed.lastSequence}`,
   );
+}
+
+/**
+ * No chunk holds an offset below the tail base that the head said was in the log: retention has
+ * deleted it since (or, were it not below the log start, the index is damaged). Never skipped over.
+ */
+export class IndexGapError extends Error {
+  constructor(pk: string, offset: number) {
+    super(`no index chunk of ${pk} holds offset ${offset}`);
+    this.name = 'IndexGapError';
+  }
 }
 
 /**
@@ -275,9 +286,20 @@ export class PartitionLog {
         if (polled.nextOffset >= head.nextOffset) head = polled;
       }
     }
+    let records: ReadRecord[];
+    try {
+      records = await this.readFrom(ref, head, offset, opts);
+    } catch (e) {
+      throw await this.explainVanished(ref, offset, e);
+    }
+    const nextOffset = records.length ? records[records.length - 1]!.offset + 1 : offset;
+    return { records, nextOffset, highWatermark: head.nextOffset, logStartOffset: head.logStartOffset };
+  }
+
+  private async readFrom(ref: PartitionRef, head: Head, offset: number, opts: ReadOptions): Promise<ReadRecord[]> {
     const records: ReadRecord[] = [];
     let bytes = 0;
-    const entries = await this.entriesToRead(pk, head, offset, opts);
+    const entries = await this.entriesToRead(partitionKey(ref), head, offset, opts);
     // GET every segment the answer needs at once; a catch-up read should not pay one S3 round trip per segment.
     const segments = entries.map((entry) => this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId)));
     segments.forEach((s) => s.catch(() => undefined));
@@ -293,8 +315,20 @@ export class PartitionLog {
         if (records.length >= opts.limit) break fill;
       }
     }
-    const nextOffset = records.length ? records[records.length - 1]!.offset + 1 : offset;
-    return { records, nextOffset, highWatermark: head.nextOffset, logStartOffset: head.logStartOffset };
+    return records;
+  }
+
+  /**
+   * A chunk or segment a read needed was gone. Retention deletes only below the log start, and only
+   * after a delay, so a read that outlives the delay is the likely cause: if the log start has moved
+   * past `offset`, the answer is 416 with the new bounds, as Kafka answers. Anything else is reported
+   * as it is; never a read that skips the missing part and answers with later records.
+   */
+  private async explainVanished(ref: PartitionRef, offset: number, error: unknown): Promise<unknown> {
+    if (!(error instanceof IndexGapError || error instanceof SegmentMissingError)) return error;
+    const head = await this.head(ref);
+    if (offset < head.logStartOffset) return new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
+    return error;
   }
 
   /** The entries a read can use: enough for `limit` records and, by their stored sizes, for `maxBytes`. */
@@ -315,10 +349,13 @@ export class PartitionLog {
   async *entriesFrom(pk: string, head: Head, offset: number): AsyncGenerator<PlacedEntry> {
     if (offset < head.tailBase) {
       let chunk = await this.chunkContaining(pk, offset);
-      while (chunk) {
+      if (!chunk || chunk.nextBase <= offset) throw new IndexGapError(pk, offset);
+      for (;;) {
         for (const e of placeEntries(chunk.base, chunk.entries)) if (e.baseOffset + e.count > offset) yield e;
         if (chunk.nextBase >= head.tailBase) break;
-        chunk = await this.chunkAt(pk, chunk.nextBase);
+        const next: Chunk | undefined = await this.chunkAt(pk, chunk.nextBase);
+        if (!next) throw new IndexGapError(pk, chunk.nextBase);
+        chunk = next;
       }
     }
     for (const e of placeEntries(head.tailBase, head.tail)) if (e.baseOffset + e.count > offset) yield e;

@@ -1,7 +1,25 @@
 import type { TopicConfig } from '../topics/topic-config.js';
-import type { HeadStore } from './head-store.js';
+import type { Head, HeadStore } from './head-store.js';
 import { partitionKey, type PartitionLog, type PartitionRef } from './partition-log.js';
 import { segmentKey, type SegmentStore } from './segment-store.js';
+
+/**
+ * How long chunks and segment objects stay after the log start has moved past them, as Kafka's
+ * `file.delete.delay.ms` (same default): a read that found its offset in the log before the move
+ * finishes with its records. API functions time out after 30 s, so no read lasts this long on AWS; a
+ * read that somehow does finds its data gone and answers 416 with the new bounds.
+ */
+export const FILE_DELETE_DELAY_MS = 60_000;
+
+/** Segment keys per DeleteObjects call, S3's limit. */
+const KEYS_PER_BATCH = 1000;
+
+export interface RetentionOptions {
+  /** The clock retention judges by (tests move it). */
+  now: number;
+  /** Wall-clock time after which no further deletion batch starts; the next run resumes. */
+  deadline: number;
+}
 
 export interface RetentionResult {
   logStartOffset: number;
@@ -11,8 +29,12 @@ export interface RetentionResult {
 /**
  * Kafka's delete policy, by whole segments from the oldest: a segment goes when its newest record is
  * older than `retention.ms`, or while the partition is over `retention.bytes`, and deletion stops at
- * the first segment that must stay. The log start moves first; the chunk items and segment objects
- * wholly below it are deleted after, so a reader never finds an offset it may read whose data is gone.
+ * the first segment that must stay. It happens in two steps, a delay apart:
+ * 1. the log start moves past the expired segments, and the head records that what lies below it may
+ *    be deleted from `FILE_DELETE_DELAY_MS` on (unless an earlier such mark is still being worked off);
+ * 2. a later run deletes the chunk items wholly below a ripe mark, with their segment objects (objects
+ *    first, so an interrupted run leaves nothing unreferenced), in batches of up to 1,000 keys, until
+ *    the deadline, resuming where it stopped on the next run.
  * Segments still listed in the head's tail are deleted once a roll has moved them into a chunk.
  */
 export async function applyRetention(
@@ -21,10 +43,44 @@ export async function applyRetention(
   segments: SegmentStore,
   ref: PartitionRef,
   config: TopicConfig,
-  now = Date.now(),
+  { now, deadline }: RetentionOptions,
 ): Promise<RetentionResult> {
   const pk = partitionKey(ref);
   const head = await log.head(ref);
+
+  let deletedSegments = 0;
+  // Whether everything below the current mark is gone, so that a new mark may replace it.
+  let cleared = head.deleteBelow === 0;
+  if (!cleared && now >= head.deleteAfter) {
+    for (;;) {
+      const chunks = await heads.oldestChunksBelow(pk, head.deleteBelow, 100);
+      if (chunks.length === 0) {
+        cleared = true;
+        break;
+      }
+      // Whole chunks, up to one DeleteObjects call's worth of keys (always at least one chunk).
+      const batch = [chunks[0]!];
+      let keys = chunks[0]!.entries.length;
+      for (const chunk of chunks.slice(1)) {
+        if ((keys += chunk.entries.length) > KEYS_PER_BATCH) break;
+        batch.push(chunk);
+      }
+      await segments.deleteAll(batch.flatMap((chunk) => chunk.entries.map((e) => segmentKey(ref.topicId, ref.partition, e.segmentId))));
+      for (let i = 0; i < batch.length; i += 16) await Promise.all(batch.slice(i, i + 16).map((chunk) => heads.deleteChunk(pk, chunk.base)));
+      deletedSegments += batch.reduce((sum, chunk) => sum + chunk.entries.length, 0);
+      if (Date.now() >= deadline) break;
+    }
+  }
+
+  const start = await retentionStart(log, pk, head, config, now);
+  if (start > head.logStartOffset) await heads.advanceLogStart(pk, start);
+  const logStartOffset = Math.max(start, head.logStartOffset);
+  if (cleared && logStartOffset > head.deleteBelow) await heads.scheduleDeletion(pk, logStartOffset, now + FILE_DELETE_DELAY_MS, head.deleteBelow);
+  return { logStartOffset, deletedSegments };
+}
+
+/** The offset the log should start at under the topic's retention: the end of the last segment to go. */
+async function retentionStart(log: PartitionLog, pk: string, head: Head, config: TopicConfig, now: number): Promise<number> {
   const retentionMs = config['retention.ms'];
   const retentionBytes = config['retention.bytes'];
   // A size limit needs the partition's total, so the whole index; a time limit alone stops reading
@@ -39,13 +95,5 @@ export async function applyRetention(
     start = entry.baseOffset + entry.count;
     bytes -= entry.bytes;
   }
-  if (start > head.logStartOffset) await heads.advanceLogStart(pk, start);
-  const logStartOffset = Math.max(start, head.logStartOffset);
-  let deletedSegments = 0;
-  for (const chunk of await heads.chunksBelow(pk, logStartOffset)) {
-    await segments.deleteAll(chunk.entries.map((entry) => segmentKey(ref.topicId, ref.partition, entry.segmentId)));
-    deletedSegments += chunk.entries.length;
-    await heads.deleteChunk(pk, chunk.base);
-  }
-  return { logStartOffset, deletedSegments };
+  return start;
 }

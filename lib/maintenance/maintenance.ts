@@ -76,7 +76,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
       await Promise.all(
         partitions.slice(i, i + CONCURRENCY).map(async (ref) => {
           const retained = await step('retention', ref, async () => {
-            if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, now)).deletedSegments;
+            if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, { now, deadline })).deletedSegments;
           });
           const swept = await step('orphan sweep', ref, async () => {
             if (options.sweepOrphans) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now);

@@ -1,5 +1,8 @@
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { FILE_DELETE_DELAY_MS } from '../../lib/log/retention.js';
 import { newSegmentId } from '../../lib/log/segment-id.js';
+import { HeadStore } from '../../lib/log/head-store.js';
+import { partitionKey } from '../../lib/log/partition-log.js';
 import { describe, expect, it } from 'vitest';
 import { countCommands, injectFault } from '../support/faults.js';
 import { readAll } from '../support/records.js';
@@ -37,11 +40,14 @@ describe.each(BACKENDS)('retention (%s)', (backend) => {
     expect(below.body.error).toMatchObject({ logStartOffset: 15, highWatermark: 21 });
     expect((await readAll(stack.another(), 'r', 0, 15)).map((r) => r.value)).toEqual(['fresh', 'fresh', 'fresh', 'late', 'late', 'late']);
     expect((await stack.request('GET', '/v1/topics/r/partitions/0/offsets?spec=earliest')).body.offset).toBe(15);
-    // Segments whose index entries were rolled into chunks are gone; the rest wait for their roll.
-    expect(report.segmentsDeleted).toBe(4);
+    // Nothing is deleted until the log start has been past it for the delay, so reads in flight finish.
+    expect(report.segmentsDeleted).toBe(0);
+    expect(await objectCount(stack)).toBe(7);
+    // Then segments whose index entries were rolled into chunks go; the rest wait for their roll.
+    expect((await stack.runnel.maintain({ now: now + FILE_DELETE_DELAY_MS })).segmentsDeleted).toBe(4);
     expect(await objectCount(stack)).toBe(3);
     // Running again changes nothing.
-    expect((await stack.runnel.maintain({ now })).segmentsDeleted).toBe(0);
+    expect((await stack.runnel.maintain({ now: now + 2 * FILE_DELETE_DELAY_MS })).segmentsDeleted).toBe(0);
     expect((await stack.request('POST', '/v1/topics/r/records', { records: [{ value: 'after' }] })).status).toBe(200);
   });
 
@@ -125,5 +131,31 @@ describe.each(BACKENDS)('maintenance at scale (%s)', (backend) => {
     expect(report).toMatchObject({ purgedTopics: 0, purgesFailed: 1, partitionsFailed: 1 });
     expect((await stack.request('GET', '/v1/topics/old')).body.partitionStates[0].logStartOffset).toBe(9);
     expect((await stack.runnel.maintain({ now })).purgedTopics).toBe(1);
+  });
+
+  it('retention deletes with DeleteObjects, 1,000 keys a call, and a run out of time resumes where it stopped', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'busy', config: { 'retention.ms': DAY } });
+    const heads = new HeadStore(stack.runnel.clients.dynamo, stack.config.logTable);
+    const pk = partitionKey({ topicId: (await stack.runnel.topics.get('busy')).topicId, partition: 0 });
+    const now = Date.now();
+    // 1,100 expired batches committed straight to the index, rolled at 16 entries as appends roll
+    // (68 chunks); their objects need not exist, as deleting a missing key succeeds.
+    for (let i = 0; i < 1100; i++) {
+      const entry = { segmentId: newSegmentId(now - 3 * DAY), count: 1, bytes: 10, maxTimestamp: now - 3 * DAY };
+      const result = await heads.append(pk, entry, 32);
+      if (result.kind === 'appended' && result.head.tail.length === 16) await heads.roll(pk, result.head);
+    }
+    await batch(stack, 'busy', now, 'fresh');
+    const calls = countCommands(stack.runnel.clients.s3);
+    expect((await stack.runnel.maintain({ now })).segmentsDeleted).toBe(0);
+    // With no time to spare, each run deletes one batch: whole chunks up to 1,000 keys, then the rest.
+    const later = now + FILE_DELETE_DELAY_MS;
+    expect((await stack.runnel.maintain({ now: later, budgetMs: 0 })).segmentsDeleted).toBe(62 * 16);
+    expect((await stack.runnel.maintain({ now: later, budgetMs: 0 })).segmentsDeleted).toBe(6 * 16);
+    expect((await stack.runnel.maintain({ now: later })).segmentsDeleted).toBe(0);
+    expect(calls.get('DeleteObjectsCommand')).toBe(2);
+    expect(calls.get('DeleteObjectCommand') ?? 0).toBe(0);
+    expect((await readAll(stack, 'busy', 0, 1100)).map((r) => r.offset)).toEqual([1100, 1101, 1102]);
   });
 });
