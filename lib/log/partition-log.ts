@@ -61,6 +61,18 @@ export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, pollInterva
  */
 const APPEND_BUDGET_MS = 10_000;
 
+/**
+ * What a process has seen of a partition's head before an append: a lower bound for where the append
+ * can land. See PartitionLog.findCommitted.
+ */
+interface Anchor {
+  tailBase: number;
+  nextOffset: number;
+}
+
+/** An anchor (see PartitionLog.anchorFor) older than this is refreshed by reading the head before an append. */
+const ANCHOR_MAX_AGE_MS = 60_000;
+
 /** Bounds the S3 GETs one fetch issues at once. */
 const MAX_SEGMENTS_PER_READ = 32;
 
@@ -112,8 +124,8 @@ export class IndexGapError extends Error {
  */
 export class PartitionLog {
   private readonly chunks = new LruCache<string, Chunk>(4096);
-  /** The highest tail base seen per partition (see anchorFor). */
-  private readonly tailBases = new LruCache<string, number>(4096);
+  /** Per partition, the highest tail base and next offset this process has seen, and when (see anchorFor). */
+  private readonly anchors = new LruCache<string, Anchor & { seenAt: number }>(4096);
 
   constructor(
     private readonly heads: HeadStore,
@@ -154,13 +166,13 @@ export class PartitionLog {
         uncertain = true;
         const found = await this.findCommitted(ref, entry, anchor);
         if (found.baseOffset === undefined) {
-          // Not committed: append the same entry again; its tail base so far bounds where a late commit could be.
-          anchor = found.head.tailBase;
+          // Not committed: append the same entry again, from what this read saw.
+          anchor = this.noteHead(pk, found.head);
           continue;
         }
         result = { kind: 'appended', baseOffset: found.baseOffset, head: found.head };
       }
-      if (result.kind === 'appended' || result.kind === 'full') anchor = this.noteTailBase(pk, result.head.tailBase);
+      if (result.kind === 'appended' || result.kind === 'full') anchor = this.noteHead(pk, result.head);
       if (result.kind === 'appended') {
         if (this.options.cacheAppends) this.segments.remember(key, { records });
         this.notifier.notify(pk);
@@ -206,19 +218,22 @@ export class PartitionLog {
   /**
    * After an append whose answer was lost: where its entry committed, if it did. The entry string is
    * unique (segment ids are). It is in the tail, or a roll has since moved it into a chunk whose base
-   * is at least the anchor (a tail base seen before the attempt: tail bases only grow) and below the
+   * is at least the anchor's tail base (seen before the attempt: tail bases only grow) and below the
    * current tail base. Absent from both, it was not committed.
    */
-  private async findCommitted(ref: PartitionRef, entry: IndexEntry, anchor: number): Promise<{ baseOffset?: number; head: Head }> {
+  private async findCommitted(ref: PartitionRef, entry: IndexEntry, anchor: Anchor): Promise<{ baseOffset?: number; head: Head }> {
     const pk = partitionKey(ref);
     const head = await this.heads.read(pk);
     if (!head) throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
     const formatted = formatEntry(entry);
     const inTail = placeEntries(head.tailBase, head.tail).find((e) => formatEntry(e) === formatted);
     if (inTail) return { baseOffset: inTail.baseOffset, head };
-    // Retention deletes chunks wholly below the log start: past the anchor, a committed entry may be gone from the index.
-    if (head.logStartOffset > anchor) throw unavailable('could not tell whether the append committed: retention passed it; retry the request');
-    for (const chunk of await this.heads.chunksBetween(pk, anchor, head.tailBase)) {
+    // A commit would be at or above the anchor's next offset. Retention deletes only chunks wholly below
+    // the log start, so unless the log start has passed that offset, the chunk that would hold the entry is there.
+    if (head.logStartOffset > anchor.nextOffset) {
+      throw unavailable('could not tell whether the append committed: retention has passed it; retry the request');
+    }
+    for (const chunk of await this.heads.chunksBetween(pk, anchor.tailBase, head.tailBase)) {
       const placed = placeEntries(chunk.base, chunk.entries).find((e) => formatEntry(e) === formatted);
       if (placed) return { baseOffset: placed.baseOffset, head };
     }
@@ -226,20 +241,23 @@ export class PartitionLog {
   }
 
   /**
-   * A tail base this process has seen for the partition: a lower bound for where its next append can
-   * land. Read from the head once per partition; after that kept up to date by appends and reads.
+   * What this process has seen of the partition's head: a lower bound for where its next append can
+   * land. Kept up to date by appends and reads, and read from the head when this process has not seen
+   * the partition for ANCHOR_MAX_AGE_MS: an old anchor would make finding out an ambiguous append's
+   * outcome Query every chunk rolled since, or fail once retention has passed it.
    */
-  private async anchorFor(pk: string): Promise<number> {
-    const known = this.tailBases.get(pk);
-    if (known !== undefined) return known;
+  private async anchorFor(pk: string): Promise<Anchor> {
+    const known = this.anchors.get(pk);
+    if (known && Date.now() - known.seenAt < ANCHOR_MAX_AGE_MS) return known;
     const head = await this.heads.read(pk);
-    return this.noteTailBase(pk, head?.tailBase ?? 0);
+    return this.noteHead(pk, head ?? { tailBase: 0, nextOffset: 0 });
   }
 
-  private noteTailBase(pk: string, tailBase: number): number {
-    const highest = Math.max(tailBase, this.tailBases.get(pk) ?? 0);
-    this.tailBases.set(pk, highest);
-    return highest;
+  private noteHead(pk: string, head: Anchor): Anchor {
+    const known = this.anchors.get(pk);
+    const anchor = { tailBase: Math.max(head.tailBase, known?.tailBase ?? 0), nextOffset: Math.max(head.nextOffset, known?.nextOffset ?? 0) };
+    this.anchors.set(pk, { ...anchor, seenAt: Date.now() });
+    return anchor;
   }
 
   /**
@@ -264,7 +282,7 @@ export class PartitionLog {
   async head(ref: PartitionRef): Promise<Head> {
     const head = await this.heads.read(partitionKey(ref));
     if (!head) throw notFound('unknown_partition', `partition ${ref.partition} does not exist`);
-    this.noteTailBase(partitionKey(ref), head.tailBase);
+    this.noteHead(partitionKey(ref), head);
     return head;
   }
 

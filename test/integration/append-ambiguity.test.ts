@@ -1,5 +1,5 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { countCommands, injectFault } from '../support/faults.js';
 import { highWatermark, readAll } from '../support/records.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
@@ -63,6 +63,30 @@ describe.each(BACKENDS)('ambiguous appends (%s)', (backend) => {
       expect(all.filter((r) => r.value.tag === 'lost-answer')).toHaveLength(2);
     });
   }
+
+  it('an instance that has not written for a minute still resolves a lost answer after retention passed its last view of the log', async () => {
+    const stack = await setup();
+    const other = stack.another({ log: { maxTailEntries: 3 } });
+    // The other instance writes on and rolls; retention then moves the log start past every tail
+    // base this instance has seen.
+    for (let i = 0; i < 6; i++) expect((await other.request('POST', '/v1/topics/c/records', { records: [{ value: { tag: `later-${i}` } }] })).status).toBe(200);
+    await other.runnel.maintain({ now: Date.now() + 8 * 24 * 60 * 60 * 1000 });
+    const { logStartOffset, highWatermark: hwm } = (await stack.request('GET', '/v1/topics/c')).body.partitionStates[0];
+    expect(logStartOffset).toBeGreaterThan(4);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 61_000);
+      loseFirstAppendAnswer(stack, async () => {
+        for (let i = 0; i < 3; i++) expect((await other.request('POST', '/v1/topics/c/records', { records: [{ value: { tag: `roll-${i}` } }] })).status).toBe(200);
+      });
+      const res = await stack.request('POST', '/v1/topics/c/records', batch('after-a-pause'));
+      expect(res.status).toBe(200);
+      expect(res.body.offsets.map((o: any) => o.offset)).toEqual([hwm, hwm + 1]);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await highWatermark(stack, 'c', 0)).toBe(hwm + 2 + 3);
+  });
 
   it('an append that timed out before reaching DynamoDB is appended exactly once', async () => {
     const stack = await setup();
