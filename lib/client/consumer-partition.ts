@@ -59,6 +59,8 @@ export interface WorkerSettings {
   initialRetryTime: number;
   maxRetryTime: number;
   fromBeginning: boolean;
+  /** False once the leases may have run out by the local clock: no record may start then. */
+  leasesHeld(): boolean;
   deadLetter(message: KafkaMessage, tp: { topic: string; partition: number }, error: Error): Promise<void>;
   commit(worker: PartitionWorker): Promise<void>;
   pause(topic: string, partition: number): () => void;
@@ -135,6 +137,19 @@ export class PartitionWorker {
     await this.stop();
   }
 
+  /**
+   * Checked before each record, not only when a heartbeat fails: a process that stalled (a long GC
+   * pause, SIGSTOP) must not run its buffered records once its lease may belong to another member,
+   * whether or not its expiry timer has fired yet. False when it has stopped.
+   */
+  private leaseStillHeld(): boolean {
+    if (this.lost) return false;
+    if (this.settings.leasesHeld()) return true;
+    this.lease.abort(new Error(`lease on ${this.topic}[${this.partition}] lost: lease expired by the local clock`));
+    this.stopping.abort();
+    return false;
+  }
+
   /** Moves the position (a seek); the fetch in flight is dropped. */
   seek(offset: number): void {
     this.position = offset;
@@ -195,7 +210,7 @@ export class PartitionWorker {
   private async deliver(messages: KafkaMessage[], highWatermark: number): Promise<void> {
     if (this.settings.eachBatch) return this.deliverBatch(messages, highWatermark);
     for (const message of messages) {
-      if (!this.running || this.paused) return;
+      if (!this.running || this.paused || !this.leaseStillHeld()) return;
       const outcome = await this.withRetries(
         () => message,
         () =>
@@ -231,11 +246,12 @@ export class PartitionWorker {
       commitOffsetsIfNecessary: () => this.settings.commit(this),
       heartbeat: async () => {},
       isRunning: () => this.running,
-      isStale: () => this.lost,
+      isStale: () => this.lost || !this.settings.leasesHeld(),
       signal: this.lease.signal,
       pause: () => this.settings.pause(this.topic, this.partition),
     };
     const firstUnresolved = () => messages.find((m) => Number(m.offset) >= (this.position ?? 0)) ?? messages[0]!;
+    if (!this.leaseStillHeld()) return;
     const outcome = await this.withRetries(firstUnresolved, () => this.settings.eachBatch!(payload));
     // After a dead-lettered record the rest of the batch is fetched and handed over again.
     if (outcome === 'done' && !resolved && this.settings.eachBatchAutoResolve) this.position = Number(messages.at(-1)!.offset) + 1;
@@ -260,7 +276,7 @@ export class PartitionWorker {
         }
         const wait = Math.min(this.settings.maxRetryTime, this.settings.initialRetryTime * 2 ** attempt);
         await sleep(wait * (0.5 + Math.random() / 2), this.stopping.signal);
-        if (!this.running) return 'stopped';
+        if (!this.running || !this.leaseStillHeld()) return 'stopped';
       }
     }
   }

@@ -88,7 +88,11 @@ export class Consumer {
   private readonly seeks = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  /** Fires when the leases run out by the local clock, whatever the heartbeats are doing. */
+  private expiryTimer: NodeJS.Timeout | undefined;
   private lastHeartbeatOk = 0;
+  /** Until when the leases are surely still ours: the last answered heartbeat's send time plus the session. */
+  private leasesHeldUntil = 0;
   private lastHeartbeatSent = 0;
   private beating: Promise<void> | undefined;
   private stopped = true;
@@ -144,9 +148,29 @@ export class Consumer {
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
     const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId, this.clientId);
-    this.lastHeartbeatOk = sentAt;
-    this.apply(answer);
+    if (this.heard(sentAt)) this.apply(answer);
     this.scheduleHeartbeat(answer);
+  }
+
+  /**
+   * An answer to a join or heartbeat sent at `sentAt` arrived. The server renewed the session after
+   * that moment, so its leases last at least until `sentAt + sessionTimeout` by our clock: that is when
+   * the handlers are aborted unless another answer comes first, even if every heartbeat hangs (G4, G7).
+   * False if the answer came too late to say anything about now: the leases may have moved since.
+   */
+  private heard(sentAt: number): boolean {
+    const until = sentAt + this.config.sessionTimeout;
+    if (Date.now() >= until) return false;
+    this.lastHeartbeatOk = sentAt;
+    this.leasesHeldUntil = until;
+    clearTimeout(this.expiryTimer);
+    this.expiryTimer = setTimeout(() => void this.loseAll(`lease expired by the local clock: no heartbeat answer for ${this.config.sessionTimeout} ms`), until - Date.now());
+    return true;
+  }
+
+  /** Whether the leases are surely still ours, by the local clock; checked before every record. */
+  private leasesHeld(): boolean {
+    return Date.now() < this.leasesHeldUntil;
   }
 
   private scheduleHeartbeat(answer?: HeartbeatAnswer): void {
@@ -167,8 +191,9 @@ export class Consumer {
     this.lastHeartbeatSent = sentAt;
     try {
       answer = await this.group.heartbeat(this.memberId);
-      this.lastHeartbeatOk = sentAt;
-      this.apply(answer);
+      // A late answer (a stalled process, say) may predate a takeover: the next heartbeat asks afresh.
+      if (this.heard(sentAt)) this.apply(answer);
+      else await this.loseAll(`heartbeat answered after the session ran out (${this.config.sessionTimeout} ms)`);
     } catch (error) {
       if (this.stopped) return;
       if (isRunnelHttpError(error) && error.code === 'unknown_member') {
@@ -193,7 +218,8 @@ export class Consumer {
     const held = new Map(answer.assignments.map((a) => [key(a), a]));
     for (const [k, worker] of this.workers) {
       const lease = held.get(k);
-      if (!lease || lease.epoch !== worker.epoch) {
+      // A worker that stopped itself at the local lease expiry starts again from the committed offset.
+      if (!lease || lease.epoch !== worker.epoch || worker.lost) {
         this.workers.delete(k);
         void worker.lose(lease ? 'it was taken over and given back with a new epoch' : 'another member holds it');
       }
@@ -246,6 +272,7 @@ export class Consumer {
       maxBatchSize: this.config.maxBatchSize,
       ...this.retry,
       fromBeginning: this.fromBeginning,
+      leasesHeld: () => this.leasesHeld(),
       deadLetter: (message, tp, error) => this.deadLetter(message, tp, error),
       commit: (worker) => this.commitPositions([worker]),
       pause: (topic, partition) => {
@@ -359,6 +386,7 @@ export class Consumer {
   private stopTimers(): void {
     this.stopped = true;
     clearTimeout(this.heartbeatTimer);
+    clearTimeout(this.expiryTimer);
     clearInterval(this.commitTimer);
   }
 

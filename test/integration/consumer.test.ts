@@ -29,6 +29,7 @@ describe.each(BACKENDS)('consumer (%s)', (backend) => {
   let consumers: TestConsumer[] = [];
 
   afterEach(async () => {
+    for (const c of consumers) c.releaseHeartbeats();
     await Promise.all(consumers.map((c) => c.consumer.disconnect().catch(() => {})));
     consumers = [];
     await served?.close();
@@ -177,6 +178,52 @@ describe.each(BACKENDS)('consumer (%s)', (backend) => {
     expect(zombie.body.error.code).toBe('not_owner');
     await until('other processes record 2', () => (log.firstBy('other', 0) ? true : undefined));
     expect(log.firstBy('other', 0)!.offset).toBe(2);
+  });
+
+  it('a member whose heartbeats hang stops by its own timer: after the takeover it processes no record of the partition (bug 5)', async () => {
+    await setup(1, 200);
+    // Which member started which record, in the order they started.
+    const started: Array<{ member: string; offset: number }> = [];
+    let abortedBy: unknown;
+    const watched = new WeakSet<AbortSignal>();
+    const consume = async (c: TestConsumer, member: string) => {
+      await c.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+      await c.consumer.run({
+        eachMessage: async ({ message, signal }) => {
+          started.push({ member, offset: Number(message.offset) });
+          if (member === 'a' && !watched.has(signal)) {
+            watched.add(signal);
+            signal.addEventListener('abort', () => (abortedBy ??= signal.reason), { once: true });
+          }
+          await new Promise<void>((resolve) => {
+            const done = () => (clearTimeout(timer), signal.removeEventListener('abort', done), resolve());
+            const timer = setTimeout(done, 20);
+            signal.addEventListener('abort', done);
+          });
+        },
+      });
+    };
+    const a = killableConsumer(served!.url, { ...base, memberId: 'a', maxBatchSize: 50 });
+    consumers.push(a);
+    await consume(a, 'a');
+    await until('a is under way', () => (started.length >= 10 ? true : undefined));
+    // a's process stalls as far as heartbeats go (as under SIGSTOP), with records still in hand and still fetching.
+    a.hangHeartbeats();
+    const b = killableConsumer(served!.url, { ...base, memberId: 'b' });
+    consumers.push(b);
+    await consume(b, 'b');
+    await until('b takes the partition over', () => (started.some((s) => s.member === 'b') ? true : undefined));
+    await until("a's handler is aborted", () => (abortedBy ? true : undefined));
+    expect(String(abortedBy)).toMatch(/local clock/);
+    const takeover = started.findIndex((s) => s.member === 'b');
+    expect(started.slice(takeover).filter((s) => s.member === 'a')).toEqual([]);
+
+    // As after SIGCONT: the hung heartbeats go out and are answered late. a must not take up the partition again.
+    const answered = a.heartbeats.length;
+    a.releaseHeartbeats();
+    await until('a is heard by the server again', () => (a.heartbeats.length >= answered + 2 ? true : undefined));
+    await until('b reaches the end', () => (started.some((s) => s.member === 'b' && s.offset === 199) ? true : undefined));
+    expect(started.slice(takeover).filter((s) => s.member === 'a')).toEqual([]);
   });
 
   it('with crashes injected, every produced record is processed at least once', async () => {
