@@ -16,14 +16,15 @@ export class AmbiguousWriteError extends Error {
 }
 
 /**
- * An answer from the service that says the write was not applied: any 4xx, which covers failed
- * conditions, validation and throttling (400 ProvisionedThroughputExceeded, 429), and throttling
- * answered as a 5xx. These stay as they are, so the SDK still retries throttling, which is safe.
+ * An answer from the service that says the write was not applied: any 4xx but 408 (a timeout, which
+ * a proxy may send after forwarding the request), which covers failed conditions, validation and
+ * throttling (400 ProvisionedThroughputExceeded, 429), and throttling answered as a 5xx. These stay as
+ * they are, so the SDK still retries throttling, which is safe.
  */
 function isDefiniteRejection(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
   const status = e?.$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 400 && status < 500) return true;
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408) return true;
   return e?.$retryable?.throttling === true || /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown/.test(e?.name ?? '');
 }
 
