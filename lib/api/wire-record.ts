@@ -66,8 +66,13 @@ const headersSchema = z.unknown().transform((input, ctx): Array<[string, string]
   return entries as Array<[string, string]>;
 });
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const base64String = z.string().regex(BASE64, 'must be base64 (RFC 4648, padded)');
+const BASE64_SYNTAX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Padded base64 in its one canonical spelling: "AB==" decodes like "AA==" (its padding bits are not
+ * zero), and a fetch would return the canonical spelling, so only that one is accepted.
+ */
+const isBase64 = (s: string) => BASE64_SYNTAX.test(s) && Buffer.from(s.slice(-4), 'base64').toString('base64') === s.slice(-4);
+const base64String = z.string().refine(isBase64, 'must be base64 (RFC 4648, padded)');
 
 /**
  * A record as producers send it. Keys are UTF-8 strings and values any JSON value, unless
@@ -89,7 +94,7 @@ export const wireRecordInSchema = z
   })
   .strict()
   .superRefine((r, ctx) => {
-    if (r.keyEncoding === 'base64' && typeof r.key === 'string' && !BASE64.test(r.key)) {
+    if (r.keyEncoding === 'base64' && typeof r.key === 'string' && !isBase64(r.key)) {
       ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be base64 (RFC 4648, padded) when keyEncoding is "base64"' });
     }
     if (r.valueEncoding === 'base64' && r.value !== null) {

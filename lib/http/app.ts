@@ -68,7 +68,15 @@ export function createApp(runnel: Runnel, concerns: readonly Concern[] = ALL_CON
   const app = new Hono();
   if (options.allowedHosts) app.use('*', hostGuard(options.allowedHosts));
   app.use('*', jsonBodiesOnly);
-  app.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorBody('request_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), 413) }));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      // The rest of the body is not read, so the connection cannot carry another request: say so, or a
+      // keep-alive client sends its next request on a socket the server is about to close.
+      onError: (c) => c.json(errorBody('request_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), 413, { connection: 'close' }),
+    }),
+  );
   if (concerns.includes('admin')) app.route('/v1/topics', topicRoutes(runnel));
   if (concerns.includes('produce')) app.route('/v1/topics', produceRoutes(runnel));
   if (concerns.includes('fetch')) app.route('/v1/topics', fetchRoutes(runnel));

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { handle } from 'hono/aws-lambda';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../lib/http/app.js';
 import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
+import { rawRequest } from '../support/raw-http.js';
 import { highWatermark } from '../support/records.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
@@ -13,36 +13,6 @@ const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
 
 /** Nested arrays `depth` levels deep around a 0: `[[0]]` is 2. */
 const nested = (depth: number): string => '['.repeat(depth) + '0' + ']'.repeat(depth);
-
-/** Sends raw bytes over a socket and returns the whole answer as text (status line, headers, body). */
-function rawRequest(url: string, bytes: string | Buffer): Promise<string> {
-  const { port, hostname } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => socket.write(bytes));
-    let out = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d) => (out += d));
-    socket.on('close', () => resolve(out));
-    socket.on('error', reject);
-  });
-}
-
-function parseRaw(answer: string): { status: number; headers: string; body: string } {
-  const end = answer.indexOf('\r\n\r\n');
-  let body = answer.slice(end + 4);
-  if (/transfer-encoding: chunked/i.test(answer.slice(0, end))) {
-    let text = '';
-    for (let rest = body; ; ) {
-      const lineEnd = rest.indexOf('\r\n');
-      const size = parseInt(rest.slice(0, lineEnd), 16);
-      if (!size) break;
-      text += rest.slice(lineEnd + 2, lineEnd + 2 + size);
-      rest = rest.slice(lineEnd + 4 + size);
-    }
-    body = text;
-  }
-  return { status: Number(answer.slice(9, 12)), headers: answer.slice(0, end), body };
-}
 
 /** What a Lambda behind API Gateway (payload v2) would return for this GET, measured as Lambda measures it. */
 async function viaLambda(stack: TestStack, path: string): Promise<{ status: number; body: any; payloadBytes: number; bodyBytes: number }> {
@@ -170,6 +140,16 @@ describe.each(BACKENDS)('the HTTP edge (%s)', (backend) => {
       expect(await highWatermark(stack, 'edge', 0)).toBe(before);
     });
 
+    it('refuses base64 that a fetch would spell differently ("AB==" decodes as "AA=="), naming the field', async () => {
+      const before = await highWatermark(stack, 'edge', 0);
+      await expectRefused(await stack.request('POST', '/v1/topics/edge/records', { records: [{ key: 'AB==', keyEncoding: 'base64', value: 1 }] }), 400, 'records[0].key');
+      await expectRefused(await stack.request('POST', '/v1/topics/edge/records', { records: [{ value: 'AAB=', valueEncoding: 'base64' }] }), 400, 'records[0].value');
+      expect(await highWatermark(stack, 'edge', 0)).toBe(before);
+      const ok = await stack.request('POST', '/v1/topics/edge/records', { records: [{ key: 'AA==', keyEncoding: 'base64', value: 'AAA=', valueEncoding: 'base64' }] });
+      const read = await stackAnotherFetch(stack, `/v1/topics/edge/partitions/0/records?offset=${ok.body.offsets[0].offset}`);
+      expect(JSON.parse(read).records[0]).toMatchObject({ key: 'AA==', value: 'AAA=' });
+    });
+
     it('refuses header names and header counts the segment format cannot hold', async () => {
       await expectRefused(await stack.request('POST', '/v1/topics/edge/records', { records: [{ value: 1, headers: { ['n'.repeat(70_000)]: 'v' } }] }), 400, 'records[0].headers');
       const many = Object.fromEntries(Array.from({ length: 70_000 }, (_, i) => [String(i), '']));
@@ -199,10 +179,11 @@ describe.each(BACKENDS)('the HTTP edge (%s)', (backend) => {
         'GET /v1/topics HTTP/1.1\r\nConnection: close\r\n\r\n',
         'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
       ]) {
-        const { status, headers, body } = parseRaw(await rawRequest(served.url, request));
-        expect(status, request).toBe(400);
-        expect(headers).toMatch(/content-type: application\/json/i);
-        expect(JSON.parse(body).error).toMatchObject({ code: 'bad_request' });
+        const answer = await rawRequest(served.url, request);
+        if (answer === 'closed') throw new Error(`no answer to ${request}`);
+        expect(answer.status, request).toBe(400);
+        expect(answer.head).toMatch(/content-type: application\/json/i);
+        expect(JSON.parse(answer.body).error).toMatchObject({ code: 'bad_request' });
       }
     });
   });
