@@ -1,0 +1,29 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { answerBytes } from '../../lib/api/wire-record.js';
+import { isJsonContentType } from '../../lib/http/json-body.js';
+
+describe('answerBytes', () => {
+  it('measures JSON as an HTTP body and as the body of a Lambda result, exactly', () => {
+    const anyText = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\u0000', '\u001f', '\ud800', '\udc00', '\u2028', 'é', '😀'), fc.string({ unit: 'binary', maxLength: 1 })) });
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), anyText, fc.dictionary(anyText, anyText)), (value) => {
+        const json = JSON.stringify(value);
+        // Lambda's runtime JSON-encodes the handler's result, and the body is a string inside it.
+        expect(answerBytes(json)).toEqual({ body: Buffer.byteLength(json), lambda: Buffer.byteLength(JSON.stringify(json)) - 2 });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('isJsonContentType', () => {
+  it('accepts application/json with no charset or UTF-8, in any case, and nothing else', () => {
+    for (const ok of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"', 'application/json ; charset=utf-8']) {
+      expect(isJsonContentType(ok), ok).toBe(true);
+    }
+    for (const bad of [undefined, '', 'text/plain', 'application/json; charset=utf-16', 'application/jsonx', 'application/x-www-form-urlencoded', 'multipart/form-data', 'application/json; charset=latin1']) {
+      expect(isJsonContentType(bad), String(bad)).toBe(false);
+    }
+  });
+});
