@@ -311,10 +311,12 @@ export class Runnel extends Construct {
     const topics = this.topicsTable.tableArn;
     const log = this.logTable.tableArn;
 
-    // Topic lookup; segment PUT, and DELETE of its own uncommitted object after a duplicate; head append and roll.
+    // Topic lookup; segment PUT, and DELETE of its own uncommitted object after a duplicate; head append and
+    // roll; batched head reads (an idempotent request's sequence check across partitions); chunk Query (did an
+    // append whose answer was lost commit?).
     allow(produce, ['dynamodb:GetItem'], [topics]);
     allow(produce, ['s3:PutObject', 's3:DeleteObject'], [objects]);
-    allow(produce, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], [log]);
+    allow(produce, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'], [log]);
 
     // Topic lookup; head and chunk reads; segment GETs.
     allow(fetch, ['dynamodb:GetItem'], [topics]);

@@ -111,7 +111,11 @@ describe('the synthesized template', () => {
       return [...new Set<string>(policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()))].sort();
     };
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-    expect(actionsOf('Produce')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:PutObject'].sort());
+    // BatchGetItem: an idempotent request's sequence check across partitions; Query: the chunks that tell
+    // whether an append whose answer was lost committed.
+    expect(actionsOf('Produce')).toEqual(
+      [...logs, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:PutObject'].sort(),
+    );
     expect(actionsOf('Fetch')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject'].sort());
     expect(actionsOf('Admin').filter((a) => a.startsWith('s3:'))).toEqual([]);
     expect(actionsOf('Maintenance')).not.toContain('s3:PutObject');
