@@ -4,6 +4,8 @@ export interface LeaseAssignment {
   topic: string;
   partition: number;
   epoch: number;
+  /** The topic's incarnation, to which `committedOffset` belongs (absent from older servers). */
+  topicId?: string | null;
   committedOffset: number | null;
   handoff: boolean;
 }
@@ -20,6 +22,8 @@ export interface FencedOffset {
   partition: number;
   epoch: number;
   offset: number;
+  /** The incarnation of the topic the offset was read from; the server refuses it for another. */
+  topicId?: string;
 }
 
 const seg = encodeURIComponent;

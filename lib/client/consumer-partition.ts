@@ -1,5 +1,6 @@
 import type { WireRecordOut } from '../api/wire-record.js';
 import type { RunnelApi } from './api.js';
+import type { FencedOffset, LeaseAssignment } from './consumer-group-api.js';
 import { isRunnelHttpError } from './errors.js';
 
 /** A record as a handler sees it; offsets and timestamps are strings, as in KafkaJS. */
@@ -101,16 +102,31 @@ export class PartitionWorker {
   private wake = new AbortController();
   private loop: Promise<void> | undefined;
 
+  readonly topic: string;
+  readonly partition: number;
+  readonly epoch: number;
+  /**
+   * The incarnation of the topic that `position` and `committed` belong to; undefined until known. A
+   * fetch that answers another one means the topic was deleted and re-created under us.
+   */
+  topicId: string | undefined;
+
   constructor(
     private readonly api: RunnelApi,
-    readonly topic: string,
-    readonly partition: number,
-    readonly epoch: number,
-    committedOffset: number | null,
+    lease: Pick<LeaseAssignment, 'topic' | 'partition' | 'epoch' | 'committedOffset' | 'topicId'>,
     private readonly settings: WorkerSettings,
   ) {
-    this.committed = committedOffset ?? undefined;
-    this.position = committedOffset ?? undefined;
+    this.topic = lease.topic;
+    this.partition = lease.partition;
+    this.epoch = lease.epoch;
+    this.topicId = lease.topicId ?? undefined;
+    this.committed = lease.committedOffset ?? undefined;
+    this.position = lease.committedOffset ?? undefined;
+  }
+
+  /** `offset` on this partition, fenced by this lease's epoch and the topic's incarnation. */
+  fencedOffset(offset: number): FencedOffset {
+    return { topic: this.topic, partition: this.partition, epoch: this.epoch, offset, ...(this.topicId === undefined ? {} : { topicId: this.topicId }) };
   }
 
   get lost(): boolean {
@@ -187,17 +203,46 @@ export class PartitionWorker {
         const res = await this.api.fetch(this.topic, this.partition, { offset: from, waitMs: this.settings.maxWaitTimeInMs, limit: this.settings.maxBatchSize }, { signal });
         if (wake.aborted || this.position !== from) continue;
         failures = 0;
+        if (this.isNewIncarnation(res.topicId)) {
+          await this.startOver(res.topicId);
+          continue;
+        }
         if (res.records.length) await this.deliver(res.records.map(toMessage), res.highWatermark);
       } catch (error) {
         if (!this.running || wake.aborted) continue;
         if (isRunnelHttpError(error) && error.status === 416) {
-          this.position = await this.resetPosition(this.position).catch(() => this.position);
+          try {
+            // Out of range may mean the topic was re-created with fewer records than our position.
+            const { topicId } = await this.api.describeTopic(this.topic);
+            if (this.isNewIncarnation(topicId)) await this.startOver(topicId);
+            else this.position = await this.resetPosition(this.position);
+          } catch {
+            // Retried at the next turn, from the same position.
+          }
           continue;
         }
         failures++;
         await sleep(Math.min(this.settings.maxRetryTime, this.settings.initialRetryTime * 2 ** failures), this.stopping.signal);
       }
     }
+  }
+
+  /** Whether `topicId` is another incarnation of the topic than the one our position belongs to; the first one seen is adopted. */
+  private isNewIncarnation(topicId: string | undefined): topicId is string {
+    if (topicId === undefined) return false;
+    this.topicId ??= topicId;
+    return topicId !== this.topicId;
+  }
+
+  /**
+   * The topic was deleted and re-created: our position and committed offset belong to the old one.
+   * Start where a new group would, at earliest or latest as configured; commits now name the new one.
+   */
+  private async startOver(topicId: string): Promise<void> {
+    this.position = undefined;
+    this.committed = undefined;
+    this.topicId = topicId;
+    this.position = await this.resetPosition(undefined);
   }
 
   /** No committed offset, or one that retention has passed: earliest or latest, as configured. */

@@ -218,8 +218,9 @@ export class Consumer {
     const held = new Map(answer.assignments.map((a) => [key(a), a]));
     for (const [k, worker] of this.workers) {
       const lease = held.get(k);
-      // A worker that stopped itself at the local lease expiry starts again from the committed offset.
-      if (!lease || lease.epoch !== worker.epoch || worker.lost) {
+      // A worker that stopped itself at the local lease expiry starts again from the committed offset;
+      // one whose topic was deleted and re-created starts where the server says (as a new group would).
+      if (!lease || lease.epoch !== worker.epoch || worker.lost || (lease.topicId && worker.topicId && lease.topicId !== worker.topicId)) {
         this.workers.delete(k);
         void worker.lose(lease ? 'it was taken over and given back with a new epoch' : 'another member holds it');
       }
@@ -233,7 +234,7 @@ export class Consumer {
   }
 
   private startWorker(lease: LeaseAssignment): void {
-    const worker = new PartitionWorker(this.api, lease.topic, lease.partition, lease.epoch, lease.committedOffset, this.workerSettings());
+    const worker = new PartitionWorker(this.api, lease, this.workerSettings());
     const seek = this.seeks.get(key(lease));
     if (seek !== undefined) {
       this.seeks.delete(key(lease));
@@ -255,7 +256,9 @@ export class Consumer {
         this.workers.delete(k);
       }
       const offset = worker?.position;
-      await this.group.release(this.memberId, [{ topic: lease.topic, partition: lease.partition, epoch: lease.epoch, ...(offset === undefined ? {} : { offset }) }]);
+      await this.group.release(this.memberId, [
+        offset === undefined || !worker ? { topic: lease.topic, partition: lease.partition, epoch: lease.epoch } : worker.fencedOffset(offset),
+      ]);
     } catch {
       // Fenced or unreachable: either way the lease is not ours to hand over any more.
     } finally {
@@ -309,7 +312,7 @@ export class Consumer {
   private async commitPositions(workers: PartitionWorker[] = [...this.workers.values()]): Promise<void> {
     const due = workers.filter((w) => !w.lost && w.position !== undefined && w.position !== w.committed);
     if (!due.length) return;
-    const offsets: FencedOffset[] = due.map((w) => ({ topic: w.topic, partition: w.partition, epoch: w.epoch, offset: w.position! }));
+    const offsets: FencedOffset[] = due.map((w) => w.fencedOffset(w.position!));
     try {
       await this.group.commit(this.memberId, offsets);
       due.forEach((w, i) => (w.committed = offsets[i]!.offset));
@@ -331,7 +334,7 @@ export class Consumer {
     const fenced: FencedOffset[] = offsets.map((o) => {
       const worker = this.workers.get(key(o));
       if (!worker || worker.lost) throw new Error(`commitOffsets: ${o.topic}[${o.partition}] is not assigned to this consumer`);
-      return { topic: o.topic, partition: o.partition, epoch: worker.epoch, offset: Number(o.offset) };
+      return worker.fencedOffset(Number(o.offset));
     });
     if (!fenced.length) return;
     await this.group.commit(this.memberId, fenced);
@@ -400,7 +403,7 @@ export class Consumer {
     this.workers.clear();
     const offsets = workers
       .filter((w) => !w.lost && w.position !== undefined)
-      .map((w) => ({ topic: w.topic, partition: w.partition, epoch: w.epoch, offset: w.position! }));
+      .map((w) => w.fencedOffset(w.position!));
     try {
       await this.group.leave(this.memberId, offsets);
     } catch (error) {

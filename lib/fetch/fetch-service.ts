@@ -29,6 +29,8 @@ const offsetsQuerySchema = z.union([
 ], 'give exactly one of timestamp=<ms> or spec=earliest|latest');
 
 export interface FetchResponse {
+  /** The topic's incarnation: a consumer that sees it change knows its position belongs to a deleted topic. */
+  topicId: string;
   records: WireRecordOut[];
   nextOffset: number;
   highWatermark: number;
@@ -81,6 +83,7 @@ export class FetchService {
       const result = await this.log.read(ref, q.offset, { limit: q.limit, maxBytes: q.maxBytes, waitMs: q.waitMs, signal });
       const records = fitAnswer(result.records, ref.partition, q.maxBytes);
       return {
+        topicId: topic.topicId,
         records,
         nextOffset: records.length ? records[records.length - 1]!.offset + 1 : result.nextOffset,
         highWatermark: result.highWatermark,

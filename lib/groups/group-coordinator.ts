@@ -8,6 +8,8 @@ import { commitSchema, groupIdSchema, joinSchema, leaveSchema, memberIdSchema, r
 
 export interface Assignment extends TopicPartition {
   epoch: number;
+  /** The topic's incarnation now, to which `committedOffset` belongs; null if the topic does not exist. */
+  topicId: string | null;
   committedOffset: number | null;
   /** The partition is to move: finish, commit and release it. */
   handoff: boolean;
@@ -22,7 +24,7 @@ export interface HeartbeatResponse {
 }
 
 export interface Rejection extends TopicPartition {
-  reason: 'stale_epoch' | 'not_owner' | 'lease_expired';
+  reason: 'stale_epoch' | 'not_owner' | 'lease_expired' | 'topic_recreated';
 }
 
 const unknownMember = (group: string, memberId: string) =>
@@ -80,11 +82,12 @@ export class GroupCoordinator {
     const assignments: Assignment[] = [];
     const pending: TopicPartition[] = [];
     const topicIds = new Map<string, string | undefined>();
-    for (const topic of new Set(items.leases.map((l) => l.topic))) topicIds.set(topic, (await this.topics.find(topic))?.topicId);
+    for (const topic of new Set([...items.leases.map((l) => l.topic), ...me.topics])) topicIds.set(topic, (await this.topics.find(topic))?.topicId);
     const toAssignment = (l: LeaseItem, epoch: number, handoff: boolean): Assignment => ({
       topic: l.topic,
       partition: l.partition,
       epoch,
+      topicId: topicIds.get(l.topic) ?? null,
       committedOffset: committedOffsetOf(l, topicIds.get(l.topic)) ?? null,
       handoff,
     });
@@ -153,6 +156,7 @@ export class GroupCoordinator {
       offsets.map(async (o) => {
         const tp = { topic: o.topic, partition: o.partition };
         const topicId = (await this.topics.find(o.topic))?.topicId ?? '';
+        if (o.topicId !== undefined && o.topicId !== topicId) return rejected.push({ ...tp, reason: 'topic_recreated' });
         if (await this.store.commit(group, tp, memberId, o.epoch, o.offset, topicId, now)) return committed.push({ ...tp, offset: o.offset });
         const lease = await this.store.readLease(group, tp);
         if (lease?.owner === memberId && lease.epoch === o.epoch) {

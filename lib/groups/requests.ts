@@ -27,9 +27,19 @@ export const joinSchema = z
   })
   .strict();
 
-/** An offset for a partition held at an epoch: a commit, or the final position at a release. */
+/**
+ * An offset for a partition held at an epoch: a commit, or the final position at a release. With
+ * `topicId`, only if the topic is still that incarnation: an offset read from a deleted topic means
+ * nothing on the re-created one.
+ */
 export const fencedOffsetSchema = z
-  .object({ topic: topicNameSchema, partition: partitionSchema, epoch: z.number().int('must be an integer').min(0), offset: offsetSchema })
+  .object({
+    topic: topicNameSchema,
+    partition: partitionSchema,
+    epoch: z.number().int('must be an integer').min(0),
+    offset: offsetSchema,
+    topicId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a topic id, as topic describe and fetch answer it').optional(),
+  })
   .strict();
 
 export const commitSchema = z

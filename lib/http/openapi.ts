@@ -81,6 +81,7 @@ export function openApiDocument(): object {
                 {
                   type: 'object',
                   properties: {
+                    topicId: { type: 'string', description: 'this incarnation of the topic; a re-created topic has a new one' },
                     partitionStates: {
                       type: 'array',
                       items: { type: 'object', properties: { partition: { type: 'integer' }, logStartOffset: { type: 'integer' }, highWatermark: { type: 'integer' } } },
@@ -129,6 +130,7 @@ export function openApiDocument(): object {
             200: json({
               type: 'object',
               properties: {
+                topicId: { type: 'string', description: 'the incarnation of the topic these offsets belong to' },
                 records: { type: 'array', items: { $ref: '#/components/schemas/Record' } },
                 nextOffset: { type: 'integer' },
                 highWatermark: { type: 'integer' },

@@ -20,6 +20,8 @@ export interface TopicView {
 }
 
 export interface TopicDescription extends TopicView {
+  /** This incarnation of the topic: a deleted and re-created topic has a new one. */
+  topicId: string;
   partitionStates: PartitionState[];
 }
 
@@ -44,7 +46,7 @@ export class TopicAdmin {
 
   async describe(name: string): Promise<TopicDescription> {
     const topic = await this.store.get(name);
-    return { ...view(topic), partitionStates: await this.store.partitionStates(topic) };
+    return { ...view(topic), topicId: topic.topicId, partitionStates: await this.store.partitionStates(topic) };
   }
 
   async delete(name: string): Promise<void> {

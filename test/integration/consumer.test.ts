@@ -226,6 +226,44 @@ describe.each(BACKENDS)('consumer (%s)', (backend) => {
     expect(started.slice(takeover).filter((s) => s.member === 'a')).toEqual([]);
   });
 
+  it.each([3, 15])(
+    'a running consumer starts a deleted and re-created topic where a new group would, with %i records on it (bug 4b)',
+    async (onNewTopic) => {
+      const stack = await setup(1, 10);
+      const seen: Array<{ offset: number; value: any }> = [];
+      // A long session: the heartbeats held below must not expire this member.
+      const c = killableConsumer(served!.url, { ...base, memberId: 'r', sessionTimeout: 30_000 });
+      consumers.push(c);
+      await c.consumer.subscribe({ topic: 'orders', fromBeginning: true });
+      await c.consumer.run({ eachMessage: async ({ message }) => void seen.push({ offset: Number(message.offset), value: message.value }) });
+      await until('the old topic read and committed', async () => {
+        const d = await stack.request('GET', '/v1/groups/billing');
+        return seen.length === 10 && d.body.partitions[0]?.committedOffset === 10 ? true : undefined;
+      });
+      // No heartbeat is answered while the topic is re-created, so the consumer learns of it from its fetches.
+      c.hangHeartbeats();
+      expect((await stack.request('DELETE', '/v1/topics/orders')).status).toBe(204);
+      expect((await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 })).status).toBe(201);
+      const produceNew = async (from: number, to: number) => {
+        if (from === to) return;
+        const records = Array.from({ length: to - from }, (_, i) => ({ value: { fresh: from + i } }));
+        expect((await stack.request('POST', '/v1/topics/orders/records', { records })).status).toBe(200);
+      };
+      await produceNew(0, onNewTopic);
+      const fresh = () => seen.filter((s) => s.value?.fresh !== undefined);
+      await until('the first records of the new topic', () => (fresh().length >= onNewTopic ? true : undefined));
+      c.releaseHeartbeats();
+      await produceNew(onNewTopic, 15);
+      await until('the whole new topic', () => (fresh().length >= 15 ? true : undefined));
+      // From its first record, each exactly once: nothing below the old position was skipped.
+      expect(fresh().map((s) => [s.offset, s.value.fresh])).toEqual(Array.from({ length: 15 }, (_, i) => [i, i]));
+      await until('the new topic committed to its end', async () => {
+        const d = await stack.request('GET', '/v1/groups/billing');
+        return d.body.partitions[0]?.committedOffset === 15 ? true : undefined;
+      });
+    },
+  );
+
   it('with crashes injected, every produced record is processed at least once', async () => {
     const stack = await setup(6, 50);
     const log = new ProcessedLog();

@@ -252,14 +252,23 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
     await stack.request('POST', '/v1/topics/orders/records', { records: Array.from({ length: 5 }, (_, i) => ({ value: i })) });
     const lease = (await join(stack, 'a')).assignments[0];
-    const commit = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 5 }] });
+    const oldId = (await stack.request('GET', '/v1/topics/orders')).body.topicId;
+    expect(lease.topicId).toBe(oldId);
+    const commit = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 5, topicId: oldId }] });
     expect(commit.status).toBe(200);
     await stack.request('DELETE', '/v1/topics/orders');
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    const newId = (await stack.request('GET', '/v1/topics/orders')).body.topicId;
+    expect(newId).not.toBe(oldId);
+    // A position read from the old topic is refused on the new one (bug 4b): it would skip [0, 6).
+    const stale = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 6, topicId: oldId }] });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('topic_recreated');
+    expect((await stack.request('GET', '/v1/topics/orders/partitions/0/records?offset=0')).body.topicId).toBe(newId);
     await stack.request('POST', '/v1/topics/orders/records', { records: [{ value: 'new' }, { value: 'newer' }] });
     const described = await stack.request('GET', '/v1/groups/g');
     expect(described.body.partitions[0]).toMatchObject({ committedOffset: null, highWatermark: 2, lag: 2 });
-    expect((await heartbeat(stack, 'a')).assignments[0].committedOffset).toBeNull();
+    expect((await heartbeat(stack, 'a')).assignments[0]).toMatchObject({ committedOffset: null, topicId: newId });
     // Offsets on the new topic start afresh: committing 1 is not "backwards" from the old topic's 5.
     const fresh = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 1 }] });
     expect(fresh.body).toEqual({ committed: [{ topic: 'orders', partition: 0, offset: 1 }] });
