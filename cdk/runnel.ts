@@ -329,7 +329,7 @@ export class Runnel extends Construct {
     allow(admin, ['dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
 
     // Members, leases and committed offsets (Scan lists groups); topic lookup; heads for lag; and an offset
-    // reset by timestamp, which walks the index and reads segments.
+    // reset by timestamp, which searches the index and reads a segment.
     allow(groups, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.groupsTable.tableArn]);
     allow(groups, ['dynamodb:GetItem'], [topics]);
     allow(groups, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [log]);

@@ -28,6 +28,18 @@ export interface Head {
    */
   deleteBelow: number;
   deleteAfter: number;
+  /**
+   * The index's running totals at the tail base: the bytes of every segment below it, and the largest
+   * record timestamp below it. Each roll copies them, plus the tail's, into its chunk and here, so
+   * lookups by time and by size binary-search the chunks instead of walking them.
+   */
+  bytesBelowTail: number;
+  maxTimestampBelowTail: number;
+  /**
+   * The first chunk base that carries those totals: 0 for a partition created with them; for an older
+   * one, the tail base of its first roll since. Chunks below were written without them.
+   */
+  totalsFrom: number | undefined;
   /** Idempotent producers' last committed batch on this partition, by `producerKey(id)`. */
   producers: Map<string, ProducerState>;
 }
@@ -101,6 +113,9 @@ export interface Chunk {
   base: number;
   nextBase: number;
   entries: IndexEntry[];
+  /** Running totals through `nextBase` (see Head); absent in chunks rolled before they existed. */
+  bytesThrough?: number;
+  maxTimestampThrough?: number;
 }
 
 export type AppendResult =
@@ -141,6 +156,9 @@ export class HeadStore {
           tailBase: n(0),
           tail: { L: [] },
           logStartOffset: n(0),
+          cumBytes: n(0),
+          cumMaxTs: n(0),
+          totalsFrom: n(0),
           producers: { M: {} },
           producerBase: { M: {} },
         },
@@ -262,6 +280,9 @@ export class HeadStore {
    */
   async roll(pk: string, head: Head): Promise<void> {
     if (head.tail.length === 0) return;
+    // Exact: the reset below succeeds only if the tail is still the one these totals add up.
+    const bytesThrough = head.tail.reduce((sum, e) => sum + e.bytes, head.bytesBelowTail);
+    const maxTimestampThrough = head.tail.reduce((max, e) => Math.max(max, e.maxTimestamp), head.maxTimestampBelowTail);
     try {
       await this.dynamo.send(
         new PutItemCommand({
@@ -270,6 +291,8 @@ export class HeadStore {
             ...this.key(pk, head.tailBase),
             nextBase: n(head.nextOffset),
             entries: { L: head.tail.map((e) => ({ S: formatEntry(e) })) },
+            cumBytes: n(bytesThrough),
+            cumMaxTs: n(maxTimestampThrough),
           },
           // A chunk at the current tail base is read by nobody until the reset below moves the tail
           // base past it, so a roller that saw more entries may replace one that saw fewer.
@@ -289,13 +312,17 @@ export class HeadStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
-          UpdateExpression: 'SET tail = :empty, tailBase = :newBase, producers = :producers, producerBase = :producerBase',
+          UpdateExpression:
+            'SET tail = :empty, tailBase = :newBase, producers = :producers, producerBase = :producerBase, ' +
+            'cumBytes = :cumBytes, cumMaxTs = :cumMaxTs, totalsFrom = if_not_exists(totalsFrom, :oldBase)',
           // Only if the tail is exactly what the chunk holds: an entry appended since then would be lost.
           ConditionExpression: 'tailBase = :oldBase AND size(tail) = :count',
           ExpressionAttributeValues: {
             ':producers': { M: Object.fromEntries(kept.map(([key, p]) => [key, { M: { l: n(p.lastSequence), n: n(p.count), t: n(p.lastSeen) } }])) },
             ':producerBase': { M: Object.fromEntries(kept.map(([key, p]) => [key, n(p.baseOffset)])) },
             ':empty': { L: [] },
+            ':cumBytes': n(bytesThrough),
+            ':cumMaxTs': n(maxTimestampThrough),
             ':newBase': n(head.nextOffset),
             ':oldBase': n(head.tailBase),
             ':count': n(head.tail.length),
@@ -483,6 +510,10 @@ function toHead(item: Record<string, AttributeValue>): Head {
     logStartOffset: num(item.logStartOffset),
     deleteBelow: Number(item.deleteBelow?.N ?? 0),
     deleteAfter: Number(item.deleteAfter?.N ?? 0),
+    // A head from before the totals counts from 0 at its next roll; only differences are ever used.
+    bytesBelowTail: Number(item.cumBytes?.N ?? 0),
+    maxTimestampBelowTail: Number(item.cumMaxTs?.N ?? 0),
+    totalsFrom: item.totalsFrom ? num(item.totalsFrom) : undefined,
     producers: toProducers(item),
   };
 }
@@ -497,5 +528,10 @@ function toProducers(item: Record<string, AttributeValue>): Map<string, Producer
 }
 
 function toChunk(item: Record<string, AttributeValue>): Chunk {
-  return { base: num(item.b), nextBase: num(item.nextBase), entries: entryList(item.entries) };
+  const chunk: Chunk = { base: num(item.b), nextBase: num(item.nextBase), entries: entryList(item.entries) };
+  if (item.cumBytes && item.cumMaxTs) {
+    chunk.bytesThrough = num(item.cumBytes);
+    chunk.maxTimestampThrough = num(item.cumMaxTs);
+  }
+  return chunk;
 }

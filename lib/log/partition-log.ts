@@ -4,6 +4,8 @@ import { RunnelError, conflict, notFound, unavailable } from '../errors.js';
 import { AmbiguousWriteError } from './ambiguous-write.js';
 import { formatEntry, placeEntries, type IndexEntry, type PlacedEntry } from './entry.js';
 import { checkSequence, type AppendResult, type Chunk, type Head, type HeadStore, type ProducerBatch, type SequenceCheck } from './head-store.js';
+import { IndexGapError } from './index-gap.js';
+import { totalsCoverLog, whereTimestampReached, type ChunkProbe } from './index-search.js';
 import { newSegmentId } from './segment-id.js';
 import { SegmentMissingError, segmentKey, type SegmentStore } from './segment-store.js';
 import type { TailNotifier } from './tail-notifier.js';
@@ -105,17 +107,6 @@ export function sequenceRefusal(
     `producer ${producer.id}: the batch at sequence ${producer.sequence} on partition ${partition} was committed with ${committed}; ` +
       `this one has ${count}. A retry must repeat the original batch exactly; new records need sequences above ${check.committed.lastSequence}`,
   );
-}
-
-/**
- * No chunk holds an offset below the tail base that the head said was in the log: retention has
- * deleted it since (or, were it not below the log start, the index is damaged). Never skipped over.
- */
-export class IndexGapError extends Error {
-  constructor(pk: string, offset: number) {
-    super(`no index chunk of ${pk} holds offset ${offset}`);
-    this.name = 'IndexGapError';
-  }
 }
 
 /**
@@ -394,11 +385,35 @@ export class PartitionLog {
     return chunk;
   }
 
-  /** The first offset whose record timestamp is ≥ `timestamp`, or the high watermark if there is none. */
+  /** One Query for the chunk holding `offset`, for the bounded index searches. */
+  readonly probe = (pk: string): ChunkProbe => (offset) => this.chunkContaining(pk, offset);
+
+  /**
+   * The first offset whose record timestamp is ≥ `timestamp`, or the high watermark if there is none:
+   * a binary search of the index (see index-search.ts), then one segment. If retention deletes what
+   * the search is reading, it starts again from the new log start.
+   */
   async offsetForTimestamp(ref: PartitionRef, timestamp: number): Promise<number> {
     const pk = partitionKey(ref);
-    const head = await this.head(ref);
-    for await (const entry of this.entriesFrom(pk, head, head.logStartOffset)) {
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.head(ref);
+      try {
+        if (!totalsCoverLog(head)) return await this.walkForTimestamp(ref, head, timestamp);
+        const reach = await whereTimestampReached(pk, this.probe(pk), head, timestamp);
+        if (reach.at === 'start') return head.logStartOffset;
+        if (reach.at === 'end') return head.nextOffset;
+        const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, reach.entry.segmentId));
+        const i = segment.records.findIndex((r) => r.timestamp >= timestamp);
+        return i >= 0 ? reach.entry.baseOffset + i : reach.entry.baseOffset + reach.entry.count;
+      } catch (e) {
+        if (attempt >= 3 || !(e instanceof IndexGapError || e instanceof SegmentMissingError)) throw e;
+      }
+    }
+  }
+
+  /** The lookup for a partition whose oldest chunks predate the index totals: entry by entry. */
+  private async walkForTimestamp(ref: PartitionRef, head: Head, timestamp: number): Promise<number> {
+    for await (const entry of this.entriesFrom(partitionKey(ref), head, head.logStartOffset)) {
       if (entry.maxTimestamp < timestamp) continue;
       const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId));
       const i = segment.records.findIndex((r) => r.timestamp >= timestamp);

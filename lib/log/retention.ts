@@ -1,6 +1,7 @@
 import type { TopicConfig } from '../topics/topic-config.js';
 import type { Head, HeadStore } from './head-store.js';
 import { partitionKey, type PartitionLog, type PartitionRef } from './partition-log.js';
+import { startWithinBytes, totalsCoverLog, whereTimestampReached } from './index-search.js';
 import { segmentKey, type SegmentStore } from './segment-store.js';
 
 /**
@@ -79,12 +80,29 @@ export async function applyRetention(
   return { logStartOffset, deletedSegments };
 }
 
-/** The offset the log should start at under the topic's retention: the end of the last segment to go. */
+/**
+ * The offset the log should start at under the topic's retention: the later of where time retention
+ * and size retention would each start it, as Kafka applies them one after the other. Both are bounded
+ * searches of the index (see index-search.ts); a partition whose oldest chunks predate the index
+ * totals is walked instead.
+ */
 async function retentionStart(log: PartitionLog, pk: string, head: Head, config: TopicConfig, now: number): Promise<number> {
+  if (!totalsCoverLog(head)) return walkRetentionStart(log, pk, head, config, now);
+  const probe = log.probe(pk);
+  let start = head.logStartOffset;
+  if (config['retention.ms'] >= 0) {
+    // Segments go while every record up to theirs is older than the cutoff; the first to keep stops it.
+    const reach = await whereTimestampReached(pk, probe, head, now - config['retention.ms']);
+    start = Math.max(start, reach.at === 'entry' ? reach.entry.baseOffset : reach.at === 'end' ? head.nextOffset : start);
+  }
+  if (config['retention.bytes'] >= 0) start = Math.max(start, await startWithinBytes(pk, probe, head, config['retention.bytes']));
+  return start;
+}
+
+/** Retention for a partition whose oldest chunks predate the index totals: entry by entry. */
+async function walkRetentionStart(log: PartitionLog, pk: string, head: Head, config: TopicConfig, now: number): Promise<number> {
   const retentionMs = config['retention.ms'];
   const retentionBytes = config['retention.bytes'];
-  // A size limit needs the partition's total, so the whole index; a time limit alone stops reading
-  // at the first segment to keep, so a long log costs a few reads per run, not one per chunk.
   let bytes = 0;
   if (retentionBytes >= 0) for await (const entry of log.entriesFrom(pk, head, head.logStartOffset)) bytes += entry.bytes;
   let start = head.logStartOffset;
