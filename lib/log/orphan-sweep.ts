@@ -6,22 +6,36 @@ import type { SegmentStore } from './segment-store.js';
 /**
  * A writer that died between its S3 PUT and its commit leaves an object no index entry names. Appends
  * happen within seconds of their PUT (a Lambda cannot outlive 15 minutes), so an unreferenced object
- * older than `minAgeMs` can never be committed and is deleted. It lists and reads the whole index of
- * the partition, so it runs far less often than retention.
+ * older than `minAgeMs` can never be committed and is deleted. Segment ids begin with their time, so
+ * a partition lists oldest first and the listing stops at the first object too young to judge. It
+ * reads the whole index of the partition, so it runs far less often than retention; past `deadline`
+ * it stops after the current page of 1,000 keys.
  */
-export async function sweepOrphans(heads: HeadStore, segments: SegmentStore, ref: PartitionRef, minAgeMs: number, now = Date.now()): Promise<number> {
+export async function sweepOrphans(
+  heads: HeadStore,
+  segments: SegmentStore,
+  ref: PartitionRef,
+  minAgeMs: number,
+  now = Date.now(),
+  deadline = Infinity,
+): Promise<number> {
   const pk = partitionKey(ref);
   const prefix = `${ref.topicId}/${ref.partition}/`;
-  const candidates: string[] = [];
+  let referenced: Set<string> | undefined;
+  let deleted = 0;
   for await (const keys of segments.listKeys(prefix)) {
-    for (const key of keys) if (segmentIdTime(key.slice(prefix.length)) < now - minAgeMs) candidates.push(key);
+    const old = keys.filter((key) => segmentIdTime(key.slice(prefix.length)) < now - minAgeMs);
+    if (old.length && !referenced) {
+      // Read after the objects were listed: an object that old was committed, if ever, before this.
+      const head = await heads.read(pk);
+      if (!head) return deleted;
+      referenced = new Set(head.tail.map((e) => e.segmentId));
+      for (const chunk of await heads.chunksBelow(pk, Number.MAX_SAFE_INTEGER)) for (const e of chunk.entries) referenced.add(e.segmentId);
+    }
+    const orphans = old.filter((key) => !referenced!.has(key.slice(prefix.length)));
+    await segments.deleteAll(orphans);
+    deleted += orphans.length;
+    if (old.length < keys.length || Date.now() >= deadline) break;
   }
-  if (candidates.length === 0) return 0;
-  const head = await heads.read(pk);
-  if (!head) return 0;
-  const referenced = new Set(head.tail.map((e) => e.segmentId));
-  for (const chunk of await heads.chunksBelow(pk, Number.MAX_SAFE_INTEGER)) for (const e of chunk.entries) referenced.add(e.segmentId);
-  const orphans = candidates.filter((key) => !referenced.has(key.slice(prefix.length)));
-  await segments.deleteAll(orphans);
-  return orphans.length;
+  return deleted;
 }

@@ -79,7 +79,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
             if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, { now, deadline })).deletedSegments;
           });
           const swept = await step('orphan sweep', ref, async () => {
-            if (options.sweepOrphans) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now);
+            if (options.sweepOrphans && Date.now() < deadline) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now, deadline);
           });
           if (retained && swept) report.partitionsChecked++;
           else report.partitionsFailed++;
