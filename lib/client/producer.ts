@@ -26,6 +26,13 @@ export interface ProducerConfig {
   retry?: RetryOptions;
   /** Per-attempt timeout of a produce request in ms (default: the client's). */
   requestTimeout?: number;
+  /**
+   * Read a topic's partition count (and `max.message.bytes`) again when it is this old, before the
+   * next send to it (default 300 000 ms, KafkaJS's name and default); 0 reads it before every send.
+   * It is also read again at once when a message names a partition beyond the known count, and after
+   * the server answers `unknown_partition` or `invalid_partition`.
+   */
+  metadataMaxAge?: number;
 }
 
 /**
@@ -42,6 +49,7 @@ export const DEFAULT_PRODUCER_CONFIG: Required<Omit<ProducerConfig, 'requestTime
   maxRequestBytes: 5 * 1024 * 1024,
   maxQueuedBytes: 64 * 1024 * 1024,
   retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 5_000, multiplier: 2 },
+  metadataMaxAge: 300_000,
 };
 
 export interface ProducerRecord {
@@ -69,6 +77,8 @@ export interface RecordMetadata {
   baseOffset: string;
   offsets: string[];
 }
+
+const newQueue = (partition: number): PartitionQueue => ({ partition, records: [], bytes: 0, since: 0, inFlight: false, nextSequence: 0 });
 
 /** One call's messages: settles once every message has an offset, or on the first failure. */
 class PendingSend {
@@ -128,6 +138,10 @@ interface TopicState {
   name: string;
   partitions: number;
   maxMessageBytes: number;
+  /** When the partition count was read. */
+  readAt: number;
+  /** A read of the topic under way, shared by the sends that wait for it. */
+  refreshing?: Promise<void> | undefined;
   queues: PartitionQueue[];
   /** Where unkeyed records go until that partition's batch leaves (Kafka's sticky partitioner, KIP-480). */
   sticky: number;
@@ -204,6 +218,9 @@ export class Producer {
     if (!Array.isArray(messages)) throw new TypeError('messages must be an array');
     if (messages.length === 0) return [];
     const state = await this.topicState(topic);
+    const beyond = messages.some((m) => typeof m?.partition === 'number' && m.partition >= state.partitions);
+    // Partitions may have been added since the count was read.
+    if (beyond || Date.now() - state.readAt >= this.config.metadataMaxAge) await this.refresh(state);
     const random = () => (state.sticky + 0.5) / state.partitions;
     const partitions = assignPartitions(
       messages.map((m, i) => {
@@ -242,17 +259,42 @@ export class Producer {
   private topicState(topic: string): Promise<TopicState> {
     let state = this.topics.get(topic);
     if (!state) {
+      const readAt = Date.now();
       state = this.api.describeTopic(topic).then((d) => ({
         name: topic,
         partitions: d.partitions,
         maxMessageBytes: d.config['max.message.bytes'],
+        readAt,
         sticky: Math.floor(Math.random() * d.partitions),
-        queues: Array.from({ length: d.partitions }, (_, partition) => ({ partition, records: [], bytes: 0, since: 0, inFlight: false, nextSequence: 0 })),
+        queues: Array.from({ length: d.partitions }, (_, partition) => newQueue(partition)),
       }));
       this.topics.set(topic, state);
       state.catch(() => this.topics.get(topic) === state && this.topics.delete(topic));
     }
     return state;
+  }
+
+  /**
+   * Reads the topic again and grows its queues to the new partition count. In place: the queues'
+   * sequence numbers and the records in them stay as they are, so idempotence is not disturbed.
+   * A failed read leaves the state as it was; the send then goes on with the count it knew.
+   */
+  private refresh(state: TopicState): Promise<void> {
+    state.refreshing ??= (async () => {
+      const readAt = Date.now();
+      try {
+        const d = await this.api.describeTopic(state.name);
+        for (let p = state.queues.length; p < d.partitions; p++) state.queues.push(newQueue(p));
+        state.partitions = Math.max(state.partitions, d.partitions);
+        state.maxMessageBytes = d.config['max.message.bytes'];
+        state.readAt = readAt;
+      } catch {
+        // The send reports a missing topic itself; other failures are retried at the next send.
+      } finally {
+        state.refreshing = undefined;
+      }
+    })();
+    return state.refreshing;
   }
 
   /** Sends now if a free partition's batch is full or has lingered long enough; otherwise sets the linger timer. */
@@ -325,7 +367,10 @@ export class Producer {
       records.forEach((r, i) => r.send.delivered(r.index, offsets[i]!));
     } catch (error) {
       for (const r of records) r.send.failed(error as Error);
-      if ((error as { code?: string }).code === 'unknown_topic') this.topics.delete(state.name);
+      const code = (error as { code?: string }).code;
+      if (code === 'unknown_topic') this.topics.delete(state.name);
+      // The server knows other partitions than we do: read the count again before the next send.
+      if (code === 'unknown_partition' || code === 'invalid_partition') state.readAt = -Infinity;
     } finally {
       for (const p of parts) p.queue.inFlight = false;
       this.release(parts.reduce((sum, p) => sum + p.bytes, 0));

@@ -1,10 +1,14 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runnel, RunnelHttpError } from '../../lib/client/index.js';
+import { HeadStore } from '../../lib/log/head-store.js';
+import { partitionKey } from '../../lib/log/partition-log.js';
 import { injectFault } from '../support/faults.js';
 import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
 import { readAll } from '../support/records.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+import { until } from './consumer-support.js';
 
 /** The client against a real Runnel over real HTTP, storage on each backend. */
 describe.each(BACKENDS)('client (%s)', (backend) => {
@@ -92,6 +96,60 @@ describe.each(BACKENDS)('client (%s)', (backend) => {
     expect(await producer.send({ topic: 'bad', messages: [{ value: 'ok' }] })).toHaveLength(1);
     await producer.disconnect();
     await expect(producer.send({ topic: 'bad', messages: [{ value: 1 }] })).rejects.toThrow(/disconnected/);
+  });
+
+  /** Grows a topic as a future add-partitions route would: the new heads first, then the count. */
+  async function addPartitions(topic: string, count: number) {
+    const t = await stack.runnel.topics.get(topic);
+    const heads = new HeadStore(stack.runnel.clients.dynamo, stack.config.logTable);
+    for (let p = t.partitions; p < count; p++) await heads.create(partitionKey({ topicId: t.topicId, partition: p }));
+    await stack.runnel.clients.dynamo.send(
+      new UpdateItemCommand({
+        TableName: stack.config.topicsTable,
+        Key: { name: { S: topic } },
+        UpdateExpression: 'SET #p = :n',
+        ExpressionAttributeNames: { '#p': 'partitions' },
+        ExpressionAttributeValues: { ':n': { N: String(count) } },
+      }),
+    );
+    await stack.runnel.topics.find(topic, true);
+  }
+
+  it('a producer and a consumer pick up partitions added after they started (bug 14)', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'grow', numPartitions: 2 }] });
+    const producer = runnel.producer();
+    // Reads the partition count again before every send: the interval at its shortest.
+    const keyed = runnel.producer({ metadataMaxAge: 0 });
+    await producer.send({ topic: 'grow', messages: [{ value: 'before', partition: 1 }] });
+    await keyed.send({ topic: 'grow', messages: [{ key: 'k', value: 'before' }] });
+    const consumer = runnel.consumer({ groupId: 'grow', sessionTimeout: 10_000, heartbeatInterval: 200, maxWaitTimeInMs: 200, autoCommitInterval: 100 });
+    const seen: Array<[number, unknown]> = [];
+    await consumer.subscribe({ topic: 'grow', fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ partition, message }) => void seen.push([partition, message.value]) });
+    try {
+      await until('the consumer holds both partitions', () => (consumer.assignment().length === 2 ? true : undefined));
+      await addPartitions('grow', 4);
+
+      // A partition beyond the count the producer read: it reads the count again instead of refusing.
+      const [meta] = await producer.send({ topic: 'grow', messages: [{ value: 'new-3', partition: 3 }] });
+      expect(meta!.partition).toBe(3);
+      // Keyed messages land where the server's partitioner puts them with the new count.
+      const landed = [];
+      for (let i = 0; i < 12; i++) {
+        const key = `key-${i}`;
+        const [mine] = await keyed.send({ topic: 'grow', messages: [{ key, value: 'new-keyed' }] });
+        const server = await stack.request('POST', '/v1/topics/grow/records', { records: [{ key, value: 'server-keyed' }] });
+        expect(mine!.partition, key).toBe(server.body.offsets[0].partition);
+        landed.push(mine!.partition);
+      }
+      expect(landed.some((p) => p >= 2)).toBe(true);
+
+      // The consumer: its group's heartbeats hand it the new partitions.
+      await until('the consumer holds all four partitions', () => (consumer.assignment().length === 4 ? true : undefined));
+      await until('records of the new partitions consumed', () => (seen.some(([p, v]) => p === 3 && v === 'new-3') ? true : undefined));
+    } finally {
+      await consumer.disconnect();
+    }
   });
 
   it('producer: by default many small sends share one request (a segment per partition); linger 0 sends each alone', async () => {
