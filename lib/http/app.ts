@@ -28,8 +28,10 @@ export interface AppOptions {
 function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
   return async (c, next) => {
-    const host = new URL(c.req.url).hostname.toLowerCase();
-    if (!allowed.has(host)) {
+    // The Host header, and the URL's host too: an absolute request target names its own.
+    const header = c.req.header('host');
+    const host = [new URL(c.req.url).hostname.toLowerCase(), ...(header === undefined ? [] : [hostName(header)])].find((h) => !allowed.has(h));
+    if (host !== undefined) {
       return c.json({ error: { code: 'forbidden_host', message: `Host "${host}" is not served here; RUNNEL_ALLOWED_HOSTS lists the names that are`, field: 'host' } }, 403);
     }
     const origin = c.req.header('origin');
@@ -39,6 +41,9 @@ function hostGuard(allowedHosts: readonly string[]): MiddlewareHandler {
     await next();
   };
 }
+
+/** `example.com:8080` → `example.com`; `[::1]:7430` → `[::1]`. */
+const hostName = (hostHeader: string): string => hostHeader.trim().toLowerCase().replace(/:\d*$/, '');
 
 const originHost = (origin: string): string => {
   try {

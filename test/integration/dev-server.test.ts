@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedStack, type EmbeddedStack } from '../../lib/local/embedded.js';
 import { startDynamoDbLocal } from '../../lib/local/emulators.js';
+import { rawRequest } from '../support/raw-http.js';
 
 /** Runs a script to its end; resolves with its exit code and output. */
 function run(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -150,6 +151,9 @@ describe('the dev server refuses web pages (bug 17)', () => {
     for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, 'LOCALHOST', `runnel.test:${port}`]) {
       expect((await send(`${stack.url}/v1/topics`, 'GET', { host })).status, host).toBe(200);
     }
+    // An absolute request target names a loopback host, but the Host header does not.
+    const absolute = await rawRequest(stack.url, `GET http://127.0.0.1:${port}/v1/topics HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
+    expect(absolute !== 'closed' && absolute.status).toBe(403);
   });
 
   it('refuses a request a web page sends (an Origin that is not an allowed host), even without a body', async () => {
