@@ -10,7 +10,7 @@ export interface Groups {
   admin: GroupAdmin;
 }
 
-export function createGroups(dynamo: DynamoDBClient, table: string, topics: TopicStore, log: PartitionLog): Groups {
+export function createGroups(dynamo: DynamoDBClient, table: string, topics: TopicStore, log: PartitionLog, clock: () => number = Date.now): Groups {
   const store = new LeaseStore(dynamo, table);
-  return { coordinator: new GroupCoordinator(store, topics), admin: new GroupAdmin(store, topics, log) };
+  return { coordinator: new GroupCoordinator(store, topics, clock), admin: new GroupAdmin(store, topics, log, clock) };
 }

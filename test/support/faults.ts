@@ -4,8 +4,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 export type Phase = 'before' | 'after';
 
 export interface FaultRule {
-  /** SDK command name, e.g. "PutObjectCommand" or "UpdateItemCommand". */
-  command: string;
+  /** SDK command name, e.g. "PutObjectCommand" or "UpdateItemCommand"; or several. */
+  command: string | string[];
   /** before: the call never reaches storage. after: storage applied it, but the caller never hears back. */
   phase: Phase;
   /** Only calls for which this returns true are faulted (default: all). */
@@ -19,6 +19,17 @@ export interface FaultRule {
    * insideRetry: a retryable network error inside the SDK's retry loop, so the SDK itself retries.
    */
   layer?: 'outside' | 'insideRetry';
+  /**
+   * The error the fault raises (default 'injected', a plain error). 'throttle' raises the service's
+   * throttling error (DynamoDB's ProvisionedThroughputExceededException, S3's SlowDown); 'none' lets
+   * the call complete normally after `meanwhile`, a stall rather than a failure.
+   */
+  error?: 'injected' | 'throttle' | 'none';
+  /**
+   * Runs at the fault point, while the faulted call is held: before the request for phase 'before',
+   * after storage applied it for phase 'after'. What other writers and readers do in between.
+   */
+  meanwhile?: () => Promise<unknown>;
 }
 
 export class InjectedFault extends Error {
@@ -38,7 +49,7 @@ export function injectFault(client: S3Client | DynamoDBClient, rule: FaultRule):
   const name = `fault-${Math.random().toString(36).slice(2)}`;
   (client.middlewareStack as any).add(
     (next: any, context: any) => async (args: any) => {
-      const matches = context.commandName === rule.command && left > 0 && (rule.match?.(args.input) ?? true);
+      const matches = [rule.command].flat().includes(context.commandName) && left > 0 && (rule.match?.(args.input) ?? true);
       if (!matches) return next(args);
       left--;
       faulted++;
@@ -46,15 +57,32 @@ export function injectFault(client: S3Client | DynamoDBClient, rule: FaultRule):
         await new Promise((r) => setTimeout(r, rule.delayMs));
         return next(args);
       }
-      const fault = new InjectedFault(rule);
-      if (rule.layer === 'insideRetry') Object.assign(fault, { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: {} });
-      if (rule.phase === 'before') throw fault;
-      await next(args);
-      throw fault;
+      const fault = faultError(rule, context.commandName);
+      if (rule.phase === 'before') {
+        await rule.meanwhile?.();
+        if (fault) throw fault;
+        return next(args);
+      }
+      const result = await next(args);
+      await rule.meanwhile?.();
+      if (fault) throw fault;
+      return result;
     },
     rule.layer === 'insideRetry' ? { step: 'deserialize', name, priority: 'low' } : { step: 'initialize', name },
   );
   return { count: () => faulted, remove: () => client.middlewareStack.remove(name) };
+}
+
+/** The error a rule raises, shaped as the SDK would raise it; undefined for a stall. */
+function faultError(rule: FaultRule, commandName: string): Error | undefined {
+  if (rule.error === 'none') return undefined;
+  const fault = new InjectedFault(rule);
+  if (rule.error === 'throttle') {
+    // The SDK's retry strategy recognises throttling by these names (and backs off longer for them).
+    const name = /Object|Bucket/.test(commandName) ? 'SlowDown' : 'ProvisionedThroughputExceededException';
+    Object.assign(fault, { name, $fault: 'client', $metadata: { httpStatusCode: name === 'SlowDown' ? 503 : 400 } });
+  } else if (rule.layer === 'insideRetry') Object.assign(fault, { name: 'TimeoutError', code: 'ETIMEDOUT', $metadata: {} });
+  return fault;
 }
 
 /** Counts the commands a client sends, by name: for request-cost assertions and the bench. */
