@@ -115,3 +115,25 @@ describe('producer scheduling', () => {
     expect(server.calls[0]!.body.records[0]!.partition).toBe(0);
   });
 });
+
+describe('producer metadata', () => {
+  it('reads the partition count again after the server answers invalid_partition (bug 14)', async () => {
+    let describes = 0;
+    let produces = 0;
+    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    const fetch = (async (_url: URL, init: RequestInit) => {
+      if (init.method === 'GET') return describes++, json(200, { name: 't', partitions: 2, config: { 'max.message.bytes': 1_048_576 }, partitionStates: [] });
+      if (++produces === 1) return json(400, { error: { code: 'invalid_partition', message: 'records[0].partition: 1 is out of range', field: 'records[0].partition' } });
+      return json(200, { offsets: [{ partition: 1, offset: 0, timestamp: 0 }] });
+    }) as unknown as typeof globalThis.fetch;
+    const producer = new Runnel({ url: 'http://runnel.test', fetch }).producer({ lingerMs: 0 });
+    await expect(producer.send({ topic: 't', messages: [{ value: 1, partition: 1 }] })).rejects.toMatchObject({ code: 'invalid_partition' });
+    expect(describes).toBe(1);
+    // The server knows other partitions than the producer does: the next send reads the count first.
+    expect(await producer.send({ topic: 't', messages: [{ value: 2, partition: 1 }] })).toHaveLength(1);
+    expect(describes).toBe(2);
+    // And only then: the count is fresh again.
+    await producer.send({ topic: 't', messages: [{ value: 3, partition: 1 }] });
+    expect(describes).toBe(2);
+  });
+});
