@@ -84,6 +84,12 @@ export class Consumer {
   private readonly workers = new Map<string, PartitionWorker>();
   /** Partitions being handed off: their release is under way. */
   private readonly releasing = new Set<string>();
+  /**
+   * Leases given up, as `<topic>#<partition>@<epoch>`, with when the release was answered. A heartbeat
+   * in flight during a release may be answered with the lease as it was before: never ours again at
+   * that epoch, so such an answer must not start it again.
+   */
+  private readonly released = new Map<string, number>();
   private readonly pausedTopics = new Map<string, Set<number> | 'all'>();
   private readonly seeks = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -148,7 +154,7 @@ export class Consumer {
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
     const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId, this.clientId);
-    if (this.heard(sentAt)) this.apply(answer);
+    if (this.heard(sentAt)) this.apply(answer, sentAt);
     this.scheduleHeartbeat(answer);
   }
 
@@ -192,7 +198,7 @@ export class Consumer {
     try {
       answer = await this.group.heartbeat(this.memberId);
       // A late answer (a stalled process, say) may predate a takeover: the next heartbeat asks afresh.
-      if (this.heard(sentAt)) this.apply(answer);
+      if (this.heard(sentAt)) this.apply(answer, sentAt);
       else await this.loseAll(`heartbeat answered after the session ran out (${this.config.sessionTimeout} ms)`);
     } catch (error) {
       if (this.stopped) return;
@@ -212,10 +218,13 @@ export class Consumer {
     this.scheduleHeartbeat(answer);
   }
 
-  /** Reconciles the workers with the leases the server says we hold. */
-  private apply(answer: HeartbeatAnswer): void {
+  /** Reconciles the workers with the leases the server says we hold, as of a request sent at `sentAt`. */
+  private apply(answer: HeartbeatAnswer, sentAt: number): void {
     if (this.stopped) return;
-    const held = new Map(answer.assignments.map((a) => [key(a), a]));
+    // Answers to requests sent after a release know of it.
+    for (const [k, at] of this.released) if (at < sentAt) this.released.delete(k);
+    const assignments = answer.assignments.filter((a) => !this.released.has(`${key(a)}@${a.epoch}`));
+    const held = new Map(assignments.map((a) => [key(a), a]));
     for (const [k, worker] of this.workers) {
       const lease = held.get(k);
       // A worker that stopped itself at the local lease expiry starts again from the committed offset;
@@ -225,7 +234,7 @@ export class Consumer {
         void worker.lose(lease ? 'it was taken over and given back with a new epoch' : 'another member holds it');
       }
     }
-    for (const lease of answer.assignments) {
+    for (const lease of assignments) {
       const k = key(lease);
       if (this.releasing.has(k)) continue;
       if (lease.handoff) void this.handOff(lease);
@@ -259,8 +268,10 @@ export class Consumer {
       await this.group.release(this.memberId, [
         offset === undefined || !worker ? { topic: lease.topic, partition: lease.partition, epoch: lease.epoch } : worker.fencedOffset(offset),
       ]);
-    } catch {
-      // Fenced or unreachable: either way the lease is not ours to hand over any more.
+      this.released.set(`${k}@${lease.epoch}`, Date.now());
+    } catch (error) {
+      // Fenced: the lease is not ours at that epoch any more. Unreachable: the next answer says whether it still is.
+      if (isRunnelHttpError(error) && error.status >= 400 && error.status < 500) this.released.set(`${k}@${lease.epoch}`, Date.now());
     } finally {
       this.releasing.delete(k);
     }
