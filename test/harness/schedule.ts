@@ -211,9 +211,11 @@ class OpGenerator {
   private read(): Op {
     const instance = this.rnd.int(0, this.s.instances - 1);
     const op: Op = { kind: 'read', instance, partition: this.rnd.int(0, this.s.partitions - 1), from: this.rnd.pick(['start', 'middle', 'end'] as const) };
-    // A reader that stalls after reading the head while retention runs elsewhere.
+    // A reader that stalls after reading the head while retention runs elsewhere, once or twice: past
+    // the delay after which what fell below the log start is deleted.
     if (this.rnd.chance(0.5)) {
-      op.fault = { point: 'head-read', partition: op.partition, phase: 'after', effect: 'stall', meanwhile: [this.maintain(false, this.otherInstance(instance))] };
+      const passes = Array.from({ length: this.rnd.int(1, 2) }, () => this.maintain(false, this.otherInstance(instance)));
+      op.fault = { point: 'head-read', partition: op.partition, phase: 'after', effect: 'stall', meanwhile: passes };
     } else if (this.rnd.chance(0.3)) {
       op.fault = { point: 'segment-get', phase: 'before', effect: this.rnd.pick(['error', 'throttle', 'stall'] as const), meanwhile: [] };
     }
