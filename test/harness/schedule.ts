@@ -143,10 +143,15 @@ class OpGenerator {
       const live = [...this.joined].filter((m) => !this.killed.has(m));
       if (!this.withGroup || !live.length) return this.recreate();
       const instance = this.rnd.int(0, this.s.instances - 1);
-      const old: Op = { kind: 'consume', member: this.rnd.pick(live), instance };
+      const member = this.rnd.pick(live);
+      const old: Op = { kind: 'consume', member, instance };
       if (this.nextMember >= MAX_MEMBERS) return [...this.recreate(), old];
       const [join] = this.groupJoin() as [Extract<Op, { member: number }>];
-      return [...this.recreate(), old, join, { kind: 'tick', ms: 1000 }, { kind: 'consume', member: join.member, instance }];
+      const next: Op = { kind: 'consume', member: join.member, instance };
+      if (this.rnd.chance(0.5)) return [...this.recreate(), old, join, { kind: 'tick', ms: 1000 }, next];
+      // Or the old owner dies before it touches the new topic: its leases expire and pass on as they are.
+      this.killed.add(member);
+      return [...this.recreate(), join, { kind: 'kill', member, instance }, { kind: 'settle' }, next];
     }
     return this.group();
   }
