@@ -437,8 +437,24 @@ export class HeadStore {
     return chunks;
   }
 
-  async deleteChunk(pk: string, base: number): Promise<void> {
-    await this.dynamo.send(new DeleteItemCommand({ TableName: this.table, Key: this.key(pk, base) }));
+  /**
+   * Deletes a chunk that lies wholly below `below` (retention's deletion mark). Conditional, because the
+   * chunk at the current tail base can be replaced by a longer one (a roll that saw more entries) between
+   * retention's listing and this delete, and the longer one holds records above the log start.
+   */
+  async deleteChunk(pk: string, base: number, below: number): Promise<void> {
+    await this.dynamo
+      .send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, base),
+          ConditionExpression: 'nextBase <= :below',
+          ExpressionAttributeValues: { ':below': n(below) },
+        }),
+      )
+      .catch((e) => {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      });
   }
 
   /** The chunk holding `offset`: the one with the greatest base ≤ offset. */

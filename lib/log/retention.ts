@@ -16,8 +16,11 @@ export const FILE_DELETE_DELAY_MS = 60_000;
 const KEYS_PER_BATCH = 1000;
 
 export interface RetentionOptions {
-  /** The clock retention judges by (tests move it). */
-  now: number;
+  /**
+   * The clock retention judges by (tests move it). Read when the partition's turn comes and again when
+   * the deletion mark is set, so a mark set late in a long run still gets its whole delay.
+   */
+  clock: () => number;
   /** Wall-clock time after which no further deletion batch starts; the next run resumes. */
   deadline: number;
 }
@@ -44,9 +47,10 @@ export async function applyRetention(
   segments: SegmentStore,
   ref: PartitionRef,
   config: TopicConfig,
-  { now, deadline }: RetentionOptions,
+  { clock, deadline }: RetentionOptions,
 ): Promise<RetentionResult> {
   const pk = partitionKey(ref);
+  const now = clock();
   const head = await log.head(ref);
 
   let deletedSegments = 0;
@@ -67,7 +71,7 @@ export async function applyRetention(
         batch.push(chunk);
       }
       await segments.deleteAll(batch.flatMap((chunk) => chunk.entries.map((e) => segmentKey(ref.topicId, ref.partition, e.segmentId))));
-      for (let i = 0; i < batch.length; i += 16) await Promise.all(batch.slice(i, i + 16).map((chunk) => heads.deleteChunk(pk, chunk.base)));
+      for (let i = 0; i < batch.length; i += 16) await Promise.all(batch.slice(i, i + 16).map((chunk) => heads.deleteChunk(pk, chunk.base, head.deleteBelow)));
       deletedSegments += batch.reduce((sum, chunk) => sum + chunk.entries.length, 0);
       if (Date.now() >= deadline) break;
     }
@@ -76,7 +80,7 @@ export async function applyRetention(
   const start = await retentionStart(log, pk, head, config, now);
   if (start > head.logStartOffset) await heads.advanceLogStart(pk, start);
   const logStartOffset = Math.max(start, head.logStartOffset);
-  if (cleared && logStartOffset > head.deleteBelow) await heads.scheduleDeletion(pk, logStartOffset, now + FILE_DELETE_DELAY_MS, head.deleteBelow);
+  if (cleared && logStartOffset > head.deleteBelow) await heads.scheduleDeletion(pk, logStartOffset, clock() + FILE_DELETE_DELAY_MS, head.deleteBelow);
   return { logStartOffset, deletedSegments };
 }
 

@@ -50,6 +50,9 @@ const CONCURRENCY = 8;
  */
 export async function runMaintenance(deps: MaintenanceDeps, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
   const now = options.now ?? Date.now();
+  // Without a fixed `now` (tests set one) the run reads the wall clock as it goes: a partition reached
+  // late in a long run is judged, and its deletion delay counted, from when it is reached.
+  const clock = options.now === undefined ? () => Date.now() : () => now;
   const deadline = Date.now() + (options.budgetMs ?? DEFAULT_MAINTENANCE_BUDGET_MS);
   const report: MaintenanceReport = { purgedTopics: 0, purgesFailed: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0, partitionsFailed: 0 };
   try {
@@ -76,7 +79,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
       await Promise.all(
         partitions.slice(i, i + CONCURRENCY).map(async (ref) => {
           const retained = await step('retention', ref, async () => {
-            if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, { now, deadline })).deletedSegments;
+            if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, { clock, deadline })).deletedSegments;
           });
           const swept = await step('orphan sweep', ref, async () => {
             if (options.sweepOrphans && Date.now() < deadline) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now, deadline);
