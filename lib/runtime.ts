@@ -33,7 +33,7 @@ export interface RunnelOptions {
   log?: Partial<LogOptions>;
   /** Purge deleted topics in the background right after each delete (the local stack does; Lambda uses a schedule). */
   purgeOnDelete?: boolean;
-  /** The server clock consumer groups judge sessions and leases by (G7); tests move it instead of waiting. */
+  /** The server clock: consumer groups judge sessions and leases by it (G7), produce stamps and bounds timestamps by it; tests move it instead of waiting. */
   clock?: () => number;
 }
 
@@ -55,7 +55,7 @@ export function createRunnel(config: RunnelConfig, options: RunnelOptions = {}):
     topics,
     admin,
     log,
-    produce: new ProduceService(topics, log),
+    produce: new ProduceService(topics, log, options.clock),
     fetch: new FetchService(topics, log),
     groups: createGroups(clients.dynamo, config.groupsTable, topics, log, options.clock),
     purge,

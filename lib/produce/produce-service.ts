@@ -68,11 +68,13 @@ export class ProduceService {
   constructor(
     private readonly topics: TopicStore,
     private readonly log: PartitionLog,
+    /** The server clock: default record timestamps, and how far ahead a given one may be. */
+    private readonly clock: () => number = Date.now,
   ) {}
 
   async produce(topicName: string, body: unknown): Promise<{ offsets: ProducedOffset[] }> {
     const request = parseOrThrow(produceRequestSchema, body);
-    const now = Date.now();
+    const now = this.clock();
     const records = request.records.map((r, i) => toStoredRecord(r, now, i));
     return this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records));
   }
@@ -80,7 +82,15 @@ export class ProduceService {
   private async produceTo(topic: Topic, request: ProduceRequest, records: StoredRecord[]): Promise<{ offsets: ProducedOffset[] }> {
     const topicName = topic.name;
     const limit = topic.config['max.message.bytes'];
+    const latestTimestamp = this.clock() + topic.config['message.timestamp.after.max.ms'];
     records.forEach((r, i) => {
+      if (r.timestamp > latestTimestamp) {
+        throw badRequest(
+          'invalid_timestamp',
+          `records[${i}].timestamp: ${r.timestamp} is more than message.timestamp.after.max.ms (${topic.config['message.timestamp.after.max.ms']}) ahead of the server's clock`,
+          { field: `records[${i}].timestamp` },
+        );
+      }
       const size = encodedRecordSize(r);
       if (size > limit) {
         throw tooLarge('record_too_large', `records[${i}]: ${size} bytes exceeds max.message.bytes ${limit}`, { field: `records[${i}]` });

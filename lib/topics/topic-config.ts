@@ -19,6 +19,9 @@ export const topicConfigSchema = z
     'cleanup.policy': z.enum(['delete', 'compact', 'compact,delete', 'delete,compact']).default('delete'),
     'max.message.bytes': integer(64, MAX_MESSAGE_BYTES_LIMIT).default(1024 * 1024),
     'compression.type': z.enum(['none', 'gzip']).default('none'),
+    // Kafka 4.0's default. A record stamped far ahead would hold up retention by time (and offset lookups
+    // by time) for everything after it, since both search the index by running maximum timestamp.
+    'message.timestamp.after.max.ms': integer(0, Number.MAX_SAFE_INTEGER).default(60 * 60 * 1000),
   })
   .strict();
 

@@ -15,6 +15,7 @@ describe.each(BACKENDS)('topics (%s)', (backend) => {
       'cleanup.policy': 'delete',
       'max.message.bytes': 1048576,
       'compression.type': 'gzip',
+      'message.timestamp.after.max.ms': 3600000,
     });
     await stack.request('POST', '/v1/topics', { name: 'other' });
     expect((await stack.request('GET', '/v1/topics')).body.topics.map((t: any) => [t.name, t.partitions])).toEqual([
