@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { assignPartitions } from '../produce/partitioner.js';
+import { assignPartitions } from '../codec/partitioner.js';
 import type { ProducedOffset } from '../produce/produce-service.js';
 import type { RunnelApi } from './api.js';
 import { encodeMessage, keyBytes, type Message } from './message.js';

@@ -5,7 +5,7 @@ import type { PartitionLog } from '../log/partition-log.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { parseOrThrow } from '../api/validation.js';
 import { toStoredRecord, wireRecordInSchema } from '../api/wire-record.js';
-import { assignPartitions } from './partitioner.js';
+import { assignPartitions } from '../codec/partitioner.js';
 
 export const MAX_RECORDS_PER_REQUEST = 10_000;
 

@@ -1,6 +1,6 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { countCommands, injectFault } from '../support/faults.js';
+import { countCommands, countMatching, injectFault } from '../support/faults.js';
 import { highWatermark, readAll } from '../support/records.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
@@ -134,21 +134,14 @@ describe.each(BACKENDS)('ambiguous appends (%s)', (backend) => {
       { step: 'deserialize', priority: 'low', name: 'throttle-first-append' },
     );
     const counts = countCommands(stack.runnel.clients.dynamo);
-    let headReads = 0;
-    (stack.runnel.clients.dynamo.middlewareStack as any).add(
-      (next: any, context: any) => async (args: any) => {
-        if (context.commandName === 'GetItemCommand' && args.input.TableName === stack.config.logTable) headReads++;
-        return next(args);
-      },
-      { step: 'initialize', name: 'count-head-reads' },
-    );
+    const headReads = countMatching(stack.runnel.clients.dynamo, (command, input) => command === 'GetItemCommand' && input.TableName === stack.config.logTable);
     const res = await stack.request('POST', '/v1/topics/c/records', batch('throttled'));
     expect(throttled).toBe(1);
     expect(res.status).toBe(200);
     expect(res.body.offsets[0].offset).toBe(hwm);
     // One UpdateItem call from the caller's side (the SDK retried inside it); no head read to resolve an ambiguity.
     expect(counts.get('UpdateItemCommand')).toBe(1);
-    expect(headReads).toBe(0);
+    expect(headReads()).toBe(0);
     expect(await highWatermark(stack, 'c', 0)).toBe(hwm + 2);
   });
 });

@@ -97,3 +97,16 @@ export function countCommands(client: S3Client | DynamoDBClient): Map<string, nu
   );
   return counts;
 }
+
+/** Counts the calls for which `match` holds, e.g. reads of one table; returns the running count. */
+export function countMatching(client: S3Client | DynamoDBClient, match: (commandName: string, input: any) => boolean): () => number {
+  let count = 0;
+  (client.middlewareStack as any).add(
+    (next: any, context: any) => async (args: any) => {
+      if (match(context.commandName, args.input)) count++;
+      return next(args);
+    },
+    { step: 'initialize', name: `count-matching-${Math.random().toString(36).slice(2)}` },
+  );
+  return () => count;
+}

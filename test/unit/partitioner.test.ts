@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { murmur2, toPositive } from '../../lib/codec/murmur2.js';
-import { assignPartitions } from '../../lib/produce/partitioner.js';
+import { assignPartitions } from '../../lib/codec/partitioner.js';
 
 // KafkaJS's DefaultPartitioner is the Java client's algorithm; it is the oracle here, never a runtime dependency.
 const require = createRequire(import.meta.url);

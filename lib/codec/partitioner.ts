@@ -1,4 +1,4 @@
-import { murmur2, toPositive } from '../codec/murmur2.js';
+import { murmur2, toPositive } from './murmur2.js';
 
 export interface PartitionInput {
   key: Uint8Array | null;
