@@ -1,5 +1,4 @@
 import {
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
@@ -9,6 +8,7 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { conditional } from '../storage/conditional.js';
 import type { TopicPartition } from './assignment.js';
 
 export interface MemberItem {
@@ -72,16 +72,6 @@ const toLease = (item: Record<string, AttributeValue>): LeaseItem => ({
 /** The lease's committed offset if it belongs to the topic as it is now (`topicId`), else none. */
 export function committedOffsetOf(lease: LeaseItem | undefined, topicId: string | undefined): number | undefined {
   return lease && topicId !== undefined && lease.offsetTopicId === topicId ? lease.committedOffset : undefined;
-}
-
-async function conditional(write: Promise<unknown>): Promise<boolean> {
-  try {
-    await write;
-    return true;
-  } catch (e) {
-    if (e instanceof ConditionalCheckFailedException) return false;
-    throw e;
-  }
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
+import { conditional } from '../storage/conditional.js';
 import { HEAD_SORT_KEY } from '../storage/schema.js';
 import { failAmbiguously } from './ambiguous-write.js';
 import { formatEntry, parseEntry, placeEntries, type IndexEntry } from './entry.js';
@@ -283,8 +284,8 @@ export class HeadStore {
     // Exact: the reset below succeeds only if the tail is still the one these totals add up.
     const bytesThrough = head.tail.reduce((sum, e) => sum + e.bytes, head.bytesBelowTail);
     const maxTimestampThrough = head.tail.reduce((max, e) => Math.max(max, e.maxTimestamp), head.maxTimestampBelowTail);
-    try {
-      await this.dynamo.send(
+    await conditional(
+      this.dynamo.send(
         new PutItemCommand({
           TableName: this.table,
           Item: {
@@ -299,16 +300,14 @@ export class HeadStore {
           ConditionExpression: 'attribute_not_exists(p) OR size(entries) < :count',
           ExpressionAttributeValues: { ':count': n(head.tail.length) },
         }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+      ),
+    );
     // The roll rewrites the head anyway, so it is where idle producers are forgotten: it replaces the
     // producer maps whole, an expression of constant size however many go. Its condition means no
     // append, and so no producer update, happened since `head` was read, so the replacement loses nothing.
     const kept = producersToKeep(head.producers, this.now());
-    try {
-      await this.dynamo.send(
+    await conditional(
+      this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
@@ -328,10 +327,8 @@ export class HeadStore {
             ':count': n(head.tail.length),
           },
         }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    }
+      ),
+    );
   }
 
   async chunkAt(pk: string, base: number): Promise<Chunk | undefined> {
@@ -344,8 +341,8 @@ export class HeadStore {
    * maintenance runs agree.
    */
   async advanceLogStart(pk: string, logStartOffset: number): Promise<boolean> {
-    try {
-      await this.dynamo.send(
+    return conditional(
+      this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
@@ -353,12 +350,8 @@ export class HeadStore {
           ConditionExpression: 'attribute_exists(p) AND logStartOffset < :start AND nextOffset >= :start',
           ExpressionAttributeValues: { ':start': n(logStartOffset) },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /**
@@ -366,8 +359,8 @@ export class HeadStore {
    * pair it replaces, so that of two concurrent runs one sets it, and never above the log start.
    */
   async scheduleDeletion(pk: string, below: number, after: number, replacing: number): Promise<boolean> {
-    try {
-      await this.dynamo.send(
+    return conditional(
+      this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
@@ -376,12 +369,8 @@ export class HeadStore {
             (replacing === 0 ? '(attribute_not_exists(deleteBelow) OR deleteBelow = :old)' : 'deleteBelow = :old'),
           ExpressionAttributeValues: { ':below': n(below), ':after': n(after), ':old': n(replacing) },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /** The oldest chunks wholly below `offset`, at most `limit`, oldest first: one Query. */
@@ -443,18 +432,16 @@ export class HeadStore {
    * retention's listing and this delete, and the longer one holds records above the log start.
    */
   async deleteChunk(pk: string, base: number, below: number): Promise<void> {
-    await this.dynamo
-      .send(
+    await conditional(
+      this.dynamo.send(
         new DeleteItemCommand({
           TableName: this.table,
           Key: this.key(pk, base),
           ConditionExpression: 'nextBase <= :below',
           ExpressionAttributeValues: { ':below': n(below) },
         }),
-      )
-      .catch((e) => {
-        if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      });
+      ),
+    );
   }
 
   /** The chunk holding `offset`: the one with the greatest base ≤ offset. */
@@ -478,17 +465,17 @@ export class HeadStore {
    * (and retry on the re-created topic) instead of acknowledging records that are about to be purged.
    */
   async markDeleted(pk: string): Promise<void> {
-    await this.dynamo.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: this.key(pk, HEAD_SORT_KEY),
-        UpdateExpression: 'SET deleted = :true',
-        ConditionExpression: 'attribute_exists(p)',
-        ExpressionAttributeValues: { ':true': { BOOL: true } },
-      }),
-    ).catch((e) => {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-    });
+    await conditional(
+      this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: 'SET deleted = :true',
+          ConditionExpression: 'attribute_exists(p)',
+          ExpressionAttributeValues: { ':true': { BOOL: true } },
+        }),
+      ),
+    );
   }
 
   /**
