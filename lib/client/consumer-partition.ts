@@ -208,6 +208,8 @@ export class PartitionWorker {
           continue;
         }
         if (res.records.length) await this.deliver(res.records.map(toMessage), res.highWatermark);
+        // A range that compaction emptied answers no records and a later next offset: move past it.
+        else if (res.nextOffset > from) this.position = res.nextOffset;
       } catch (error) {
         if (!this.running || wake.aborted) continue;
         if (isRunnelHttpError(error) && error.status === 416) {

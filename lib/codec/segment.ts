@@ -3,13 +3,17 @@ import { RunnelError } from '../errors.js';
 import { encodedRecordSize, type StoredRecord } from './record.js';
 
 /**
- * One segment object holds one produced batch for one partition. It carries no absolute offsets: a
- * record's offset is its index entry's base plus its position, which is what lets writers PUT before
- * they know their offsets. Layout: docs/segment-format.md.
+ * One segment object holds records of one partition. It carries no absolute offsets: a record's
+ * offset is its index entry's base plus its offset delta, which is what lets writers PUT before they
+ * know their offsets. Version 1 (a produced batch) is dense: a record's delta is its position. Version
+ * 2 (written by compaction and merging) stores each record's delta, so a compacted segment keeps its
+ * records at their original offsets, with gaps where records were removed. Layout: docs/segment-format.md.
  */
 export const SEGMENT_MAGIC = 0x524e4c53; // "RNLS"
 export const SEGMENT_VERSION = 1;
+export const SEGMENT_VERSION_SPARSE = 2;
 export const HEADER_BYTES = 40;
+export const HEADER_BYTES_V2 = 48;
 const FLAG_GZIP = 1;
 const ATTR_KEY_BINARY = 1;
 const ATTR_VALUE_BINARY = 2;
@@ -18,7 +22,23 @@ export type Compression = 'none' | 'gzip';
 
 export interface DecodedSegment {
   records: StoredRecord[];
+  /**
+   * Version 2 only: each record's offset minus the entry's base, strictly increasing and below `span`.
+   * Absent for a dense segment, where a record's delta is its position.
+   */
+  offsetDeltas?: number[];
+  /** Offsets the segment covers: its entry's count. For a dense segment, its record count. */
+  span: number;
 }
+
+/** Where each record of a sparse (version 2) segment sits: offset deltas from the entry's base, and the offsets it covers. */
+export interface SegmentPlacement {
+  offsetDeltas: number[];
+  span: number;
+}
+
+/** The offset delta of a decoded segment's `i`th record. */
+export const offsetDelta = (segment: DecodedSegment, i: number): number => segment.offsetDeltas?.[i] ?? i;
 
 export class CorruptSegmentError extends RunnelError {
   constructor(what: string, detail: string) {
@@ -33,8 +53,8 @@ const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * Writes every record into one buffer sized up front, after `room` bytes left for the header: one
  * allocation and no copy per segment, where a 100 KB batch would otherwise be copied again.
  */
-function encodePayload(records: StoredRecord[], room: number): Buffer {
-  let size = room;
+function encodePayload(records: StoredRecord[], room: number, offsetDeltas?: number[]): Buffer {
+  let size = room + (offsetDeltas ? 4 * records.length : 0);
   for (const r of records) size += encodedRecordSize(r);
   const buf = Buffer.allocUnsafe(size);
   let pos = room;
@@ -42,7 +62,8 @@ function encodePayload(records: StoredRecord[], room: number): Buffer {
     buf.set(b, pos);
     pos += b.byteLength;
   };
-  for (const r of records) {
+  for (const [i, r] of records.entries()) {
+    if (offsetDeltas) pos = buf.writeUInt32BE(offsetDeltas[i]!, pos);
     pos = buf.writeUInt8((r.keyIsBinary ? ATTR_KEY_BINARY : 0) | (r.valueIsBinary ? ATTR_VALUE_BINARY : 0), pos);
     pos = buf.writeBigInt64BE(BigInt(r.timestamp), pos);
     pos = buf.writeInt32BE(r.key ? r.key.byteLength : -1, pos);
@@ -60,11 +81,17 @@ function encodePayload(records: StoredRecord[], room: number): Buffer {
   return buf;
 }
 
-export function encodeSegment(records: StoredRecord[], compression: Compression = 'none'): Uint8Array {
-  let segment = encodePayload(records, HEADER_BYTES);
+/**
+ * Encodes a segment: version 1 (dense) without a placement, version 2 (each record's offset delta)
+ * with one. Throws on a placement whose deltas are not strictly increasing within the span.
+ */
+export function encodeSegment(records: StoredRecord[], compression: Compression = 'none', placement?: SegmentPlacement): Uint8Array {
+  if (placement) checkPlacement(records.length, placement);
+  const headerBytes = placement ? HEADER_BYTES_V2 : HEADER_BYTES;
+  let segment = encodePayload(records, headerBytes, placement?.offsetDeltas);
   if (compression === 'gzip') {
-    const compressed = gzipSync(segment.subarray(HEADER_BYTES));
-    segment = Buffer.concat([Buffer.alloc(HEADER_BYTES), compressed]);
+    const compressed = gzipSync(segment.subarray(headerBytes));
+    segment = Buffer.concat([Buffer.alloc(headerBytes), compressed]);
   }
   let minTs = Number.MAX_SAFE_INTEGER;
   let maxTs = 0;
@@ -72,20 +99,37 @@ export function encodeSegment(records: StoredRecord[], compression: Compression 
     if (r.timestamp < minTs) minTs = r.timestamp;
     if (r.timestamp > maxTs) maxTs = r.timestamp;
   }
-  const header = segment.subarray(0, HEADER_BYTES);
+  const header = segment.subarray(0, headerBytes);
   header.writeUInt32BE(SEGMENT_MAGIC, 0);
-  header.writeUInt8(SEGMENT_VERSION, 4);
+  header.writeUInt8(placement ? SEGMENT_VERSION_SPARSE : SEGMENT_VERSION, 4);
   header.writeUInt8(compression === 'gzip' ? FLAG_GZIP : 0, 5);
   header.writeUInt16BE(0, 6);
   header.writeUInt32BE(records.length, 8);
   header.writeBigInt64BE(BigInt(records.length ? minTs : 0), 12);
   header.writeBigInt64BE(BigInt(maxTs), 20);
-  header.writeUInt32BE(segment.byteLength - HEADER_BYTES, 28);
+  header.writeUInt32BE(segment.byteLength - headerBytes, 28);
   // Bytes 32..35 hold the checksum of everything else, header and payload; 36..39 are reserved.
   header.writeUInt32BE(0, 36);
-  const crc = crc32(segment.subarray(HEADER_BYTES), crc32(header.subarray(36, 40), crc32(header.subarray(0, 32))));
-  header.writeUInt32BE(crc >>> 0, 32);
+  if (placement) {
+    header.writeUInt32BE(placement.span, 40);
+    header.writeUInt32BE(0, 44);
+  }
+  header.writeUInt32BE(checksum(segment, headerBytes), 32);
   return segment;
+}
+
+/** CRC-32 of everything but the checksum field (bytes 32..35): the header around it, then the stored payload. */
+const checksum = (buf: Buffer, headerBytes: number): number =>
+  crc32(buf.subarray(headerBytes), crc32(buf.subarray(36, headerBytes), crc32(buf.subarray(0, 32)))) >>> 0;
+
+function checkPlacement(count: number, { offsetDeltas, span }: SegmentPlacement): void {
+  if (offsetDeltas.length !== count) throw new Error(`${count} records but ${offsetDeltas.length} offset deltas`);
+  if (!Number.isInteger(span) || span < 0 || span > 0xffffffff) throw new Error(`bad segment span ${span}`);
+  let previous = -1;
+  for (const delta of offsetDeltas) {
+    if (!Number.isInteger(delta) || delta <= previous || delta >= span) throw new Error(`offset deltas must increase strictly within the span ${span}`);
+    previous = delta;
+  }
 }
 
 class Reader {
@@ -105,6 +149,12 @@ class Reader {
     this.need(2);
     const v = this.buf.readUInt16BE(this.pos);
     this.pos += 2;
+    return v;
+  }
+  u32() {
+    this.need(4);
+    const v = this.buf.readUInt32BE(this.pos);
+    this.pos += 4;
     return v;
   }
   i32() {
@@ -149,15 +199,17 @@ export function decodeSegment(bytes: Uint8Array, what = 'object'): DecodedSegmen
   if (buf.byteLength < HEADER_BYTES) throw new CorruptSegmentError(what, 'shorter than its header');
   if (buf.readUInt32BE(0) !== SEGMENT_MAGIC) throw new CorruptSegmentError(what, 'bad magic');
   const version = buf.readUInt8(4);
-  if (version !== SEGMENT_VERSION) throw new CorruptSegmentError(what, `unknown version ${version}`);
+  if (version !== SEGMENT_VERSION && version !== SEGMENT_VERSION_SPARSE) throw new CorruptSegmentError(what, `unknown version ${version}`);
+  const sparse = version === SEGMENT_VERSION_SPARSE;
+  const headerBytes = sparse ? HEADER_BYTES_V2 : HEADER_BYTES;
+  if (buf.byteLength < headerBytes) throw new CorruptSegmentError(what, 'shorter than its header');
   const flags = buf.readUInt8(5);
   const count = buf.readUInt32BE(8);
   const payloadLength = buf.readUInt32BE(28);
-  if (HEADER_BYTES + payloadLength !== buf.byteLength) throw new CorruptSegmentError(what, 'length mismatch');
-  const stored = buf.readUInt32BE(32);
-  const actual = crc32(buf.subarray(HEADER_BYTES), crc32(buf.subarray(36, 40), crc32(buf.subarray(0, 32)))) >>> 0;
-  if (stored !== actual) throw new CorruptSegmentError(what, 'checksum mismatch');
-  let payload = buf.subarray(HEADER_BYTES);
+  if (headerBytes + payloadLength !== buf.byteLength) throw new CorruptSegmentError(what, 'length mismatch');
+  if (buf.readUInt32BE(32) !== checksum(buf, headerBytes)) throw new CorruptSegmentError(what, 'checksum mismatch');
+  const span = sparse ? buf.readUInt32BE(40) : count;
+  let payload = buf.subarray(headerBytes);
   if (flags & FLAG_GZIP) {
     try {
       payload = gunzipSync(payload);
@@ -167,7 +219,13 @@ export function decodeSegment(bytes: Uint8Array, what = 'object'): DecodedSegmen
   }
   const reader = new Reader(payload, what);
   const records: StoredRecord[] = [];
+  const offsetDeltas: number[] | undefined = sparse ? [] : undefined;
   for (let i = 0; i < count; i++) {
+    if (offsetDeltas) {
+      const delta = reader.u32();
+      if (delta <= (offsetDeltas.at(-1) ?? -1) || delta >= span) throw new CorruptSegmentError(what, 'offset deltas out of order or past the span');
+      offsetDeltas.push(delta);
+    }
     const attrs = reader.u8();
     const timestamp = reader.i64();
     const key = reader.nullableBytes();
@@ -189,5 +247,5 @@ export function decodeSegment(bytes: Uint8Array, what = 'object'): DecodedSegmen
     });
   }
   if (!reader.done) throw new CorruptSegmentError(what, 'trailing bytes after the last record');
-  return { records };
+  return offsetDeltas ? { records, offsetDeltas, span } : { records, span };
 }

@@ -1,4 +1,4 @@
-import { encodeSegment, type Compression } from '../codec/segment.js';
+import { encodeSegment, offsetDelta, type Compression } from '../codec/segment.js';
 import type { StoredRecord } from '../codec/record.js';
 import { RunnelError, conflict, notFound, unavailable } from '../errors.js';
 import { AmbiguousWriteError } from './ambiguous-write.js';
@@ -77,6 +77,9 @@ const ANCHOR_MAX_AGE_MS = 60_000;
 
 /** Bounds the S3 GETs one fetch issues at once. */
 const MAX_SEGMENTS_PER_READ = 32;
+
+/** How many times one fetch goes on past offsets that compaction emptied before answering with none. */
+const MAX_GAP_READS = 8;
 
 export class OffsetOutOfRangeError extends RunnelError {
   constructor(offset: number, logStartOffset: number, highWatermark: number) {
@@ -165,7 +168,7 @@ export class PartitionLog {
       }
       if (result.kind === 'appended' || result.kind === 'full') anchor = this.noteHead(pk, result.head);
       if (result.kind === 'appended') {
-        if (this.options.cacheAppends) this.segments.remember(key, { records });
+        if (this.options.cacheAppends) this.segments.remember(key, { records, span: records.length });
         this.notifier.notify(pk);
         if (this.shouldRoll(result.head.tail.length)) await this.heads.roll(pk, result.head).catch(() => undefined);
         return { baseOffset: result.baseOffset, duplicate: false };
@@ -295,36 +298,61 @@ export class PartitionLog {
         if (polled.nextOffset >= head.nextOffset) head = polled;
       }
     }
-    let records: ReadRecord[];
-    try {
-      records = await this.readFrom(ref, head, offset, opts);
-    } catch (e) {
-      throw await this.explainVanished(ref, offset, e);
+    let page: { records: ReadRecord[]; nextOffset: number } | undefined;
+    for (let attempt = 1; !page; attempt++) {
+      try {
+        page = await this.readPastGaps(ref, head, offset, opts, attempt > 1);
+      } catch (e) {
+        // A compaction or merge swapped the index under this read (or under this process's cached
+        // chunks) and its old segments are gone: read the index afresh once before giving up.
+        if (attempt > 1 || !(e instanceof IndexGapError || e instanceof SegmentMissingError)) throw await this.explainVanished(ref, offset, e);
+        head = await this.head(ref);
+        if (offset < head.logStartOffset) throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
+      }
     }
-    const nextOffset = records.length ? records[records.length - 1]!.offset + 1 : offset;
-    return { records, nextOffset, highWatermark: head.nextOffset, logStartOffset: head.logStartOffset };
+    return { records: page.records, nextOffset: page.nextOffset, highWatermark: head.nextOffset, logStartOffset: head.logStartOffset };
   }
 
-  private async readFrom(ref: PartitionRef, head: Head, offset: number, opts: ReadOptions): Promise<ReadRecord[]> {
+  /**
+   * Reads from `offset`, past offsets that compaction emptied: a read that finds only gaps goes on
+   * from where they end (up to MAX_GAP_READS times), so a consumer is not handed an empty answer while
+   * records lie further on. `nextOffset` is the offset after the last one this read covered.
+   */
+  private async readPastGaps(ref: PartitionRef, head: Head, offset: number, opts: ReadOptions, fresh: boolean): Promise<{ records: ReadRecord[]; nextOffset: number }> {
+    let page = await this.readFrom(ref, head, offset, opts, fresh);
+    for (let n = 1; page.records.length === 0 && page.nextOffset > offset && page.nextOffset < head.nextOffset && n < MAX_GAP_READS; n++) {
+      offset = page.nextOffset;
+      page = await this.readFrom(ref, head, offset, opts, fresh);
+    }
+    return page;
+  }
+
+  private async readFrom(ref: PartitionRef, head: Head, offset: number, opts: ReadOptions, fresh: boolean): Promise<{ records: ReadRecord[]; nextOffset: number }> {
     const records: ReadRecord[] = [];
     let bytes = 0;
-    const entries = await this.entriesToRead(partitionKey(ref), head, offset, opts);
+    let nextOffset = offset;
+    const entries = await this.entriesToRead(partitionKey(ref), head, offset, opts, fresh);
     // GET every segment the answer needs at once; a catch-up read should not pay one S3 round trip per segment.
     const segments = entries.map((entry) => this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId)));
     segments.forEach((s) => s.catch(() => undefined));
     fill: for (const [n, entry] of entries.entries()) {
       const segment = await segments[n]!;
-      for (let i = Math.max(0, offset - entry.baseOffset); i < segment.records.length; i++) {
+      for (let i = 0; i < segment.records.length; i++) {
+        const recordOffset = entry.baseOffset + offsetDelta(segment, i);
+        if (recordOffset < offset) continue;
         const record = segment.records[i]!;
         const size = (record.key?.byteLength ?? 0) + (record.value?.byteLength ?? 0);
         // Like Kafka, return at least one record, so one larger than maxBytes cannot stall a consumer.
         if (records.length > 0 && bytes + size > opts.maxBytes) break fill;
-        records.push({ ...record, offset: entry.baseOffset + i });
+        records.push({ ...record, offset: recordOffset });
+        nextOffset = recordOffset + 1;
         bytes += size;
         if (records.length >= opts.limit) break fill;
       }
+      // The whole entry was read: offsets up to its end that hold no record were removed by compaction.
+      nextOffset = entry.baseOffset + entry.count;
     }
-    return records;
+    return { records, nextOffset };
   }
 
   /**
@@ -341,11 +369,11 @@ export class PartitionLog {
   }
 
   /** The entries a read can use: enough for `limit` records and, by their stored sizes, for `maxBytes`. */
-  private async entriesToRead(pk: string, head: Head, offset: number, opts: ReadOptions): Promise<PlacedEntry[]> {
+  private async entriesToRead(pk: string, head: Head, offset: number, opts: ReadOptions, fresh: boolean): Promise<PlacedEntry[]> {
     const entries: PlacedEntry[] = [];
     let count = 0;
     let bytes = 0;
-    for await (const entry of this.entriesFrom(pk, head, offset)) {
+    for await (const entry of this.entriesFrom(pk, head, offset, fresh)) {
       entries.push(entry);
       count += entry.baseOffset + entry.count - Math.max(offset, entry.baseOffset);
       bytes += entry.bytes;
@@ -354,15 +382,19 @@ export class PartitionLog {
     return entries;
   }
 
-  /** Index entries covering `offset` onwards, in offset order: chunks below the tail base, then the tail. */
-  async *entriesFrom(pk: string, head: Head, offset: number): AsyncGenerator<PlacedEntry> {
+  /**
+   * Index entries covering `offset` onwards, in offset order: chunks below the tail base, then the tail.
+   * `fresh` reads every chunk from the table rather than this process's cache, whose chunks a
+   * compaction or merge may have replaced since.
+   */
+  async *entriesFrom(pk: string, head: Head, offset: number, fresh = false): AsyncGenerator<PlacedEntry> {
     if (offset < head.tailBase) {
       let chunk = await this.chunkContaining(pk, offset);
       if (!chunk || chunk.nextBase <= offset) throw new IndexGapError(pk, offset);
       for (;;) {
         for (const e of placeEntries(chunk.base, chunk.entries)) if (e.baseOffset + e.count > offset) yield e;
         if (chunk.nextBase >= head.tailBase) break;
-        const next: Chunk | undefined = await this.chunkAt(pk, chunk.nextBase);
+        const next: Chunk | undefined = await this.chunkAt(pk, chunk.nextBase, fresh);
         if (!next) throw new IndexGapError(pk, chunk.nextBase);
         chunk = next;
       }
@@ -370,9 +402,9 @@ export class PartitionLog {
     for (const e of placeEntries(head.tailBase, head.tail)) if (e.baseOffset + e.count > offset) yield e;
   }
 
-  private async chunkAt(pk: string, base: number): Promise<Chunk | undefined> {
+  private async chunkAt(pk: string, base: number, fresh = false): Promise<Chunk | undefined> {
     const cacheKey = `${pk}@${base}`;
-    const cached = this.chunks.get(cacheKey);
+    const cached = fresh ? undefined : this.chunks.get(cacheKey);
     if (cached) return cached;
     const chunk = await this.heads.chunkAt(pk, base);
     if (chunk) this.chunks.set(cacheKey, chunk);
@@ -404,7 +436,7 @@ export class PartitionLog {
         if (reach.at === 'end') return head.nextOffset;
         const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, reach.entry.segmentId));
         const i = segment.records.findIndex((r) => r.timestamp >= timestamp);
-        return i >= 0 ? reach.entry.baseOffset + i : reach.entry.baseOffset + reach.entry.count;
+        return i >= 0 ? reach.entry.baseOffset + offsetDelta(segment, i) : reach.entry.baseOffset + reach.entry.count;
       } catch (e) {
         if (attempt >= 3 || !(e instanceof IndexGapError || e instanceof SegmentMissingError)) throw e;
       }
@@ -417,7 +449,7 @@ export class PartitionLog {
       if (entry.maxTimestamp < timestamp) continue;
       const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId));
       const i = segment.records.findIndex((r) => r.timestamp >= timestamp);
-      if (i >= 0 && entry.baseOffset + i >= head.logStartOffset) return entry.baseOffset + i;
+      if (i >= 0 && entry.baseOffset + offsetDelta(segment, i) >= head.logStartOffset) return entry.baseOffset + offsetDelta(segment, i);
     }
     return head.nextOffset;
   }
