@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { deadLetterRecord } from '../contract/dead-letter.js';
 import type { RunnelApi } from './api.js';
 import { ConsumerGroupApi, type FencedOffset, type HeartbeatAnswer, type LeaseAssignment } from './consumer-group-api.js';
 import { PartitionWorker, type EachBatchHandler, type EachMessageHandler, type KafkaMessage, type WorkerSettings } from './consumer-partition.js';
@@ -299,21 +300,7 @@ export class Consumer {
   private async deadLetter(message: KafkaMessage, tp: { topic: string; partition: number }, error: Error): Promise<void> {
     const dlq = this.config.deadLetterTopic;
     if (dlq) {
-      const value = message.value instanceof Uint8Array ? { value: Buffer.from(message.value).toString('base64'), valueEncoding: 'base64' } : { value: message.value };
-      const keyField =
-        message.key === null ? {} : message.key instanceof Uint8Array ? { key: Buffer.from(message.key).toString('base64'), keyEncoding: 'base64' } : { key: message.key };
-      const record = {
-        ...keyField,
-        ...value,
-        headers: {
-          ...message.headers,
-          'runnel.dlq.topic': tp.topic,
-          'runnel.dlq.partition': String(tp.partition),
-          'runnel.dlq.offset': message.offset,
-          'runnel.dlq.group': this.config.groupId,
-          'runnel.dlq.error': String(error?.message ?? error).slice(0, 1000),
-        },
-      };
+      const record = deadLetterRecord(message, { ...tp, offset: message.offset, consumer: { group: this.config.groupId }, error });
       await this.api.produce(dlq, JSON.stringify({ records: [record] }), { idempotent: false });
     }
     this.config.onDeadLetter?.({ ...tp, message, error });
