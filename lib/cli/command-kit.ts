@@ -11,6 +11,8 @@ export function listCommand<T>(options: {
   head: string[];
   row: (item: T) => Array<string | number>;
   numeric: number[];
+  /** A note under the table, for what a column cannot say. */
+  footer?: (items: T[]) => string | undefined;
 }): Command {
   return new Command('list')
     .alias('ls')
@@ -21,6 +23,8 @@ export function listCommand<T>(options: {
       if (opts.json) return printLine(JSON.stringify(items, null, 2));
       if (items.length === 0) return printLine(options.empty);
       printLine(table(options.head, items.map(options.row), options.numeric));
+      const footer = options.footer?.(items);
+      if (footer) printLine(footer);
     });
 }
 

@@ -36,3 +36,27 @@ export function keyValue(value: string, previous: Record<string, string> = {}): 
   if (at <= 0) throw new InvalidArgumentError(`expected name=value, not "${value}"`);
   return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
+
+/** Where to start reading each partition, in kcat's `-o` words. */
+export type OffsetSpec =
+  | { from: 'earliest' | 'latest' }
+  | { from: 'offset'; offset: number }
+  | { from: 'tail'; count: number }
+  | { from: 'timestamp'; timestamp: number };
+
+/**
+ * kcat's `-o`: `beginning`, `end`, an absolute offset `42`, `-10` (10 before each partition's end), or
+ * `s@<time>` (the first record at or after a time, ms or ISO 8601).
+ */
+export function offsetSpec(value: string): OffsetSpec {
+  if (value === 'beginning' || value === 'earliest') return { from: 'earliest' };
+  if (value === 'end' || value === 'latest') return { from: 'latest' };
+  if (value.startsWith('s@')) return { from: 'timestamp', timestamp: timestamp(value.slice(2)) };
+  const relative = /^-(\d+)$/.exec(value);
+  try {
+    if (relative) return { from: 'tail', count: positiveInt(relative[1]!) };
+    return { from: 'offset', offset: nonNegativeInt(value) };
+  } catch {
+    throw new InvalidArgumentError('expected beginning, end, an offset, -<n> (n before the end) or s@<time>');
+  }
+}

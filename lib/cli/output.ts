@@ -17,9 +17,9 @@ export function table(head: string[], rows: Array<Array<string | number | null |
   return t.toString().split('\n').map((line) => line.trimEnd()).join('\n');
 }
 
-/** Writes a line to stdout, waiting when the pipe is full so a slow reader bounds memory. */
-export async function writeLine(line: string): Promise<void> {
-  if (!process.stdout.write(`${line}\n`)) await once(process.stdout, 'drain');
+/** Writes to stdout, waiting when the pipe is full so a slow reader bounds memory. */
+export async function writeOut(data: string | Buffer): Promise<void> {
+  if (!process.stdout.write(data)) await once(process.stdout, 'drain');
 }
 
 export const printLine = (line: string): void => void process.stdout.write(`${line}\n`);

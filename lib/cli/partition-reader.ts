@@ -1,13 +1,13 @@
 import type { RunnelApi, WireRecordOut } from '../client/api.js';
 import { isRunnelHttpError } from '../client/errors.js';
-
-export type StartAt = { from: 'earliest' | 'latest' } | { from: 'offset'; offset: number } | { from: 'timestamp'; timestamp: number };
+import { assertInLog } from './offset-range.js';
+import type { OffsetSpec } from './options.js';
 
 export interface PartitionReadOptions {
   topic: string;
   /** Default: every partition. */
   partitions?: number[] | undefined;
-  start: StartAt;
+  start: OffsetSpec;
   /** Keep waiting for new records; otherwise stop at each partition's high watermark as it was at the start. */
   follow: boolean;
   /** Long-poll wait per fetch when following (ms). */
@@ -17,13 +17,18 @@ export interface PartitionReadOptions {
 
 const PAGE = 1000;
 
-async function startOffset(api: RunnelApi, topic: string, partition: number, state: { logStartOffset: number; highWatermark: number }, start: StartAt): Promise<number> {
+/** Where a partition's reading starts; an absolute offset outside its log throws, naming the bounds. */
+export async function resolveStart(api: RunnelApi, topic: string, partition: number, state: { logStartOffset: number; highWatermark: number }, start: OffsetSpec): Promise<number> {
   switch (start.from) {
     case 'earliest':
       return state.logStartOffset;
     case 'latest':
       return state.highWatermark;
+    case 'tail':
+      // As kcat: fewer records than asked for start at the log start.
+      return Math.max(state.logStartOffset, state.highWatermark - start.count);
     case 'offset':
+      assertInLog(topic, partition, start.offset, state);
       return start.offset;
     case 'timestamp':
       return api.offsetFor(topic, partition, { timestamp: start.timestamp });
@@ -40,11 +45,12 @@ export async function readPartitions(api: RunnelApi, options: PartitionReadOptio
   for (const p of wanted) {
     if (p >= d.partitions) throw new Error(`partition ${p} is not a partition of "${options.topic}" (0..${d.partitions - 1})`);
   }
+  // Every start is resolved (and checked) before anything is printed, so a bad offset prints nothing.
+  const starts = await Promise.all(wanted.map((partition) => resolveStart(api, options.topic, partition, d.partitionStates[partition]!, options.start)));
   await Promise.all(
-    wanted.map(async (partition) => {
-      const state = d.partitionStates[partition]!;
-      let offset = await startOffset(api, options.topic, partition, state, options.start);
-      const end = state.highWatermark;
+    wanted.map(async (partition, i) => {
+      let offset = starts[i]!;
+      const end = d.partitionStates[partition]!.highWatermark;
       while (!options.signal.aborted && (options.follow || offset < end)) {
         let page;
         try {

@@ -28,6 +28,16 @@ function runnel(args: string[], options: { url?: string; input?: string } = {}):
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
+/** The bin's stdout as bytes, for output that is not text. */
+function runnelBytes(args: string[], url: string): Promise<Buffer> {
+  const env: NodeJS.ProcessEnv = { ...process.env, RUNNEL_URL: url };
+  delete env.NODE_OPTIONS;
+  const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const chunks: Buffer[] = [];
+  child.stdout.on('data', (d: Buffer) => chunks.push(d));
+  return new Promise((resolve) => child.on('close', () => resolve(Buffer.concat(chunks))));
+}
+
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 /** A table row's cells (tables are borderless columns). */
 const cells = (row: string) => row.trim().split(/\s{2,}/);
@@ -60,6 +70,17 @@ describe('runnel CLI without a server', () => {
     const badOption = await runnel(['consume', 't', '--max-messages', 'lots']);
     expect(badOption.code).toBe(1);
     expect(lines(badOption.stderr)).toEqual(["runnel: option '-n, --max-messages <n>' argument 'lots' is invalid. expected a positive integer"]);
+    for (const [args, reason] of [
+      [['consume', 't', '-o', 'json'], "runnel: option '-o, --offset <offset>' argument 'json' is invalid. expected beginning, end, an offset, -<n> (n before the end) or s@<time>"],
+      [['consume', 't', '-f', '%k %z'], "runnel: option '-f, --format <format>' argument '%k %z' is invalid. format \"%k %z\": unknown field %z (known: %t %p %o %T %k %K %s %S %R %h %%)"],
+      [['consume', 't', '-o', 'end', '--from-beginning'], "runnel: option '-o, --offset <offset>' cannot be used with option '-b, --from-beginning'"],
+      [['groups', 'reset-offsets', 'g'], "runnel: required option '-t, --topic <topic>' not specified"],
+      [['topics', 'list', '--url', 'localhost:7430'], 'runnel: --url "localhost:7430" is not an http(s) URL (for example http://127.0.0.1:7430)'],
+      [['topics', 'list', '--url', 'not a url'], 'runnel: --url "not a url" is not an http(s) URL (for example http://127.0.0.1:7430)'],
+    ] as const) {
+      const run = await runnel([...args]);
+      expect({ code: run.code, stderr: lines(run.stderr) }, args.join(' ')).toEqual({ code: 1, stderr: [reason] });
+    }
     const offline = await runnel(['topics', 'list'], { url: 'http://127.0.0.1:9' });
     expect(offline.code).toBe(1);
     expect(lines(offline.stderr)).toHaveLength(1);
@@ -112,11 +133,22 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
       ['orders', true, '0'],
       ['orders', true, '0'],
     ]);
-    expect(lines((await runnel(['groups', 'list'], { url })).stdout).slice(1).map(cells)).toEqual([['billing', '0', expect.any(String)]]);
+    const listed = lines((await runnel(['groups', 'list'], { url })).stdout);
+    expect(listed.slice(1, 2).map(cells)).toEqual([['billing', '0', '3']]);
+    expect(listed[2]).toMatch(/^Partitions: those the group holds a lease or a committed offset for\. billing has no live member, so nobody holds those leases/);
 
-    const reset = await runnel(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest'], { url });
+    // A dry run unless --execute, as kafka-consumer-groups: the plan shows each partition's current → new.
+    const committedBefore = rows.map(cells).map(([, , , committed]) => committed);
+    const plan = await runnel(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest'], { url });
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(cells(lines(plan.stdout)[0]!)).toEqual(['Topic', 'Partition', 'Current', 'New']);
+    expect(lines(plan.stdout).slice(1).map(cells)).toEqual([0, 1, 2].map((p) => ['orders', String(p), committedBefore[p], '0']));
+    expect(plan.stderr).toBe('Dry run: nothing changed. Add --execute to move these offsets.\n');
+    expect(lines((await runnel(['groups', 'describe', 'billing'], { url })).stdout)[0]).toBe('Group billing: empty, 0 live members, total lag 0');
+    const reset = await runnel(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest', '--execute'], { url });
     expect(reset.code, reset.stderr).toBe(0);
-    expect(lines(reset.stdout).slice(1).map(cells)).toEqual([0, 1, 2].map((p) => ['orders', String(p), '0']));
+    expect(lines(reset.stdout)).toEqual(lines(plan.stdout));
+    expect(reset.stderr).toBe('Moved 3 committed offsets of group billing.\n');
     expect(lines((await runnel(['groups', 'describe', 'billing'], { url })).stdout)[0]).toBe('Group billing: empty, 0 live members, total lag 30');
 
     const five = await runnel(['consume', 'orders', '--group', 'billing', '--max-messages', '5'], { url });
@@ -135,10 +167,10 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
     ];
     const into = await runnel(['produce', 'src'], { url, input: records.map((r) => JSON.stringify(r)).join('\n') });
     expect(into.code, into.stderr).toBe(0);
-    const first = await runnel(['consume', 'src', '-o', 'json'], { url });
+    const first = await runnel(['consume', 'src', '-f', 'json'], { url });
     const copied = await runnel(['produce', 'copy', '-q'], { url, input: first.stdout });
     expect(copied).toMatchObject({ code: 0, stderr: '' });
-    const second = await runnel(['consume', 'copy', '-o', 'json', '-q'], { url });
+    const second = await runnel(['consume', 'copy', '--format', 'json', '-q'], { url });
     const strip = (text: string) => lines(text).map((l) => ({ ...JSON.parse(l), topic: undefined, timestamp: undefined }));
     expect(strip(second.stdout)).toEqual(strip(first.stdout));
     expect(lines(second.stdout).map((l) => JSON.parse(l))).toMatchObject(records.map((r) => ({ ...r, headers: r.headers ?? {} })));
@@ -157,6 +189,78 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
     for (const run of await Promise.all([plain, grouped])) {
       expect(run.code, run.stderr).toBe(0);
       expect(lines(run.stdout).sort()).toEqual(['a\ta', 'b\tb', 'c\tc']);
+    }
+  });
+
+  it("consume -o takes kcat's offsets: beginning, end, -N per partition, s@time, and an offset outside the log fails with its bounds", async () => {
+    await runnel(['topics', 'create', 'kcat', '-p', '2'], { url });
+    // Partition 0 gets 5 records, partition 1 gets 2, stamped 1 s apart.
+    const input = [0, 0, 0, 0, 0, 1, 1].map((partition, i) => JSON.stringify({ partition, key: `k${i}`, value: `v${i}`, timestamp: (i + 1) * 1000 }));
+    expect((await runnel(['produce', 'kcat', '-q'], { url, input: input.join('\n') })).code).toBe(0);
+    const out = async (...args: string[]) => {
+      const run = await runnel(['consume', 'kcat', '-q', ...args], { url });
+      expect(run.code, run.stderr).toBe(0);
+      return lines(run.stdout).sort();
+    };
+    expect(await out('-o', '-2')).toEqual(['k3\tv3', 'k4\tv4', 'k5\tv5', 'k6\tv6']);
+    expect(await out('-o', '-3')).toEqual(['k2\tv2', 'k3\tv3', 'k4\tv4', 'k5\tv5', 'k6\tv6']); // partition 1 has only 2: from its start
+    expect(await out('-o-1', '-p', '1')).toEqual(['k6\tv6']);
+    expect(await out('-o', 'end')).toEqual([]);
+    expect(await out('-o', 'beginning')).toHaveLength(7);
+    expect(await out('-o', '3', '-p', '0')).toEqual(['k3\tv3', 'k4\tv4']);
+    expect(await out('-o', '5', '-p', '0')).toEqual([]); // the high watermark: nothing yet, and no error
+    expect(await out('-o', 's@4000')).toEqual(['k3\tv3', 'k4\tv4', 'k5\tv5', 'k6\tv6']);
+
+    const beyond = await runnel(['consume', 'kcat', '-o', '6', '-p', '0'], { url });
+    expect(beyond.code).toBe(1);
+    expect(beyond.stdout).toBe('');
+    expect(lines(beyond.stderr)).toEqual(['runnel: offset 6 is out of range for partition 0 of "kcat": it holds offsets from 0 (log start) up to 5 (high watermark)']);
+    // With several partitions, nothing is printed before the failure.
+    const oneBad = await runnel(['consume', 'kcat', '-o', '4', '-p', '0,1'], { url });
+    expect(oneBad).toMatchObject({ code: 1, stdout: '', stderr: 'runnel: offset 4 is out of range for partition 1 of "kcat": it holds offsets from 0 (log start) up to 2 (high watermark)\n' });
+    const planBad = await runnel(['groups', 'reset-offsets', 'nobody', '-t', 'kcat', '--to-offset', '9'], { url });
+    expect(planBad).toMatchObject({ code: 1, stdout: '' });
+    expect(lines(planBad.stderr)).toEqual(['runnel: offset 9 is out of range for partition 0 of "kcat": it holds offsets from 0 (log start) up to 5 (high watermark)']);
+  });
+
+  it('consume -f prints records through a kcat format string, binary values as raw bytes', async () => {
+    await runnel(['topics', 'create', 'fmt'], { url });
+    const input = [
+      { key: 'a', value: { n: 1 }, headers: { h1: 'x', h2: 'y' }, timestamp: 1000 },
+      { key: null, value: null, timestamp: 2000 },
+      { key: 'bin', value: Buffer.from([0, 0xff, 10]).toString('base64'), valueEncoding: 'base64', timestamp: 3000 },
+    ];
+    expect((await runnel(['produce', 'fmt', '-q'], { url, input: input.map((r) => JSON.stringify(r)).join('\n') })).code).toBe(0);
+    const run = await runnel(['consume', 'fmt', '-q', '-f', '%t %p %o %T [%k] %K [%s] %S %h\\n'], { url });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(['fmt 0 0 1000 [a] 1 [{"n":1}] 7 h1=x,h2=y', 'fmt 0 1 2000 [] -1 [] -1 ', 'fmt 0 2 3000 [bin] 3 [\u0000\u00ff\n] 3 ', ''].join('\n').replace('\u00ff', '\ufffd'));
+    const raw = await runnelBytes(['consume', 'fmt', '-q', '-o', '2', '-p', '0', '-f', '%s'], url);
+    expect(raw).toEqual(Buffer.from([0, 0xff, 10]));
+  });
+
+  it('groups describe shows each member with its client id, and "none" for a partition not committed yet', async () => {
+    await runnel(['topics', 'create', 'members', '-p', '2'], { url });
+    const client = new Runnel({ url });
+    await client.producer({ lingerMs: 0 }).send({ topic: 'members', messages: [{ partition: 0, value: 'x' }] });
+    const consumer = client.consumer({ groupId: 'described', clientId: 'billing-worker-7' });
+    await consumer.connect();
+    await consumer.subscribe({ topics: ['members'], fromBeginning: true });
+    const seen = new Promise<void>((resolve) => void consumer.run({ eachMessage: async () => resolve() }));
+    await seen;
+    await consumer.commitOffsets([{ topic: 'members', partition: 0, offset: '1' }]);
+    try {
+      const run = await runnel(['groups', 'describe', 'described'], { url });
+      expect(run.code, run.stderr).toBe(0);
+      const [summary, memberHead, member, partitionHead, ...partitions] = lines(run.stdout);
+      expect(summary).toMatch(/^Group described: (stable|rebalancing), 1 live member, total lag 0$/);
+      expect(cells(memberHead!)).toEqual(['Member', 'Client', 'Topics', 'Partitions', 'Expires in']);
+      expect(cells(member!).slice(1, 3)).toEqual(['billing-worker-7', 'members']);
+      expect(cells(partitionHead!)).toEqual(['Topic', 'Partition', 'Owner', 'Committed', 'High watermark', 'Lag', 'Handoff']);
+      expect(partitions.map(cells).map(([, p, , committed]) => [p, committed])).toEqual([['0', '1'], ['1', 'none']]);
+      const dryRun = await runnel(['groups', 'reset-offsets', 'described', '-t', 'members', '--to-earliest'], { url });
+      expect(dryRun).toMatchObject({ code: 1, stdout: '', stderr: 'runnel: group "described" has 1 live member(s); stop its consumers first (group_active)\n' });
+    } finally {
+      await consumer.disconnect();
     }
   });
 
@@ -179,7 +283,7 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
     expect(lines(invalid.stderr)).toEqual(['runnel: name: may contain only letters, digits, ".", "_" and "-" (invalid_request)']);
     const offsetOnly = await runnel(['consume', 'seek', '--offset', '1'], { url });
     expect(offsetOnly.code).toBe(1);
-    expect(offsetOnly.stderr).toMatch(/--offset needs --partition/);
+    expect(offsetOnly.stderr).toMatch(/an absolute --offset needs --partition/);
 
     expect((await runnel(['topics', 'delete', 'seek'], { url })).stdout).toBe('Deleted topic seek.\n');
     expect((await runnel(['topics', 'list', '--json'], { url })).stdout).not.toContain('"seek"');

@@ -1,17 +1,18 @@
 import { Command, Option } from 'commander';
 import type { Runnel } from '../../client/index.js';
 import { clientFor } from '../context.js';
-import { nonNegativeInt, partitionList, positiveInt, timestamp } from '../options.js';
-import { count, Progress, writeLine } from '../output.js';
-import { readPartitions, type StartAt } from '../partition-reader.js';
-import { formatRecord, fromKafkaMessage, type OutputFormat, type OutputRecord } from '../record-format.js';
+import { offsetSpec, partitionList, positiveInt, timestamp, type OffsetSpec } from '../options.js';
+import { count, Progress, writeOut } from '../output.js';
+import { readPartitions } from '../partition-reader.js';
+import { fromKafkaMessage, outputFormat, recordPrinter, type OutputFormat, type OutputRecord } from '../record-format.js';
 
 interface ConsumeOptions {
   fromBeginning?: boolean;
-  offset?: number;
+  offset?: OffsetSpec;
   timestamp?: number;
   partition?: number[];
   group?: string;
+  clientId?: string;
   follow?: boolean;
   maxMessages?: number;
   format: OutputFormat;
@@ -34,26 +35,36 @@ export function consumeCommand(): Command {
     .argument('<topic>')
     .description('print records of a topic, with or without a consumer group')
     .option('-b, --from-beginning', 'start at the earliest offset (the default unless --follow)')
-    .addOption(new Option('--offset <n>', 'start at this offset of each --partition').argParser(nonNegativeInt).conflicts(['fromBeginning', 'timestamp', 'group']))
+    .addOption(
+      new Option('-o, --offset <offset>', 'where to start: beginning, end, an offset (with --partition), -<n> (n before each partition\'s end) or s@<time>')
+        .argParser(offsetSpec)
+        .conflicts(['fromBeginning', 'timestamp', 'group']),
+    )
     .addOption(new Option('--timestamp <time>', 'start at the first record at or after this time (ms since the epoch or ISO 8601)').argParser(timestamp).conflicts(['fromBeginning', 'group']))
     .option('-p, --partition <list>', 'only these partitions, e.g. 0,3', partitionList)
     .addOption(new Option('-g, --group <id>', 'consume as a member of this group, from its committed offsets, committing as it goes').conflicts('partition'))
-    .option('-f, --follow', 'keep waiting for new records (default: stop at the end; Ctrl-C to stop following)')
+    .option('--client-id <name>', 'with --group: the name `groups describe` shows for this member (default: host and pid)')
+    .option('--follow', 'keep waiting for new records (default: stop at the end; Ctrl-C to stop following)')
     .option('-n, --max-messages <n>', 'stop after this many records', positiveInt)
-    .addOption(new Option('-o, --format <format>', 'text: key<TAB>value per line; json: one record object per line').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('-f, --format <format>', "text: key<TAB>value per line; json: one record object per line; or a kcat format string such as '%t %p %o %k %s\\n'")
+        .argParser(outputFormat)
+        .default('text'),
+    )
     .addHelpText(
       'after',
-      '\nWithout --group, where to start is --from-beginning (default without --follow), --offset, --timestamp,\nor the end (default with --follow). With --group, each partition starts at the group\'s committed\noffset, or (never committed) at the beginning, or at the end with --follow and no --from-beginning.',
+      '\nFormat string fields (as kcat): %t topic, %p partition, %o offset, %T timestamp (ms), %k key, %s value,\n%K and %S their lengths in bytes (-1 for null), %R the value length as 4 binary bytes, %h headers\n(name=value,...), %% a percent sign; escapes \\n \\t \\r \\\\ \\xHH. Nothing is added after a record.\n\nWithout --group, where to start is --from-beginning (default without --follow), --offset, --timestamp,\nor the end (default with --follow). With --group, each partition starts at the group\'s committed\noffset, or (never committed) at the beginning, or at the end with --follow and no --from-beginning.',
     )
     .action(async (topic: string, opts: ConsumeOptions, cmd: Command) => {
-      if (opts.offset !== undefined && !opts.partition) throw new Error('--offset needs --partition: offsets differ from partition to partition');
+      if (opts.offset?.from === 'offset' && !opts.partition) throw new Error('an absolute --offset needs --partition: offsets differ from partition to partition');
+      const print = recordPrinter(opts.format);
       const { runnel, options } = clientFor(cmd);
       const stop = stopSignal();
       const progress = new Progress(options.quiet || opts.follow);
       let consumed = 0;
       const emit = async (r: OutputRecord): Promise<boolean> => {
         if (stop.signal.aborted) return false;
-        await writeLine(formatRecord(r, opts.format));
+        await writeOut(print(r));
         consumed++;
         progress.update(() => `consumed ${consumed} records`);
         if (opts.maxMessages !== undefined && consumed >= opts.maxMessages) stop.abort();
@@ -61,9 +72,9 @@ export function consumeCommand(): Command {
       };
       if (opts.group) await consumeInGroup(runnel, topic, opts.group, opts, emit, stop);
       else {
-        const start: StartAt =
+        const start: OffsetSpec =
           opts.offset !== undefined
-            ? { from: 'offset', offset: opts.offset }
+            ? opts.offset
             : opts.timestamp !== undefined
               ? { from: 'timestamp', timestamp: opts.timestamp }
               : { from: opts.fromBeginning || !opts.follow ? 'earliest' : 'latest' };
@@ -91,7 +102,7 @@ async function consumeInGroup(
   const start = await runnel.api.describeTopic(topic);
   const end = start.partitionStates.map((p) => p.highWatermark);
   const next = new Map<number, number>();
-  const consumer = runnel.consumer({ groupId: group, maxWaitTimeInMs: opts.follow ? 5_000 : 500 });
+  const consumer = runnel.consumer({ groupId: group, maxWaitTimeInMs: opts.follow ? 5_000 : 500, ...(opts.clientId === undefined ? {} : { clientId: opts.clientId }) });
   await consumer.subscribe({ topic, fromBeginning });
   await consumer.run({
     eachBatchAutoResolve: false,

@@ -4,6 +4,7 @@ import { deleteCommand, listCommand } from '../command-kit.js';
 import { clientFor } from '../context.js';
 import { nonNegativeInt, partitionList, timestamp } from '../options.js';
 import { count, printLine, table } from '../output.js';
+import { planReset } from '../reset-plan.js';
 
 interface ResetOptions {
   topic: string;
@@ -12,6 +13,7 @@ interface ResetOptions {
   toLatest?: boolean;
   toTimestamp?: number;
   toOffset?: number;
+  execute?: boolean;
 }
 
 function resetTarget(opts: ResetOptions): OffsetResetTarget {
@@ -31,9 +33,14 @@ export function groupsCommand(): Command {
       description: 'list consumer groups',
       empty: 'No groups.',
       fetch: (api) => api.listGroups(),
-      head: ['Group', 'Live members', 'Leased partitions'],
+      head: ['Group', 'Live members', 'Partitions'],
       row: (g) => [g.group, g.members, g.partitions],
       numeric: [1, 2],
+      footer: (groups) => {
+        const idle = groups.filter((g) => g.members === 0).map((g) => g.group);
+        if (!idle.length) return undefined;
+        return `Partitions: those the group holds a lease or a committed offset for. ${idle.join(', ')} ${idle.length === 1 ? 'has' : 'have'} no live member, so nobody holds those leases: only the committed offsets remain, where the next member starts.`;
+      },
     }),
   );
 
@@ -50,28 +57,42 @@ export function groupsCommand(): Command {
         printLine(
           table(
             ['Member', 'Client', 'Topics', 'Partitions', 'Expires in'],
-            d.members.map((m) => [m.memberId, m.clientId ?? '', m.topics.join(','), m.partitions, `${(m.expiresInMs / 1000).toFixed(1)} s`]),
+            d.members.map((m) => [m.memberId, m.clientId ?? '(none given)', m.topics.join(','), m.partitions, `${(m.expiresInMs / 1000).toFixed(1)} s`]),
             [3, 4],
           ),
         );
       }
-      const rows = d.partitions.map((p) => [p.topic, p.partition, p.owner ?? '(none)', p.committedOffset, p.highWatermark, p.lag, p.handoff ? `→ ${p.handoff}` : '']);
+      // "none", not 0: a partition never committed starts where the consumer's fromBeginning says, not at 0.
+      const rows = d.partitions.map((p) => [p.topic, p.partition, p.owner ?? '(none)', p.committedOffset ?? 'none', p.highWatermark, p.lag, p.handoff ? `→ ${p.handoff}` : '']);
       printLine(table(['Topic', 'Partition', 'Owner', 'Committed', 'High watermark', 'Lag', 'Handoff'], rows, [1, 3, 4, 5]));
     });
 
   groups
     .command('reset-offsets <group>')
-    .description("move a group's committed offsets (only while it has no live members)")
+    .description("plan, or with --execute make, a move of a group's committed offsets (only while it has no live members)")
     .requiredOption('-t, --topic <topic>', 'the topic whose offsets to move')
     .option('-p, --partition <list>', 'only these partitions, e.g. 0,3 (default: all)', partitionList)
     .option('--to-earliest', 'to each partition’s log start')
     .option('--to-latest', 'to each partition’s high watermark (skip everything so far)')
     .addOption(new Option('--to-timestamp <time>', 'to the first record at or after this time (ms or ISO 8601)').argParser(timestamp))
     .addOption(new Option('--to-offset <n>', 'to this exact offset').argParser(nonNegativeInt))
+    .option('--execute', 'move the offsets (without it, only print the plan, as kafka-consumer-groups does)')
     .action(async (group: string, opts: ResetOptions, cmd: Command) => {
       const target = resetTarget(opts);
-      const offsets = await clientFor(cmd).runnel.api.resetGroupOffsets(group, { topic: opts.topic, partitions: opts.partition, ...target });
-      printLine(table(['Topic', 'Partition', 'New offset'], offsets.map((o) => [o.topic, o.partition, o.offset]), [1, 2]));
+      const { runnel, options } = clientFor(cmd);
+      const request = { topic: opts.topic, partitions: opts.partition, ...target };
+      const plan = await planReset(runnel.api, group, request);
+      const head = ['Topic', 'Partition', 'Current', 'New'];
+      const rows = (next: Map<number, number>) => plan.map((p) => [p.topic, p.partition, p.current ?? 'none', next.get(p.partition)!]);
+      if (!opts.execute) {
+        printLine(table(head, rows(new Map(plan.map((p) => [p.partition, p.next]))), [1, 2, 3]));
+        if (!options.quiet) process.stderr.write('Dry run: nothing changed. Add --execute to move these offsets.\n');
+        return;
+      }
+      // The server resolves the target again as it writes: print what it wrote, not the plan.
+      const offsets = await runnel.api.resetGroupOffsets(group, request);
+      printLine(table(head, rows(new Map(offsets.map((o) => [o.partition, o.offset]))), [1, 2, 3]));
+      if (!options.quiet) process.stderr.write(`Moved ${count(offsets.length, 'committed offset')} of group ${group}.\n`);
     });
 
   groups.addCommand(deleteCommand('group', "delete a group's committed offsets (only while it has no live members)", (api, name) => api.deleteGroup(name)));
