@@ -154,7 +154,7 @@ const topicBody = fc.oneof(
     {
       name: fc.oneof(fc.stringMatching(/^[a-z]{1,8}$/).map((s) => `fz-${s}`), text),
       partitions: fc.oneof(fc.integer({ min: -1, max: 4 }), fc.constantFrom(1001, 1.5, '2')),
-      config: fc.oneof(fc.dictionary(fc.constantFrom('retention.ms', 'retention.bytes', 'cleanup.policy', 'max.message.bytes', 'compression.type', 'message.timestamp.after.max.ms', 'x'), fc.oneof(fc.jsonValue(), numberText)), fc.jsonValue()),
+      config: fc.oneof(fc.dictionary(fc.constantFrom('retention.ms', 'retention.bytes', 'cleanup.policy', 'max.message.bytes', 'compression.type', 'message.timestamp.after.max.ms', 'delete.retention.ms', 'min.cleanable.dirty.ratio', 'x'), fc.oneof(fc.jsonValue(), numberText)), fc.jsonValue()),
     },
     { requiredKeys: [] },
   ),

@@ -16,6 +16,10 @@ describe.each(BACKENDS)('topics (%s)', (backend) => {
       'max.message.bytes': 1048576,
       'compression.type': 'gzip',
       'message.timestamp.after.max.ms': 3600000,
+      'delete.retention.ms': 86400000,
+      'min.compaction.lag.ms': 0,
+      'max.compaction.lag.ms': Number.MAX_SAFE_INTEGER,
+      'min.cleanable.dirty.ratio': 0.5,
     });
     await stack.request('POST', '/v1/topics', { name: 'other' });
     expect((await stack.request('GET', '/v1/topics')).body.topics.map((t: any) => [t.name, t.partitions])).toEqual([
