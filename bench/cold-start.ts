@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { RunnelFunction } from '../cdk/runnel.js';
 import type { RunnelConfig } from '../lib/config.js';
 import { LOCAL_CREDENTIALS, startDynalite, startS3rver, type Emulator } from '../lib/local/emulators.js';
-import { createRunnel } from '../lib/runtime.js';
+import { createServices } from '../lib/runtime.js';
 import { createStorageClients } from '../lib/storage/clients.js';
 import { provisionStorage } from '../lib/storage/provision.js';
 import { hostBundle } from '../test/support/bundle-host.js';
@@ -97,7 +97,7 @@ export async function coldStart(options: ColdStartOptions = {}): Promise<BundleC
       await provisionStorage(createStorageClients(config), config);
     }
     const topic = `cold-start-${Date.now().toString(36)}`;
-    const runnel = createRunnel(config);
+    const runnel = createServices(config);
     await runnel.admin.create({ name: topic, partitions: 1 });
     await runnel.produce.produce(topic, { records: [{ key: 'k', value: 'warm data' }] });
 

@@ -1,4 +1,4 @@
-import { MAX_FETCH_BYTES } from '../lib/fetch/fetch-service.js';
+import { MAX_FETCH_BYTES } from '../lib/contract/limits.js';
 import { callApi } from './http.js';
 import { callsOf, RequestMeter, S3_GETS, DYNAMO_READ_CALLS, type MeterSnapshot } from './meter.js';
 import { produceSection, type ProduceScenarioResult } from './produce.js';

@@ -4,7 +4,7 @@ import { storageFloor } from './floor.js';
 import { callApi, createTopic, highWatermarks } from './http.js';
 import { ClosedLoopLoad, type LoadResult } from './load.js';
 import { RequestMeter, type MeterSnapshot } from './meter.js';
-import type { Runnel } from '../lib/runtime.js';
+import type { Services } from '../lib/runtime.js';
 import type { BenchContext, BenchSection } from './section.js';
 import { serveAnotherRunnel } from './server.js';
 import { MiB, round } from './stats.js';
@@ -69,7 +69,7 @@ function throughput(load: LoadResult): Throughput {
  * The system and its storage floor take turns in short rounds, so that both see the same machine: on a
  * shared two-core box, background load moves from second to second.
  */
-async function runScenario(ctx: BenchContext, scenario: Scenario, target: { url: string; runnel: Runnel }): Promise<ProduceScenarioResult> {
+async function runScenario(ctx: BenchContext, scenario: Scenario, target: { url: string; runnel: Services }): Promise<ProduceScenarioResult> {
   const timing = timingFor(ctx);
   const topic = `bench-produce-${scenario.id}`;
   await createTopic(ctx.stack.url, topic, scenario.partitions);

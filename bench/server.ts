@@ -1,12 +1,12 @@
 import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { createApp, type Concern } from '../lib/http/app.js';
-import { createRunnel, type Runnel, type RunnelOptions } from '../lib/runtime.js';
+import { createServices, type Services, type ServicesOptions } from '../lib/runtime.js';
 import type { BenchContext } from './section.js';
 
 export interface ExtraServer {
   url: string;
-  runnel: Runnel;
+  runnel: Services;
   close(): Promise<void>;
 }
 
@@ -14,8 +14,8 @@ export interface ExtraServer {
  * Another Runnel instance on the stack's storage and its metered clients, behind its own loopback
  * HTTP server: a fresh Lambda instance with empty caches, or one with different log options.
  */
-export async function serveAnotherRunnel(ctx: BenchContext, options: RunnelOptions = {}, concerns?: Concern[]): Promise<ExtraServer> {
-  const runnel = createRunnel(ctx.stack.runnel.config, { ...options, clients: ctx.stack.runnel.clients });
+export async function serveAnotherRunnel(ctx: BenchContext, options: ServicesOptions = {}, concerns?: Concern[]): Promise<ExtraServer> {
+  const runnel = createServices(ctx.stack.runnel.config, { ...options, clients: ctx.stack.runnel.clients });
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: createApp(runnel, concerns).fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });

@@ -18,6 +18,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnB
 import { Construct } from 'constructs';
 import { GROUPS_TABLE_KEYS, LOG_TABLE_KEYS, TOPICS_TABLE_KEYS } from '../lib/storage/schema.js';
 import { RunnelMonitoring } from './monitoring.js';
+import { routeOf } from '../lib/contract/routes.js';
 import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
 
 /** Every Lambda of a deployment: the API's concerns plus the scheduled maintenance job. */
@@ -273,7 +274,7 @@ export class Runnel extends Construct {
 
   /** Lets `grantee` read `topic` (or every topic): fetch, offset lookup, and describe for its partitions. */
   grantConsume(grantee: IGrantable, topic = '*'): Grant {
-    return this.grantRoutes(grantee, [...ROUTES.fetch, { method: 'GET', path: '/v1/topics/{topic}' }], { topic });
+    return this.grantRoutes(grantee, [...ROUTES.fetch, routeOf('describeTopic')], { topic });
   }
 
   /** Lets `grantee` be a member of consumer group `group` (or any group): join, heartbeat, commit, leave, describe. */

@@ -1,9 +1,9 @@
 import { configFromEnv } from '../lib/config.js';
 import { logger } from '../lib/observability/logger.js';
 import type { MaintenanceReport } from '../lib/maintenance/maintenance.js';
-import { createRunnel } from '../lib/runtime.js';
+import { createServices } from '../lib/runtime.js';
 
-const runnel = createRunnel(configFromEnv());
+const runnel = createServices(configFromEnv());
 
 /** Run by EventBridge schedules; the daily one sets `sweepOrphans`. */
 export async function handler(event: { sweepOrphans?: boolean } = {}): Promise<MaintenanceReport> {

@@ -13,7 +13,8 @@ import { TopicStore } from './topics/topic-store.js';
 import { logger } from './observability/logger.js';
 import { runMaintenance, type MaintenanceOptions, type MaintenanceReport } from './maintenance/maintenance.js';
 
-export interface Runnel {
+/** The server side of one deployment: its stores and services. (The client's `Runnel` is another thing.) */
+export interface Services {
   config: RunnelConfig;
   clients: StorageClients;
   topics: TopicStore;
@@ -28,7 +29,7 @@ export interface Runnel {
   maintain(options?: MaintenanceOptions): Promise<MaintenanceReport>;
 }
 
-export interface RunnelOptions {
+export interface ServicesOptions {
   clients?: StorageClients;
   log?: Partial<LogOptions>;
   /** Purge deleted topics in the background right after each delete (the local stack does; Lambda uses a schedule). */
@@ -38,7 +39,7 @@ export interface RunnelOptions {
 }
 
 /** Wires the services of one Runnel deployment. Module scope in Lambda, so caches live across invocations. */
-export function createRunnel(config: RunnelConfig, options: RunnelOptions = {}): Runnel {
+export function createServices(config: RunnelConfig, options: ServicesOptions = {}): Services {
   const clients = options.clients ?? createStorageClients(config);
   const heads = new HeadStore(clients.dynamo, config.logTable);
   const segments = new SegmentStore(clients.s3, config.bucket);

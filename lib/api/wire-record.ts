@@ -1,28 +1,17 @@
 import * as z from 'zod';
 import type { StoredRecord } from '../codec/record.js';
+import { LAMBDA_RESPONSE_LIMIT, MAX_HEADER_NAME_BYTES, MAX_HEADERS, MAX_TIMESTAMP, MAX_VALUE_DEPTH } from '../contract/limits.js';
+import type { WireRecordIn, WireRecordOut } from '../contract/records.js';
 import { tooLarge } from '../errors.js';
 
 // ignoreBOM keeps a leading U+FEFF as part of the key: by default TextDecoder strips it.
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
- * How deeply a record value may nest arrays and objects. Serializing JSON recurses, and a value some
- * thousands of levels deep overflows the stack on every fetch that includes it; this is far below that.
- */
-export const MAX_VALUE_DEPTH = 100;
-
-/** Lambda refuses a synchronous response payload (the function's result, JSON-encoded) over 6 MiB. */
-export const LAMBDA_RESPONSE_LIMIT = 6 * 1024 * 1024;
-
-/**
  * The most a fetch answer's records may weigh once Lambda has wrapped the body in its result: the limit
  * less room for the result's other fields, the response headers and the answer's own framing.
  */
 export const MAX_RECORDS_LAMBDA_BYTES = LAMBDA_RESPONSE_LIMIT - 16 * 1024;
-
-/** The segment format stores a header name's length and a record's header count in 16 bits. */
-const MAX_HEADER_NAME_BYTES = 0xffff;
-const MAX_HEADERS = 0xffff;
 
 /** A lone surrogate cannot be encoded as UTF-8: storing it would silently turn it into U+FFFD. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
@@ -42,10 +31,10 @@ function exceedsDepth(value: unknown, max: number): boolean {
 }
 
 /**
- * Headers as `[name, value]` pairs. A JSON object's own `__proto__` key is a header like any other;
- * copying it into a fresh object (as a record schema would) would drop it.
+ * Headers, checked and passed on as the very object the request held: a JSON object's own `__proto__`
+ * key is a header like any other, and copying it into a fresh object (as a record schema would) would drop it.
  */
-const headersSchema = z.unknown().transform((input, ctx): Array<[string, string]> => {
+const headersSchema = z.unknown().transform((input, ctx): Record<string, string> => {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     ctx.addIssue({ code: 'custom', message: 'must be an object of string header values' });
     return z.NEVER;
@@ -63,7 +52,7 @@ const headersSchema = z.unknown().transform((input, ctx): Array<[string, string]
     else continue;
     return z.NEVER;
   }
-  return entries as Array<[string, string]>;
+  return input as Record<string, string>;
 });
 
 const BASE64_SYNTAX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -90,7 +79,7 @@ export const wireRecordInSchema = z
     valueEncoding: z.enum(['json', 'base64']).optional(),
     headers: headersSchema.optional(),
     partition: z.number().int('must be an integer').min(0, 'must be ≥ 0').optional(),
-    timestamp: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(8.64e15).optional(),
+    timestamp: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(MAX_TIMESTAMP).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -104,18 +93,7 @@ export const wireRecordInSchema = z
     }
   });
 
-export type WireRecordIn = z.output<typeof wireRecordInSchema>;
-
-export interface WireRecordOut {
-  partition: number;
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: unknown;
-  headers: Record<string, string>;
-  keyEncoding?: 'base64';
-  valueEncoding?: 'base64';
-}
+wireRecordInSchema satisfies z.ZodType<WireRecordIn, unknown>;
 
 /** Bytes a JSON text takes in an HTTP body, and once Lambda has put that body in its own JSON result. */
 export interface AnswerBytes {
@@ -146,7 +124,7 @@ function checkAnswerSize(r: WireRecordIn, valueJson: string | null, index: numbe
     timestamp: 8.64e15,
     key: r.key ?? null,
     value: null,
-    headers: Object.fromEntries(r.headers ?? []),
+    headers: r.headers ?? {},
   };
   if (r.keyEncoding === 'base64') frame.keyEncoding = 'base64';
   if (r.valueEncoding === 'base64') frame.valueEncoding = 'base64';
@@ -177,7 +155,8 @@ export function toStoredRecord(r: WireRecordIn, now: number, index = 0): StoredR
     keyIsBinary,
     value,
     valueIsBinary,
-    headers: r.headers ?? [],
+    // Own entries of the object as given, `__proto__` included.
+    headers: Object.entries(r.headers ?? {}),
   };
 }
 

@@ -1,4 +1,5 @@
-import type { RunnelApi, WireRecordOut } from '../client/api.js';
+import type { RunnelApi } from '../client/api.js';
+import type { WireRecordOut } from '../contract/records.js';
 import { isRunnelHttpError } from '../client/errors.js';
 import { assertInLog } from './offset-range.js';
 import type { OffsetSpec } from './options.js';

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import type { WireRecordOut } from '../client/api.js';
+import type { WireRecordOut } from '../contract/records.js';
 import type { KafkaMessage } from '../client/consumer-partition.js';
 import { isFormatString, parseFormat, renderFormat } from './format-string.js';
 

@@ -1,4 +1,5 @@
-import type { GroupDescription, OffsetResetTarget, RunnelApi } from '../client/api.js';
+import type { RunnelApi } from '../client/api.js';
+import type { GroupDescription, OffsetResetTarget } from '../contract/groups.js';
 import { isRunnelHttpError } from '../client/errors.js';
 import type { OffsetSpec } from './options.js';
 import { resolveStart } from './partition-reader.js';

@@ -1,4 +1,6 @@
-import type { GroupDescription, GroupSummary, OffsetResetTarget, RunnelApi, TopicDescription, TopicPartitionOffset } from './api.js';
+import type { GroupDescription, GroupSummary, OffsetResetTarget, TopicPartitionOffset } from '../contract/groups.js';
+import type { TopicDescription } from '../contract/topics.js';
+import type { RunnelApi } from './api.js';
 import { isRunnelHttpError } from './errors.js';
 
 export interface ITopicConfig {

@@ -1,32 +1,11 @@
+import type { Assignment, CommitResponse, FencedOffset, HeartbeatResponse, JoinRequest, ReleaseRequest, ReleaseResponse } from '../contract/groups.js';
+import { callOperation } from './api.js';
 import type { HttpClient } from './http.js';
 
-export interface LeaseAssignment {
-  topic: string;
-  partition: number;
-  epoch: number;
-  /** The topic's incarnation, to which `committedOffset` belongs (absent from older servers). */
-  topicId?: string | null;
-  committedOffset: number | null;
-  handoff: boolean;
-}
-
-export interface HeartbeatAnswer {
-  memberId: string;
-  sessionTimeoutMs: number;
-  assignments: LeaseAssignment[];
-  pending: Array<{ topic: string; partition: number }>;
-}
-
-export interface FencedOffset {
-  topic: string;
-  partition: number;
-  epoch: number;
-  offset: number;
-  /** The incarnation of the topic the offset was read from; the server refuses it for another. */
-  topicId?: string;
-}
-
-const seg = encodeURIComponent;
+/** The contract's types under the names the consumer has always used. */
+export type { FencedOffset } from '../contract/groups.js';
+export type HeartbeatAnswer = HeartbeatResponse;
+export type LeaseAssignment = Assignment;
 
 /**
  * The membership half of the groups API (docs/groups-api.md), as a consumer uses it. Heartbeats are
@@ -40,28 +19,24 @@ export class ConsumerGroupApi {
     private readonly timeoutMs: number,
   ) {}
 
-  private member(memberId: string) {
-    return `/v1/groups/${seg(this.group)}/members/${seg(memberId)}`;
+  /** With the member id chosen by the client (`memberId`), a retried join whose first answer was lost is the same member, not a ghost. */
+  join(request: JoinRequest & { memberId: string }): Promise<HeartbeatResponse> {
+    return callOperation(this.http, 'joinGroup', { group: this.group }, { body: request, idempotent: true });
   }
 
-  /** With the member id chosen by the client, a retried join whose first answer was lost is the same member, not a ghost. */
-  join(topics: string[], sessionTimeoutMs: number, memberId: string, clientId: string): Promise<HeartbeatAnswer> {
-    return this.http.request('POST', `/v1/groups/${seg(this.group)}/members`, { body: { topics, sessionTimeoutMs, memberId, clientId }, idempotent: true });
+  heartbeat(memberId: string): Promise<HeartbeatResponse> {
+    return callOperation(this.http, 'heartbeat', { group: this.group, member: memberId }, { idempotent: true, timeout: this.timeoutMs, retry: { retries: 1 } });
   }
 
-  heartbeat(memberId: string): Promise<HeartbeatAnswer> {
-    return this.http.request('POST', `${this.member(memberId)}/heartbeat`, { idempotent: true, timeout: this.timeoutMs, retry: { retries: 1 } });
+  commit(memberId: string, offsets: FencedOffset[]): Promise<CommitResponse> {
+    return callOperation(this.http, 'commitOffsets', { group: this.group }, { body: { memberId, offsets }, idempotent: true, timeout: this.timeoutMs });
   }
 
-  commit(memberId: string, offsets: FencedOffset[]): Promise<unknown> {
-    return this.http.request('POST', `/v1/groups/${seg(this.group)}/commits`, { body: { memberId, offsets }, idempotent: true, timeout: this.timeoutMs });
+  release(memberId: string, partitions: ReleaseRequest['partitions']): Promise<ReleaseResponse> {
+    return callOperation(this.http, 'releasePartitions', { group: this.group, member: memberId }, { body: { partitions }, idempotent: true, timeout: this.timeoutMs });
   }
 
-  release(memberId: string, partitions: Array<Omit<FencedOffset, 'offset'> & { offset?: number }>): Promise<unknown> {
-    return this.http.request('POST', `${this.member(memberId)}/release`, { body: { partitions }, idempotent: true, timeout: this.timeoutMs });
-  }
-
-  leave(memberId: string, offsets: FencedOffset[]): Promise<unknown> {
-    return this.http.request('DELETE', this.member(memberId), { body: { offsets }, timeout: this.timeoutMs, retry: { retries: 1 } });
+  leave(memberId: string, offsets: FencedOffset[]): Promise<ReleaseResponse> {
+    return callOperation(this.http, 'leaveGroup', { group: this.group, member: memberId }, { body: { offsets }, timeout: this.timeoutMs, retry: { retries: 1 } });
   }
 }

@@ -1,4 +1,4 @@
-import type { WireRecordOut } from '../api/wire-record.js';
+import type { WireRecordOut } from '../contract/records.js';
 import type { RunnelApi } from './api.js';
 import type { FencedOffset, LeaseAssignment } from './consumer-group-api.js';
 import { isRunnelHttpError } from './errors.js';

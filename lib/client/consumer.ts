@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { deadLetterRecord } from '../contract/dead-letter.js';
+import { topicPartitionKey } from '../contract/topic-partition.js';
 import type { RunnelApi } from './api.js';
 import { ConsumerGroupApi, type FencedOffset, type HeartbeatAnswer, type LeaseAssignment } from './consumer-group-api.js';
 import { PartitionWorker, type EachBatchHandler, type EachMessageHandler, type KafkaMessage, type WorkerSettings } from './consumer-partition.js';
@@ -60,7 +61,7 @@ export interface TopicPartitionOffsetInput {
 const DEFAULTS = { sessionTimeout: 10_000, heartbeatInterval: 3_000, autoCommitInterval: 5_000, maxWaitTimeInMs: 5_000, maxBatchSize: 500 };
 const RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
 
-const key = (tp: { topic: string; partition: number }) => `${tp.topic}#${tp.partition}`;
+const key = topicPartitionKey;
 
 /** The client id made fit for a member id, plus a suffix that no other process will choose. */
 function memberIdFor(clientId: string): string {
@@ -117,7 +118,7 @@ export class Consumer {
   }
 
   async connect(): Promise<void> {
-    await this.api.http.request('GET', '/health');
+    await this.api.call('health', {});
   }
 
   async subscribe(subscription: ConsumerSubscribeTopics): Promise<void> {
@@ -154,7 +155,7 @@ export class Consumer {
   private async join(): Promise<void> {
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
-    const answer = await this.group.join(this.topics, this.config.sessionTimeout, this.memberId, this.clientId);
+    const answer = await this.group.join({ topics: this.topics, sessionTimeoutMs: this.config.sessionTimeout, memberId: this.memberId, clientId: this.clientId });
     if (this.heard(sentAt)) this.apply(answer, sentAt);
     this.scheduleHeartbeat(answer);
   }

@@ -40,7 +40,8 @@ export { Consumer } from './consumer.js';
 export type { Batch, ConsumerConfig, ConsumerRunConfig, ConsumerSubscribeTopics, EachBatchPayload, EachMessagePayload, KafkaMessage, TopicPartitionOffsetInput } from './consumer.js';
 export type { ITopicConfig, PartitionOffsets, TopicMetadata } from './admin.js';
 export { RunnelApi } from './api.js';
-export type { FetchResponse, GroupDescription, GroupSummary, OffsetResetTarget, TopicDescription, TopicPartitionOffset, WireRecordOut } from './api.js';
+// The wire contract: request and response types, limits, the route table and topic-partition helpers.
+export * from '../contract/index.js';
 export { RunnelHttpError, isRunnelHttpError } from './errors.js';
 export { HttpClient } from './http.js';
 export type { HttpClientOptions, RequestOptions } from './http.js';

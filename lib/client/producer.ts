@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { assignPartitions } from '../codec/partitioner.js';
-import type { ProducedOffset } from '../produce/produce-service.js';
+import { MAX_RECORDS_PER_REQUEST } from '../contract/limits.js';
+import type { ProducedOffset } from '../contract/records.js';
 import type { RunnelApi } from './api.js';
 import { encodeMessage, keyBytes, type Message } from './message.js';
 import { type RetryOptions } from './retry.js';
@@ -34,12 +35,6 @@ export interface ProducerConfig {
    */
   metadataMaxAge?: number;
 }
-
-/**
- * The server's limit (MAX_RECORDS_PER_REQUEST in lib/produce/produce-service.ts), restated so that the
- * client does not load the server's validation (zod) at start-up; a unit test keeps the two equal.
- */
-export const MAX_RECORDS_PER_REQUEST = 10_000;
 
 export const DEFAULT_PRODUCER_CONFIG: Required<Omit<ProducerConfig, 'requestTimeout'>> & Pick<ProducerConfig, 'requestTimeout'> = {
   idempotent: true,

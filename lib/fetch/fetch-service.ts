@@ -1,41 +1,10 @@
-import * as z from 'zod';
+import type { FetchRequest, FetchResponse, OffsetRequest, OffsetResponse } from '../contract/fetch.js';
+import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_LIMIT } from '../contract/limits.js';
+import type { WireRecordOut } from '../contract/records.js';
 import { badRequest } from '../errors.js';
 import type { PartitionLog, PartitionRef, ReadRecord } from '../log/partition-log.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';
-import { parseOrThrow } from '../api/validation.js';
-import { answerBytes, MAX_RECORDS_LAMBDA_BYTES, toWireRecord, type WireRecordOut } from '../api/wire-record.js';
-
-/** Query strings carry text; these accept only plain non-negative decimal integers. */
-const queryInt = (name: string, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${name} must be a non-negative integer`)
-    .transform(Number)
-    .pipe(z.number().max(max, `${name} must be at most ${max}`));
-
-export const MAX_WAIT_MS = 20_000;
-export const MAX_FETCH_BYTES = 4 * 1024 * 1024;
-
-const fetchQuerySchema = z.object({
-  offset: queryInt('offset', Number.MAX_SAFE_INTEGER),
-  limit: queryInt('limit', 10_000).pipe(z.number().min(1, 'limit must be at least 1')).default(500),
-  maxBytes: queryInt('maxBytes', MAX_FETCH_BYTES).pipe(z.number().min(1, 'maxBytes must be at least 1')).default(1024 * 1024),
-  waitMs: queryInt('waitMs', MAX_WAIT_MS).default(0),
-});
-
-const offsetsQuerySchema = z.union([
-  z.object({ timestamp: queryInt('timestamp', 8.64e15) }).strict(),
-  z.object({ spec: z.enum(['earliest', 'latest'], 'spec must be "earliest" or "latest"') }).strict(),
-], 'give exactly one of timestamp=<ms> or spec=earliest|latest');
-
-export interface FetchResponse {
-  /** The topic's incarnation: a consumer that sees it change knows its position belongs to a deleted topic. */
-  topicId: string;
-  records: WireRecordOut[];
-  nextOffset: number;
-  highWatermark: number;
-  logStartOffset: number;
-}
+import { answerBytes, MAX_RECORDS_LAMBDA_BYTES, toWireRecord } from '../api/wire-record.js';
 
 /**
  * The longest prefix of `records` whose JSON stays within `maxBytes` as sent, and within a Lambda
@@ -64,24 +33,23 @@ export class FetchService {
     private readonly log: PartitionLog,
   ) {}
 
-  private partition(topic: Topic, partitionParam: string): PartitionRef {
-    const topicName = topic.name;
-    const partition = /^\d+$/.test(partitionParam) ? Number(partitionParam) : NaN;
-    if (!(partition < topic.partitions)) {
-      throw badRequest('invalid_partition', `partition: "${partitionParam}" is not a partition of "${topicName}" (0..${topic.partitions - 1})`, {
+  private partition(topic: Topic, partition: number): PartitionRef {
+    if (!(Number.isInteger(partition) && partition >= 0 && partition < topic.partitions)) {
+      throw badRequest('invalid_partition', `partition: ${partition} is not a partition of "${topic.name}" (0..${topic.partitions - 1})`, {
         field: 'partition',
       });
     }
     return { topicId: topic.topicId, partition };
   }
 
-  async fetch(topicName: string, partitionParam: string, query: Record<string, string>, signal?: AbortSignal): Promise<FetchResponse> {
-    const q = parseOrThrow(fetchQuerySchema, query);
-    return this.topics.withTopic(topicName, async (topic) => {
-      const ref = this.partition(topic, partitionParam);
+  /** Records from `offset` on; `limit`, `maxBytes` and `waitMs` default as lib/contract/limits.ts says. */
+  async fetch(request: FetchRequest, signal?: AbortSignal): Promise<FetchResponse> {
+    const { offset, limit = DEFAULT_FETCH_LIMIT, maxBytes = DEFAULT_FETCH_BYTES, waitMs = 0 } = request;
+    return this.topics.withTopic(request.topic, async (topic) => {
+      const ref = this.partition(topic, request.partition);
       // The log counts key and value bytes, never more than a record's JSON: it reads at least as much as fits.
-      const result = await this.log.read(ref, q.offset, { limit: q.limit, maxBytes: q.maxBytes, waitMs: q.waitMs, signal });
-      const records = fitAnswer(result.records, ref.partition, q.maxBytes);
+      const result = await this.log.read(ref, offset, { limit, maxBytes, waitMs, signal });
+      const records = fitAnswer(result.records, ref.partition, maxBytes);
       return {
         topicId: topic.topicId,
         records,
@@ -92,13 +60,13 @@ export class FetchService {
     });
   }
 
-  async offset(topicName: string, partitionParam: string, query: Record<string, string>): Promise<{ offset: number }> {
-    const q = parseOrThrow(offsetsQuerySchema, query);
-    return this.topics.withTopic(topicName, async (topic) => {
-      const ref = this.partition(topic, partitionParam);
-      if ('timestamp' in q) return { offset: await this.log.offsetForTimestamp(ref, q.timestamp) };
+  /** The first offset whose timestamp is at or after `timestamp` (else the high watermark), or an end of the log. */
+  async offset(request: OffsetRequest): Promise<OffsetResponse> {
+    return this.topics.withTopic(request.topic, async (topic) => {
+      const ref = this.partition(topic, request.partition);
+      if ('timestamp' in request) return { offset: await this.log.offsetForTimestamp(ref, request.timestamp) };
       const head = await this.log.head(ref);
-      return { offset: q.spec === 'earliest' ? head.logStartOffset : head.nextOffset };
+      return { offset: request.spec === 'earliest' ? head.logStartOffset : head.nextOffset };
     });
   }
 }

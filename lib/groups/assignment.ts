@@ -1,18 +1,10 @@
-/** One partition of one topic; `key` is `<topic>#<partition>`. */
-export interface TopicPartition {
-  topic: string;
-  partition: number;
-}
+import { compareTopicPartitions, topicPartitionKey as partitionKey, type TopicPartition } from '../contract/topic-partition.js';
 
 export interface AssignmentMember {
   id: string;
   topics: readonly string[];
 }
 
-export const partitionKey = (tp: TopicPartition) => `${tp.topic}#${tp.partition}`;
-
-const byPartition = (a: TopicPartition, b: TopicPartition) =>
-  a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition;
 const byId = (a: AssignmentMember, b: AssignmentMember) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
@@ -30,7 +22,7 @@ export function assign(
   currentOwner: ReadonlyMap<string, string>,
 ): Map<string, string> {
   const sortedMembers = [...members].sort(byId);
-  const sortedPartitions = [...partitions].sort(byPartition);
+  const sortedPartitions = [...partitions].sort(compareTopicPartitions);
   const target = new Map<string, string>();
   if (sortedMembers.length === 0) return target;
 

@@ -1,29 +1,20 @@
+import type {
+  GroupDescription,
+  GroupList,
+  GroupSummary,
+  PartitionDescription,
+  ResetOffsetsRequest,
+  ResetOffsetsResponse,
+  TopicPartitionOffset,
+} from '../contract/groups.js';
+import { topicPartitionKey as partitionKey } from '../contract/topic-partition.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { parseOrThrow } from '../api/validation.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { TopicStore } from '../topics/topic-store.js';
-import { partitionKey, type TopicPartition } from './assignment.js';
 import { liveMembers } from './group-coordinator.js';
 import { NOBODY, committedOffsetOf, type GroupItems, type LeaseStore } from './lease-store.js';
-import { groupIdSchema, resetSchema } from './requests.js';
 
-export interface PartitionDescription extends TopicPartition {
-  owner: string | null;
-  epoch: number;
-  handoff: string | null;
-  committedOffset: number | null;
-  highWatermark: number | null;
-  lag: number | null;
-}
-
-export interface GroupDescription {
-  group: string;
-  state: 'empty' | 'stable' | 'rebalancing';
-  members: Array<{ memberId: string; clientId: string | null; topics: string[]; partitions: number; expiresInMs: number }>;
-  partitions: PartitionDescription[];
-}
-
-/** Listing, describing (with lag), resetting offsets and deleting groups. */
+/** Listing, describing (with lag), resetting offsets and deleting groups. Group ids and requests arrive validated. */
 export class GroupAdmin {
   constructor(
     private readonly store: LeaseStore,
@@ -32,15 +23,14 @@ export class GroupAdmin {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  private async existing(groupParam: string): Promise<{ group: string; items: GroupItems }> {
-    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
+  private async existing(group: string): Promise<{ group: string; items: GroupItems }> {
     const items = await this.store.read(group);
     if (!items.members.length && !items.leases.length) throw notFound('unknown_group', `group "${group}" does not exist`);
     return { group, items };
   }
 
-  private async inactive(groupParam: string): Promise<{ group: string; items: GroupItems }> {
-    const found = await this.existing(groupParam);
+  private async inactive(group: string): Promise<{ group: string; items: GroupItems }> {
+    const found = await this.existing(group);
     const live = liveMembers(found.items, this.clock());
     if (live.length) {
       throw conflict('group_active', `group "${found.group}" has ${live.length} live member(s); stop its consumers first`);
@@ -48,9 +38,9 @@ export class GroupAdmin {
     return found;
   }
 
-  async list(): Promise<{ groups: Array<{ group: string; members: number; partitions: number }> }> {
+  async list(): Promise<GroupList> {
     const now = this.clock();
-    const groups = new Map<string, { group: string; members: number; partitions: number }>();
+    const groups = new Map<string, GroupSummary>();
     for (const { group, member, lease } of await this.store.scan()) {
       const g = groups.get(group) ?? { group, members: 0, partitions: 0 };
       if (member && member.expiresAt > now) g.members++;
@@ -60,8 +50,8 @@ export class GroupAdmin {
     return { groups: [...groups.values()].sort((a, b) => a.group.localeCompare(b.group)) };
   }
 
-  async describe(groupParam: string): Promise<GroupDescription> {
-    const { group, items } = await this.existing(groupParam);
+  async describe(name: string): Promise<GroupDescription> {
+    const { group, items } = await this.existing(name);
     const now = this.clock();
     const live = liveMembers(items, now);
     const liveIds = new Set(live.map((m) => m.memberId));
@@ -107,9 +97,7 @@ export class GroupAdmin {
     };
   }
 
-  async resetOffsets(groupParam: string, body: unknown): Promise<{ offsets: Array<TopicPartition & { offset: number }> }> {
-    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
-    const req = parseOrThrow(resetSchema, body);
+  async resetOffsets(group: string, req: ResetOffsetsRequest): Promise<ResetOffsetsResponse> {
     const topic = await this.topics.get(req.topic);
     const items = await this.store.read(group);
     if (liveMembers(items, this.clock()).length) throw conflict('group_active', `group "${group}" has live members; stop its consumers first`);
@@ -118,14 +106,17 @@ export class GroupAdmin {
       if (p >= topic.partitions) throw badRequest('invalid_partition', `partitions[${i}]: ${p} is not a partition of "${topic.name}" (0..${topic.partitions - 1})`, { field: `partitions[${i}]` });
     });
     const states = await this.topics.partitionStates(topic);
-    const offsets: Array<TopicPartition & { offset: number }> = [];
+    const offsets: TopicPartitionOffset[] = [];
     for (const partition of partitions) {
       const state = states.find((s) => s.partition === partition)!;
-      let offset: number;
-      if (req.to === 'earliest') offset = state.logStartOffset;
-      else if (req.to === 'latest') offset = state.highWatermark;
-      else if (req.to === 'timestamp') offset = await this.log.offsetForTimestamp({ topicId: topic.topicId, partition }, req.timestamp!);
-      else offset = req.offset!;
+      const offset =
+        req.to === 'timestamp'
+          ? await this.log.offsetForTimestamp({ topicId: topic.topicId, partition }, req.timestamp)
+          : req.to === 'offset'
+            ? req.offset
+            : req.to === 'earliest'
+              ? state.logStartOffset
+              : state.highWatermark;
       if (offset < state.logStartOffset || offset > state.highWatermark) {
         throw badRequest('offset_out_of_range', `offset: ${offset} is outside partition ${partition}'s [${state.logStartOffset}, ${state.highWatermark}]`, { field: 'offset' });
       }
@@ -138,8 +129,8 @@ export class GroupAdmin {
     return { offsets };
   }
 
-  async delete(groupParam: string): Promise<void> {
-    const { group, items } = await this.inactive(groupParam);
+  async delete(name: string): Promise<void> {
+    const { group, items } = await this.inactive(name);
     for (const m of items.members) await this.store.deleteMember(group, m.memberId);
     for (const l of items.leases) await this.store.deleteLease(group, l);
   }

@@ -1,31 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import type {
+  Assignment,
+  CommitRequest,
+  CommitResponse,
+  FencedOffset,
+  HeartbeatResponse,
+  JoinRequest,
+  LeaveRequest,
+  Rejection,
+  ReleaseRequest,
+  ReleaseResponse,
+  TopicPartitionOffset,
+} from '../contract/groups.js';
+import { DEFAULT_SESSION_TIMEOUT_MS } from '../contract/limits.js';
+import { compareTopicPartitions, parseTopicPartitionKey, topicPartitionKey as partitionKey, type TopicPartition } from '../contract/topic-partition.js';
 import { RunnelError, notFound } from '../errors.js';
-import { parseOrThrow } from '../api/validation.js';
 import type { TopicStore } from '../topics/topic-store.js';
-import { assign, partitionKey, type TopicPartition } from './assignment.js';
+import { assign } from './assignment.js';
 import { NOBODY, committedOffsetOf, type GroupItems, type LeaseItem, type LeaseStore, type MemberItem } from './lease-store.js';
-import { commitSchema, groupIdSchema, joinSchema, leaveSchema, memberIdSchema, releaseSchema, type FencedOffset } from './requests.js';
-
-export interface Assignment extends TopicPartition {
-  epoch: number;
-  /** The topic's incarnation now, to which `committedOffset` belongs; null if the topic does not exist. */
-  topicId: string | null;
-  committedOffset: number | null;
-  /** The partition is to move: finish, commit and release it. */
-  handoff: boolean;
-}
-
-export interface HeartbeatResponse {
-  memberId: string;
-  sessionTimeoutMs: number;
-  assignments: Assignment[];
-  /** Assigned to this member but still being handed off by another. */
-  pending: TopicPartition[];
-}
-
-export interface Rejection extends TopicPartition {
-  reason: 'stale_epoch' | 'not_owner' | 'lease_expired' | 'topic_recreated';
-}
 
 const unknownMember = (group: string, memberId: string) =>
   notFound('unknown_member', `member "${memberId}" is not in group "${group}" (its session expired or it left); join again`);
@@ -34,7 +26,8 @@ const unknownMember = (group: string, memberId: string) =>
 export const liveMembers = (items: GroupItems, now: number): MemberItem[] => items.members.filter((m) => m.expiresAt > now);
 
 /**
- * Membership, leases and fenced commits. Every call works from one consistent read of the group and
+ * Membership, leases and fenced commits. Group and member ids, and requests, arrive validated
+ * (lib/api/group-requests.ts at the edge). Every call works from one consistent read of the group and
  * writes each lease with a conditional update, so concurrent members and Lambda instances need no
  * lock: whatever they race for, the epochs decide.
  */
@@ -45,20 +38,23 @@ export class GroupCoordinator {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async join(groupParam: string, body: unknown): Promise<HeartbeatResponse> {
-    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
-    const req = parseOrThrow(joinSchema, body);
-    for (const topic of req.topics) await this.topics.get(topic);
-    const memberId = req.memberId ?? `member-${randomBytes(8).toString('hex')}`;
+  async join(group: string, request: JoinRequest): Promise<HeartbeatResponse> {
+    for (const topic of request.topics) await this.topics.get(topic);
+    const memberId = request.memberId ?? `member-${randomBytes(8).toString('hex')}`;
+    const sessionTimeoutMs = request.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     const now = this.clock();
-    const member: MemberItem = { memberId, ...(req.clientId === undefined ? {} : { clientId: req.clientId }), topics: [...new Set(req.topics)], sessionTimeoutMs: req.sessionTimeoutMs, expiresAt: now + req.sessionTimeoutMs };
+    const member: MemberItem = {
+      memberId,
+      ...(request.clientId === undefined ? {} : { clientId: request.clientId }),
+      topics: [...new Set(request.topics)],
+      sessionTimeoutMs,
+      expiresAt: now + sessionTimeoutMs,
+    };
     await this.store.putMember(group, member);
     return this.rebalance(group, member, now, undefined, true);
   }
 
-  async heartbeat(groupParam: string, memberParam: string): Promise<HeartbeatResponse> {
-    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
-    const memberId = parseOrThrow(memberIdSchema, memberParam, ['memberId']);
+  async heartbeat(group: string, memberId: string): Promise<HeartbeatResponse> {
     const now = this.clock();
     const items = await this.store.read(group);
     const member = liveMembers(items, now).find((m) => m.memberId === memberId);
@@ -115,7 +111,7 @@ export class GroupCoordinator {
         .filter(([key, owner]) => owner === me.memberId && !assignments.some((a) => partitionKey(a) === key))
         .map(async ([key]) => {
           const lease = leases.get(key);
-          const tp = lease ?? parseKey(key);
+          const tp = lease ?? parseTopicPartitionKey(key);
           // On a join, leases under its own id are from an earlier process: take them with a new epoch.
           const free = !lease || lease.owner === undefined || lease.expiresAt <= now || (joining && lease.owner === me.memberId);
           const taken = free ? await this.store.acquire(group, tp, lease?.epoch, me.memberId, now, me.expiresAt) : undefined;
@@ -124,8 +120,12 @@ export class GroupCoordinator {
           else pending.push({ topic: tp.topic, partition: tp.partition });
         }),
     );
-    const order = (a: TopicPartition, b: TopicPartition) => partitionKey(a).localeCompare(partitionKey(b)) || a.partition - b.partition;
-    return { memberId: me.memberId, sessionTimeoutMs: me.sessionTimeoutMs, assignments: assignments.sort(order), pending: pending.sort(order) };
+    return {
+      memberId: me.memberId,
+      sessionTimeoutMs: me.sessionTimeoutMs,
+      assignments: assignments.sort(compareTopicPartitions),
+      pending: pending.sort(compareTopicPartitions),
+    };
   }
 
   /** The target owner of each partition of the topics the live members subscribe to. */
@@ -140,16 +140,14 @@ export class GroupCoordinator {
     return assign(live.map((m) => ({ id: m.memberId, topics: m.topics })), partitions, current);
   }
 
-  async commit(groupParam: string, body: unknown): Promise<{ committed: Array<TopicPartition & { offset: number }> }> {
-    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
-    const req = parseOrThrow(commitSchema, body);
-    const { committed, rejected } = await this.commitAll(group, req.memberId, req.offsets);
+  async commit(group: string, request: CommitRequest): Promise<CommitResponse> {
+    const { committed, rejected } = await this.commitAll(group, request.memberId, request.offsets);
     if (rejected.length) throw fenced(rejected, committed);
     return { committed };
   }
 
   private async commitAll(group: string, memberId: string, offsets: FencedOffset[]) {
-    const committed: Array<TopicPartition & { offset: number }> = [];
+    const committed: TopicPartitionOffset[] = [];
     const rejected: Rejection[] = [];
     const now = this.clock();
     await Promise.all(
@@ -172,10 +170,7 @@ export class GroupCoordinator {
     return { committed, rejected };
   }
 
-  async release(groupParam: string, memberParam: string, body: unknown): Promise<{ released: TopicPartition[] }> {
-    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
-    const memberId = parseOrThrow(memberIdSchema, memberParam, ['memberId']);
-    const req = parseOrThrow(releaseSchema, body);
+  async release(group: string, memberId: string, req: ReleaseRequest): Promise<ReleaseResponse> {
     const { rejected } = await this.commitAll(group, memberId, req.partitions.filter((p): p is FencedOffset => p.offset !== undefined));
     const failed = new Set(rejected.map(partitionKey));
     const released = await this.handOver(group, memberId, req.partitions.filter((p) => !failed.has(partitionKey(p))), false);
@@ -185,13 +180,10 @@ export class GroupCoordinator {
     return { released };
   }
 
-  async leave(groupParam: string, memberParam: string, body: unknown): Promise<{ released: TopicPartition[] }> {
-    const group = parseOrThrow(groupIdSchema, groupParam, ['group']);
-    const memberId = parseOrThrow(memberIdSchema, memberParam, ['memberId']);
-    const req = parseOrThrow(leaveSchema, body ?? {});
+  async leave(group: string, memberId: string, request: LeaveRequest = {}): Promise<ReleaseResponse> {
     const items = await this.store.read(group);
     if (!items.members.some((m) => m.memberId === memberId)) throw unknownMember(group, memberId);
-    await this.commitAll(group, memberId, req.offsets);
+    await this.commitAll(group, memberId, request.offsets ?? []);
     // Gone from the member list first, so the target computed for the hand-over excludes it.
     await this.store.deleteMember(group, memberId);
     const held = items.leases.filter((l) => l.owner === memberId);
@@ -225,9 +217,3 @@ function fenced(rejected: Rejection[], done: TopicPartition[]): RunnelError {
   const list = rejected.map((r) => `${r.topic}[${r.partition}]: ${r.reason}`).join(', ');
   return new RunnelError(409, code, `this member no longer holds ${list}; stop processing those partitions`, { rejected, done });
 }
-
-function parseKey(key: string): TopicPartition {
-  const i = key.lastIndexOf('#');
-  return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
-}
-

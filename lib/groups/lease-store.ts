@@ -9,7 +9,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { conditional } from '../storage/conditional.js';
-import type { TopicPartition } from './assignment.js';
+import type { TopicPartition } from '../contract/topic-partition.js';
 
 export interface MemberItem {
   memberId: string;

@@ -1,19 +1,31 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { Runnel } from '../runtime.js';
+import { MAX_BODY_BYTES } from '../contract/limits.js';
+import { CONCERNS, ROUTES, type Concern } from '../contract/routes.js';
+import type { Services } from '../runtime.js';
 import { errorBody, handleError } from './errors.js';
 import { isJsonContentType, unsupportedMediaType } from './json-body.js';
-import { openApiDocument } from './openapi.js';
-import { fetchRoutes } from './routes/fetch.js';
-import { groupRoutes } from './routes/groups.js';
-import { produceRoutes } from './routes/produce.js';
-import { topicRoutes } from './routes/topics.js';
+import { fetchHandlers } from './routes/fetch.js';
+import { groupHandlers } from './routes/groups.js';
+import type { Handlers } from './routes/handlers.js';
+import { metaHandlers } from './routes/meta.js';
+import { produceHandlers } from './routes/produce.js';
+import { topicHandlers } from './routes/topics.js';
 
-/** Lambda's synchronous payload limit; API Gateway refuses more anyway, so refuse it the same way locally. */
-export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+export type { Concern } from '../contract/routes.js';
+export const ALL_CONCERNS = CONCERNS;
 
-export type Concern = 'admin' | 'produce' | 'fetch' | 'groups';
-export const ALL_CONCERNS: readonly Concern[] = ['admin', 'produce', 'fetch', 'groups'];
+/** `/v1/topics/{topic}` → `/v1/topics/:topic`. */
+const honoPath = (path: string) => path.replace(/\{([^}]+)\}/g, ':$1');
+
+/** Every operation of the route table has its handler: the type refuses a route without one. */
+const handlersFor = (services: Services): Handlers => ({
+  ...topicHandlers(services),
+  ...produceHandlers(services),
+  ...fetchHandlers(services),
+  ...groupHandlers(services),
+  ...metaHandlers(),
+});
 
 export interface AppOptions {
   /**
@@ -67,9 +79,9 @@ const jsonBodiesOnly: MiddlewareHandler = async (c, next) => {
 
 /**
  * The one HTTP app. Lambda serves a subset of concerns per function (so each gets only the grants it
- * needs); the local server serves them all.
+ * needs); the local server serves them all. The routes are the contract's table (lib/contract/routes.ts).
  */
-export function createApp(runnel: Runnel, concerns: readonly Concern[] = ALL_CONCERNS, options: AppOptions = {}): Hono {
+export function createApp(services: Services, concerns: readonly Concern[] = ALL_CONCERNS, options: AppOptions = {}): Hono {
   const app = new Hono();
   if (options.allowedHosts) app.use('*', hostGuard(options.allowedHosts));
   app.use('*', jsonBodiesOnly);
@@ -82,12 +94,8 @@ export function createApp(runnel: Runnel, concerns: readonly Concern[] = ALL_CON
       onError: (c) => c.json(errorBody('request_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), 413, { connection: 'close' }),
     }),
   );
-  if (concerns.includes('admin')) app.route('/v1/topics', topicRoutes(runnel));
-  if (concerns.includes('produce')) app.route('/v1/topics', produceRoutes(runnel));
-  if (concerns.includes('fetch')) app.route('/v1/topics', fetchRoutes(runnel));
-  if (concerns.includes('groups')) app.route('/v1/groups', groupRoutes(runnel));
-  app.get('/openapi.json', (c) => c.json(openApiDocument()));
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  const handlers = handlersFor(services);
+  for (const route of ROUTES) if (concerns.includes(route.concern)) app.on(route.method, honoPath(route.path), handlers[route.operationId]);
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.onError(handleError);
   return app;

@@ -1,6 +1,6 @@
 import { handle } from 'hono/aws-lambda';
 import { configFromEnv } from '../config.js';
-import { createRunnel } from '../runtime.js';
+import { createServices } from '../runtime.js';
 import { createApp, type Concern } from './app.js';
 
 /**
@@ -10,5 +10,5 @@ import { createApp, type Concern } from './app.js';
 export function lambdaHandler(concerns: readonly Concern[]) {
   // Each Lambda function serves its own concerns: a produce function never serves the fetches that
   // would read the batches it appends, so it does not cache them.
-  return handle(createApp(createRunnel(configFromEnv(), { log: { cacheAppends: concerns.includes('fetch') } }), concerns));
+  return handle(createApp(createServices(configFromEnv(), { log: { cacheAppends: concerns.includes('fetch') } }), concerns));
 }

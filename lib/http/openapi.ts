@@ -1,16 +1,27 @@
 import * as z from 'zod';
-import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../groups/requests.js';
-import { produceRequestSchema } from '../produce/produce-service.js';
-import { createTopicSchema } from '../topics/topic-admin.js';
+import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
+import { produceRequestSchema } from '../api/produce-request.js';
+import { createTopicSchema } from '../api/topic-requests.js';
+import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_LIMIT, MAX_FETCH_BYTES, MAX_FETCH_LIMIT, MAX_WAIT_MS } from '../contract/limits.js';
+import { ROUTES, type OperationId } from '../contract/routes.js';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
 const json = (s: object, description = 'OK') => ({ description, content: { 'application/json': { schema: s } } });
-const topicParam = { name: 'topic', in: 'path', required: true, schema: { type: 'string' } };
-const partitionParam = { name: 'partition', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } };
+const body = (s: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: schema(s) } } });
 const intQuery = (name: string, description: string, required = false) => ({ name, in: 'query', required, description, schema: { type: 'integer', minimum: 0 } });
+const object = { type: 'object' };
+const MiB = 1024 * 1024;
+
+/** The path parameters, by the name the route table gives them. */
+const PATH_PARAMETERS: Record<string, object> = {
+  topic: { name: 'topic', in: 'path', required: true, schema: { type: 'string' } },
+  partition: { name: 'partition', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
+  group: { name: 'group', in: 'path', required: true, schema: { type: 'string' } },
+  member: { name: 'member', in: 'path', required: true, schema: { type: 'string' } },
+};
 
 const record = {
   type: 'object',
@@ -37,6 +48,132 @@ const topicView = {
   },
 };
 
+const fenced = () => errorResponse('A partition is not held by this member at that epoch (stale_epoch / not_owner)');
+
+/** Each operation of the route table, described; its path, method and operationId come from the table. */
+const operations = (): Record<OperationId, object> => ({
+  createTopic: {
+    summary: 'Create a topic',
+    requestBody: body(createTopicSchema),
+    responses: { 201: json(topicView, 'Created'), 400: errorResponse('Invalid request'), 409: errorResponse('Topic exists') },
+  },
+  listTopics: { summary: 'List topics', responses: { 200: json({ type: 'object', properties: { topics: { type: 'array', items: topicView } } }) } },
+  describeTopic: {
+    summary: 'Describe a topic, with logStartOffset and highWatermark per partition',
+    responses: {
+      200: json({
+        allOf: [
+          topicView,
+          {
+            type: 'object',
+            properties: {
+              topicId: { type: 'string', description: 'this incarnation of the topic; a re-created topic has a new one' },
+              partitionStates: {
+                type: 'array',
+                items: { type: 'object', properties: { partition: { type: 'integer' }, logStartOffset: { type: 'integer' }, highWatermark: { type: 'integer' } } },
+              },
+            },
+          },
+        ],
+      }),
+      404: errorResponse('Unknown topic'),
+    },
+  },
+  deleteTopic: { summary: 'Delete a topic; its data is purged in the background', responses: { 204: { description: 'Deleted' }, 404: errorResponse('Unknown topic') } },
+  getOpenApiDocument: { summary: 'This document', responses: { 200: json(object) } },
+  health: { summary: 'Answers while the service is up', responses: { 200: json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
+  produceRecords: {
+    summary: 'Produce records; answered once they are durable in S3 and committed in DynamoDB',
+    requestBody: body(produceRequestSchema),
+    responses: {
+      200: json({
+        type: 'object',
+        properties: {
+          offsets: {
+            type: 'array',
+            items: { type: 'object', properties: { partition: { type: 'integer' }, offset: { type: 'integer' }, timestamp: { type: 'integer' } } },
+          },
+        },
+      }),
+      400: errorResponse('Invalid request'),
+      404: errorResponse('Unknown topic'),
+      413: errorResponse('Record or body too large'),
+    },
+  },
+  fetchRecords: {
+    summary: 'Fetch records from an offset, optionally long-polling for new ones',
+    parameters: [
+      intQuery('offset', 'first offset to return', true),
+      intQuery('limit', `most records to return (default ${DEFAULT_FETCH_LIMIT}, at most ${MAX_FETCH_LIMIT})`),
+      intQuery(
+        'maxBytes',
+        `most bytes of record JSON to return, headers and base64 included (default ${DEFAULT_FETCH_BYTES / MiB} MiB, at most ${MAX_FETCH_BYTES / MiB} MiB); at least one record is always returned`,
+      ),
+      intQuery('waitMs', `when at the high watermark, wait up to this long for new records (at most ${MAX_WAIT_MS})`),
+    ],
+    responses: {
+      200: json({
+        type: 'object',
+        properties: {
+          topicId: { type: 'string', description: 'the incarnation of the topic these offsets belong to' },
+          records: { type: 'array', items: { $ref: '#/components/schemas/Record' } },
+          nextOffset: { type: 'integer' },
+          highWatermark: { type: 'integer' },
+          logStartOffset: { type: 'integer' },
+        },
+      }),
+      400: errorResponse('Invalid request'),
+      404: errorResponse('Unknown topic'),
+      416: errorResponse('Offset outside [logStartOffset, highWatermark]; the body carries both bounds'),
+    },
+  },
+  lookupOffset: {
+    summary: 'Look up an offset: the first with timestamp ≥ T (or the high watermark), or earliest/latest',
+    parameters: [intQuery('timestamp', 'milliseconds since the epoch'), { name: 'spec', in: 'query', schema: { enum: ['earliest', 'latest'] } }],
+    responses: { 200: json({ type: 'object', properties: { offset: { type: 'integer' } } }), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') },
+  },
+  // The consumer groups API; docs/groups-api.md describes the protocol behind it.
+  listGroups: { summary: 'List groups', responses: { 200: json(object) } },
+  describeGroup: { summary: 'Describe a group: members, owners, committed offsets and lag', responses: { 200: json(object), 404: errorResponse('Unknown group') } },
+  deleteGroup: {
+    summary: 'Delete a group without live members',
+    responses: { 204: { description: 'Deleted' }, 404: errorResponse('Unknown group'), 409: errorResponse('Group has live members') },
+  },
+  resetGroupOffsets: {
+    summary: 'Reset committed offsets of a group without live members',
+    requestBody: body(resetSchema),
+    responses: { 200: json(object), 400: errorResponse('Invalid request'), 409: errorResponse('Group has live members') },
+  },
+  commitOffsets: {
+    summary: 'Commit offsets, fenced by owner and epoch',
+    requestBody: body(commitSchema),
+    responses: { 200: json(object), 400: errorResponse('Invalid request'), 409: fenced() },
+  },
+  joinGroup: { summary: 'Join a group', requestBody: body(joinSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') } },
+  heartbeat: {
+    summary: 'Renew the session and leases; take assigned free leases; learn of handoffs',
+    responses: { 200: json(object), 404: errorResponse('Unknown or expired member') },
+  },
+  releasePartitions: { summary: 'Commit and release partitions being handed off', requestBody: body(releaseSchema), responses: { 200: json(object), 409: fenced() } },
+  leaveGroup: {
+    summary: 'Leave: commit, release every lease at once',
+    requestBody: body(leaveSchema, false),
+    responses: { 200: json(object), 404: errorResponse('Unknown member') },
+  },
+});
+
+/** The route table's paths, each with its path parameters and one operation per method. */
+function paths(): Record<string, Record<string, object>> {
+  const described = operations();
+  const out: Record<string, Record<string, object>> = {};
+  for (const route of ROUTES) {
+    const parameters = [...route.path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => PATH_PARAMETERS[name!]!);
+    const item = (out[route.path] ??= parameters.length ? { parameters } : {});
+    item[route.method.toLowerCase()] = { operationId: route.operationId, ...described[route.operationId] };
+  }
+  return out;
+}
+
 let cached: object | undefined;
 
 /** OpenAPI 3.1 description of the HTTP API; request bodies come from the same zod schemas that validate them. */
@@ -61,140 +198,7 @@ export function openApiDocument(): object {
         Topic: topicView,
       },
     },
-    paths: {
-      '/v1/topics': {
-        post: {
-          summary: 'Create a topic',
-          requestBody: { required: true, content: { 'application/json': { schema: schema(createTopicSchema) } } },
-          responses: { 201: json(topicView, 'Created'), 400: errorResponse('Invalid request'), 409: errorResponse('Topic exists') },
-        },
-        get: { summary: 'List topics', responses: { 200: json({ type: 'object', properties: { topics: { type: 'array', items: topicView } } }) } },
-      },
-      '/v1/topics/{topic}': {
-        parameters: [topicParam],
-        get: {
-          summary: 'Describe a topic, with logStartOffset and highWatermark per partition',
-          responses: {
-            200: json({
-              allOf: [
-                topicView,
-                {
-                  type: 'object',
-                  properties: {
-                    topicId: { type: 'string', description: 'this incarnation of the topic; a re-created topic has a new one' },
-                    partitionStates: {
-                      type: 'array',
-                      items: { type: 'object', properties: { partition: { type: 'integer' }, logStartOffset: { type: 'integer' }, highWatermark: { type: 'integer' } } },
-                    },
-                  },
-                },
-              ],
-            }),
-            404: errorResponse('Unknown topic'),
-          },
-        },
-        delete: { summary: 'Delete a topic; its data is purged in the background', responses: { 204: { description: 'Deleted' }, 404: errorResponse('Unknown topic') } },
-      },
-      '/v1/topics/{topic}/records': {
-        parameters: [topicParam],
-        post: {
-          summary: 'Produce records; answered once they are durable in S3 and committed in DynamoDB',
-          requestBody: { required: true, content: { 'application/json': { schema: schema(produceRequestSchema) } } },
-          responses: {
-            200: json({
-              type: 'object',
-              properties: {
-                offsets: {
-                  type: 'array',
-                  items: { type: 'object', properties: { partition: { type: 'integer' }, offset: { type: 'integer' }, timestamp: { type: 'integer' } } },
-                },
-              },
-            }),
-            400: errorResponse('Invalid request'),
-            404: errorResponse('Unknown topic'),
-            413: errorResponse('Record or body too large'),
-          },
-        },
-      },
-      '/v1/topics/{topic}/partitions/{partition}/records': {
-        parameters: [topicParam, partitionParam],
-        get: {
-          summary: 'Fetch records from an offset, optionally long-polling for new ones',
-          parameters: [
-            intQuery('offset', 'first offset to return', true),
-            intQuery('limit', 'most records to return (default 500, at most 10000)'),
-            intQuery('maxBytes', 'most bytes of record JSON to return, headers and base64 included (default 1 MiB, at most 4 MiB); at least one record is always returned'),
-            intQuery('waitMs', 'when at the high watermark, wait up to this long for new records (at most 20000)'),
-          ],
-          responses: {
-            200: json({
-              type: 'object',
-              properties: {
-                topicId: { type: 'string', description: 'the incarnation of the topic these offsets belong to' },
-                records: { type: 'array', items: { $ref: '#/components/schemas/Record' } },
-                nextOffset: { type: 'integer' },
-                highWatermark: { type: 'integer' },
-                logStartOffset: { type: 'integer' },
-              },
-            }),
-            400: errorResponse('Invalid request'),
-            404: errorResponse('Unknown topic'),
-            416: errorResponse('Offset outside [logStartOffset, highWatermark]; the body carries both bounds'),
-          },
-        },
-      },
-      '/v1/topics/{topic}/partitions/{partition}/offsets': {
-        parameters: [topicParam, partitionParam],
-        get: {
-          summary: 'Look up an offset: the first with timestamp ≥ T (or the high watermark), or earliest/latest',
-          parameters: [intQuery('timestamp', 'milliseconds since the epoch'), { name: 'spec', in: 'query', schema: { enum: ['earliest', 'latest'] } }],
-          responses: { 200: json({ type: 'object', properties: { offset: { type: 'integer' } } }), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') },
-        },
-      },
-      ...groupPaths(),
-    },
+    paths: paths(),
   };
   return cached;
-}
-
-const groupParam = { name: 'group', in: 'path', required: true, schema: { type: 'string' } };
-const memberParam = { name: 'member', in: 'path', required: true, schema: { type: 'string' } };
-const body = (s: z.ZodType) => ({ required: true, content: { 'application/json': { schema: schema(s) } } });
-const object = { type: 'object' };
-
-/** The consumer groups API; docs/groups-api.md describes the protocol behind it. */
-function groupPaths(): Record<string, object> {
-  const fenced = errorResponse('A partition is not held by this member at that epoch (stale_epoch / not_owner)');
-  return {
-    '/v1/groups': { get: { summary: 'List groups', responses: { 200: json(object) } } },
-    '/v1/groups/{group}': {
-      parameters: [groupParam],
-      get: { summary: 'Describe a group: members, owners, committed offsets and lag', responses: { 200: json(object), 404: errorResponse('Unknown group') } },
-      delete: { summary: 'Delete a group without live members', responses: { 204: { description: 'Deleted' }, 404: errorResponse('Unknown group'), 409: errorResponse('Group has live members') } },
-    },
-    '/v1/groups/{group}/members': {
-      parameters: [groupParam],
-      post: { summary: 'Join a group', requestBody: body(joinSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') } },
-    },
-    '/v1/groups/{group}/members/{member}': {
-      parameters: [groupParam, memberParam],
-      delete: { summary: 'Leave: commit, release every lease at once', requestBody: { ...body(leaveSchema), required: false }, responses: { 200: json(object), 404: errorResponse('Unknown member') } },
-    },
-    '/v1/groups/{group}/members/{member}/heartbeat': {
-      parameters: [groupParam, memberParam],
-      post: { summary: 'Renew the session and leases; take assigned free leases; learn of handoffs', responses: { 200: json(object), 404: errorResponse('Unknown or expired member') } },
-    },
-    '/v1/groups/{group}/members/{member}/release': {
-      parameters: [groupParam, memberParam],
-      post: { summary: 'Commit and release partitions being handed off', requestBody: body(releaseSchema), responses: { 200: json(object), 409: fenced } },
-    },
-    '/v1/groups/{group}/commits': {
-      parameters: [groupParam],
-      post: { summary: 'Commit offsets, fenced by owner and epoch', requestBody: body(commitSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 409: fenced } },
-    },
-    '/v1/groups/{group}/offsets': {
-      parameters: [groupParam],
-      post: { summary: 'Reset committed offsets of a group without live members', requestBody: body(resetSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 409: errorResponse('Group has live members') } },
-    },
-  };
 }

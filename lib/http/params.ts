@@ -1,9 +1,30 @@
 import type { Context } from 'hono';
+import type { z } from 'zod';
 import { parseOrThrow } from '../api/validation.js';
+import { groupIdSchema, memberIdSchema } from '../api/group-requests.js';
+import { badRequest } from '../errors.js';
 import { topicNameSchema } from '../topics/topic-name.js';
+import { jsonBody } from './json-body.js';
 
 /**
  * The `{topic}` of a path, refused with 400 unless it is a name a topic could have: no such topic can
  * exist, and a name past DynamoDB's key size would otherwise fail in storage as a 500.
  */
 export const topicParam = (c: Context): string => parseOrThrow(topicNameSchema, c.req.param('topic'), ['topic']);
+
+export const groupParam = (c: Context): string => parseOrThrow(groupIdSchema, c.req.param('group'), ['group']);
+
+export const memberParam = (c: Context): string => parseOrThrow(memberIdSchema, c.req.param('member'), ['memberId']);
+
+/** The `{partition}` of a path: a plain decimal number. Whether the topic has it, the service knows. */
+export function partitionParam(c: Context): number {
+  const param = c.req.param('partition') ?? '';
+  if (!/^\d+$/.test(param)) throw badRequest('invalid_partition', `partition: "${param}" is not a partition number`, { field: 'partition' });
+  return Number(param);
+}
+
+/** The query string, parsed by `schema`. */
+export const validQuery = <S extends z.ZodType>(c: Context, schema: S): z.output<S> => parseOrThrow(schema, c.req.query());
+
+/** A JSON body, parsed by `schema`. */
+export const validBody = async <S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> => parseOrThrow(schema, await jsonBody(c));

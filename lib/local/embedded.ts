@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_NAMES, type RunnelConfig } from '../config.js';
 import { ALL_CONCERNS, createApp } from '../http/app.js';
 import { createNodeServer, listen } from '../http/node-server.js';
-import { createRunnel, type Runnel } from '../runtime.js';
+import { createServices, type Services } from '../runtime.js';
 import { provisionStorage } from '../storage/provision.js';
 import { logger } from '../observability/logger.js';
 import { lockDataDir } from './data-lock.js';
@@ -25,7 +25,7 @@ export interface EmbeddedStackOptions {
 
 export interface EmbeddedStack {
   url: string;
-  runnel: Runnel;
+  runnel: Services;
   stop(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       dynamoDbEndpoint: dynamo.endpoint,
       credentials: LOCAL_CREDENTIALS,
     };
-    const runnel = createRunnel(config, { purgeOnDelete: true });
+    const runnel = createServices(config, { purgeOnDelete: true });
     await provisionStorage(runnel.clients, config);
     // Purge what deletes left behind; a failure here must not keep the service from starting.
     await runnel.maintain().catch((error) => logger.error('maintenance at start failed', { error }));

@@ -1,33 +1,10 @@
-import * as z from 'zod';
-import { parseOrThrow } from '../api/validation.js';
-import { partitionCountSchema, topicNameSchema } from './topic-name.js';
-import { topicConfigSchema, type TopicConfig } from './topic-config.js';
-import type { PartitionState, Topic, TopicStore } from './topic-store.js';
-
-export const createTopicSchema = z
-  .object({
-    name: topicNameSchema,
-    partitions: partitionCountSchema.default(1),
-    config: topicConfigSchema.default(() => topicConfigSchema.parse({})),
-  })
-  .strict();
-
-export interface TopicView {
-  name: string;
-  partitions: number;
-  config: TopicConfig;
-  createdAt: string;
-}
-
-export interface TopicDescription extends TopicView {
-  /** This incarnation of the topic: a deleted and re-created topic has a new one. */
-  topicId: string;
-  partitionStates: PartitionState[];
-}
+import type { NewTopic, TopicDescription, TopicList, TopicView } from '../contract/topics.js';
+import { defaultTopicConfig } from './topic-config.js';
+import type { Topic, TopicStore } from './topic-store.js';
 
 const view = (t: Topic): TopicView => ({ name: t.name, partitions: t.partitions, config: t.config, createdAt: new Date(t.createdAt).toISOString() });
 
-/** The topic operations of the HTTP API, with their validation. */
+/** The topic operations of the HTTP API. Input arrives validated (lib/api/topic-requests.ts at the edge). */
 export class TopicAdmin {
   constructor(
     private readonly store: TopicStore,
@@ -35,12 +12,11 @@ export class TopicAdmin {
     private readonly onDeleted: () => void = () => {},
   ) {}
 
-  async create(body: unknown): Promise<TopicView> {
-    const req = parseOrThrow(createTopicSchema, body);
-    return view(await this.store.create(req.name, req.partitions, req.config));
+  async create(topic: NewTopic): Promise<TopicView> {
+    return view(await this.store.create(topic.name, topic.partitions ?? 1, { ...defaultTopicConfig(), ...topic.config }));
   }
 
-  async list(): Promise<{ topics: TopicView[] }> {
+  async list(): Promise<TopicList> {
     return { topics: (await this.store.list()).map(view) };
   }
 

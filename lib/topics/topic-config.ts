@@ -1,4 +1,8 @@
 import * as z from 'zod';
+import { MAX_MESSAGE_BYTES_LIMIT } from '../contract/limits.js';
+import type { TopicConfig, TopicConfigInput } from '../contract/topics.js';
+
+export type { TopicConfig } from '../contract/topics.js';
 
 /** Kafka writes topic configs as strings; accept those and plain JSON numbers alike. */
 const integer = (min: number, max: number) =>
@@ -10,8 +14,6 @@ const integer = (min: number, max: number) =>
 const ratio = z
   .union([z.number(), z.string().regex(/^(?:[01]|[01]?\.\d+)$/, 'must be a number from 0 to 1').transform(Number)])
   .pipe(z.number().min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1'));
-
-export const MAX_MESSAGE_BYTES_LIMIT = 4 * 1024 * 1024;
 
 /**
  * The topic configs Runnel stores, with Kafka's names and defaults. `max.message.bytes` is capped so
@@ -34,8 +36,6 @@ export const topicConfigSchema = z
     'max.compaction.lag.ms': integer(1, Number.MAX_SAFE_INTEGER).default(Number.MAX_SAFE_INTEGER),
     'min.cleanable.dirty.ratio': ratio.default(0.5),
   })
-  .strict();
-
-export type TopicConfig = z.output<typeof topicConfigSchema>;
+  .strict() satisfies z.ZodType<TopicConfig, TopicConfigInput>;
 
 export const defaultTopicConfig = (): TopicConfig => topicConfigSchema.parse({});

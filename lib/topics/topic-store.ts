@@ -8,6 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
+import type { PartitionState } from '../contract/topics.js';
 import { RunnelError, conflict, notFound } from '../errors.js';
 import type { HeadStore } from '../log/head-store.js';
 import { partitionKey } from '../log/partition-log.js';
@@ -22,11 +23,7 @@ export interface Topic {
   createdAt: number;
 }
 
-export interface PartitionState {
-  partition: number;
-  logStartOffset: number;
-  highWatermark: number;
-}
+export type { PartitionState } from '../contract/topics.js';
 
 /** Items in the topics table that are not topics start with this; a topic name cannot. */
 const PURGE_PREFIX = '#purge#';

@@ -1,5 +1,5 @@
 import { LeaseStore } from '../../lib/groups/lease-store.js';
-import type { RunnelOptions } from '../../lib/runtime.js';
+import type { ServicesOptions } from '../../lib/runtime.js';
 import { createStorageClients } from '../../lib/storage/clients.js';
 import { HEAD_SORT_KEY } from '../../lib/storage/schema.js';
 import { withQuickRetries } from './quick-retries.js';
@@ -91,7 +91,7 @@ export class ScheduleRunner {
   ) {}
 
   /** Each instance its own SDK clients, as each Lambda instance has. */
-  private options(): RunnelOptions {
+  private options(): ServicesOptions {
     const config = this.base?.config;
     return {
       log: { maxTailEntries: this.schedule.maxTailEntries },
@@ -586,7 +586,7 @@ export class ScheduleRunner {
       while (offset < b.highWatermark) {
         const res = await reader.request('GET', `/v1/topics/${TOPIC}/partitions/${p}/records?offset=${offset}&limit=1000`);
         if (res.status !== 200 || !res.body.records.length) {
-          if (process.env.HARNESS_TRACE) await reader.runnel.fetch.fetch(TOPIC, String(p), { offset: String(offset), limit: '1000' }).catch((e) => this.trace(`  final read failed: ${e.stack}`));
+          if (process.env.HARNESS_TRACE) await reader.runnel.fetch.fetch({ topic: TOPIC, partition: p, offset, limit: 1000 }).catch((e) => this.trace(`  final read failed: ${e.stack}`));
           this.violation(`L3: reading partition ${p} at ${offset} (of [${b.logStartOffset}, ${b.highWatermark})) answered ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
           break;
         }

@@ -170,6 +170,16 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     }
   });
 
+  it('lists partitions in number order, 2 before 10, in assignments and in describe', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 12 });
+    const inOrder = Array.from({ length: 12 }, (_, p) => p);
+    expect((await join(stack, 'a')).assignments.map((a: any) => a.partition)).toEqual(inOrder);
+    expect((await heartbeat(stack, 'a')).assignments.map((a: any) => a.partition)).toEqual(inOrder);
+    const described = await stack.request('GET', '/v1/groups/g');
+    expect(described.body.partitions.map((p: any) => p.partition)).toEqual(inOrder);
+  });
+
   it('a commit from an owner whose lease expired is rejected, even before anyone takes the lease (G2, bug 5)', async () => {
     const stack = await createTestStack(backend);
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });

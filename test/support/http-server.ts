@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../lib/http/app.js';
 import { createNodeServer, listen } from '../../lib/http/node-server.js';
-import type { Runnel } from '../../lib/runtime.js';
+import type { Services } from '../../lib/runtime.js';
 
 export interface ServedRunnel {
   url: string;
@@ -9,7 +9,7 @@ export interface ServedRunnel {
 }
 
 /** Serves a Runnel's HTTP app on a free local port, for clients that must talk real HTTP (the client, the CLI). */
-export async function serveRunnel(runnel: Runnel): Promise<ServedRunnel> {
+export async function serveRunnel(runnel: Services): Promise<ServedRunnel> {
   const server = createNodeServer(createApp(runnel));
   await listen(server, 0, '127.0.0.1');
   return {

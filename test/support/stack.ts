@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import type { RunnelConfig } from '../../lib/config.js';
 import { createApp } from '../../lib/http/app.js';
 import { LOCAL_CREDENTIALS } from '../../lib/local/emulators.js';
-import { createRunnel, type Runnel, type RunnelOptions } from '../../lib/runtime.js';
+import { createServices, type Services, type ServicesOptions } from '../../lib/runtime.js';
 import { createStorageClients, type StorageClients } from '../../lib/storage/clients.js';
 import { provisionStorage } from '../../lib/storage/provision.js';
 
@@ -12,16 +12,16 @@ export type Backend = 'dynalite' | 'dynamodb-local';
 export const BACKENDS: Backend[] = ['dynamodb-local', 'dynalite'];
 
 export interface TestStack {
-  runnel: Runnel;
+  runnel: Services;
   config: RunnelConfig;
   /** Calls the HTTP app in process; storage is the real emulator servers over HTTP. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** A second, independent Runnel on the same storage: another Lambda instance, say. */
-  another(options?: RunnelOptions): TestStack;
+  another(options?: ServicesOptions): TestStack;
 }
 
 /** Fresh tables and bucket on the given backend, so tests never see each other's data. */
-export async function createTestStack(backend: Backend, options: RunnelOptions = {}): Promise<TestStack> {
+export async function createTestStack(backend: Backend, options: ServicesOptions = {}): Promise<TestStack> {
   const emulators = inject('emulators');
   const suffix = randomBytes(6).toString('hex');
   const config: RunnelConfig = {
@@ -38,8 +38,8 @@ export async function createTestStack(backend: Backend, options: RunnelOptions =
   return stackFor(config, options);
 }
 
-function stackFor(config: RunnelConfig, options: RunnelOptions): TestStack {
-  const runnel = createRunnel(config, options);
+function stackFor(config: RunnelConfig, options: ServicesOptions): TestStack {
+  const runnel = createServices(config, options);
   const app = createApp(runnel);
   return {
     runnel,

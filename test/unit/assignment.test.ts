@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assign, partitionKey, type AssignmentMember, type TopicPartition } from '../../lib/groups/assignment.js';
+import { topicPartitionKey as partitionKey, type TopicPartition } from '../../lib/contract/topic-partition.js';
+import { assign, type AssignmentMember } from '../../lib/groups/assignment.js';
 
 const TOPICS = ['a', 'b', 'c'];
 

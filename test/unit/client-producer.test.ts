@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Runnel } from '../../lib/client/index.js';
-import { MAX_RECORDS_PER_REQUEST as CLIENT_MAX } from '../../lib/client/producer.js';
-import { MAX_RECORDS_PER_REQUEST as SERVER_MAX } from '../../lib/produce/produce-service.js';
+import { MAX_RECORDS_PER_REQUEST } from '../../lib/contract/limits.js';
 
 interface ProduceCall {
   body: { records: Array<{ partition: number; value: unknown }>; producer?: { id: string; sequences: Record<string, number> } };
@@ -47,8 +46,14 @@ function fakeServer(partitions: number) {
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
 describe('producer scheduling', () => {
-  it('never puts more records in a request than the server takes', () => {
-    expect(CLIENT_MAX).toBe(SERVER_MAX);
+  it('never puts more records in a request than the server takes, whatever maxBatchRecords says', async () => {
+    const server = fakeServer(1);
+    const producer = new Runnel({ url: 'http://runnel.test', fetch: server.fetch }).producer({ lingerMs: 0, maxBatchRecords: 3 * MAX_RECORDS_PER_REQUEST });
+    const sent = producer.send({ topic: 't', messages: Array.from({ length: MAX_RECORDS_PER_REQUEST + 1 }, (_, value) => ({ value, partition: 0 })) });
+    (await server.requests(1))[0]!.answer();
+    (await server.requests(2))[1]!.answer();
+    await sent;
+    expect(server.calls.map((c) => c.body.records.length)).toEqual([MAX_RECORDS_PER_REQUEST, 1]);
   });
 
   it('keeps one request in flight per partition, with contiguous sequences per partition', async () => {

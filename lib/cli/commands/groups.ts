@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { OffsetResetTarget } from '../../client/api.js';
+import type { OffsetResetTarget } from '../../contract/groups.js';
 import { deleteCommand, listCommand } from '../command-kit.js';
 import { clientFor } from '../context.js';
 import { nonNegativeInt, partitionList, timestamp } from '../options.js';
@@ -51,7 +51,7 @@ export function groupsCommand(): Command {
     .action(async (group: string, opts: { json?: boolean }, cmd: Command) => {
       const d = await clientFor(cmd).runnel.api.describeGroup(group);
       if (opts.json) return printLine(JSON.stringify(d, null, 2));
-      const totalLag = d.partitions.reduce((n, p) => n + p.lag, 0);
+      const totalLag = d.partitions.reduce((n, p) => n + (p.lag ?? 0), 0);
       printLine(`Group ${d.group}: ${d.state}, ${count(d.members.length, 'live member')}, total lag ${totalLag}`);
       if (d.members.length) {
         printLine(

@@ -1,13 +1,17 @@
-import { Hono } from 'hono';
-import type { Runnel } from '../../runtime.js';
-import { topicParam } from '../params.js';
+import { fetchQuerySchema, offsetQuerySchema } from '../../api/fetch-queries.js';
+import type { Services } from '../../runtime.js';
+import { partitionParam, topicParam, validQuery } from '../params.js';
+import type { Handlers } from './handlers.js';
 
-export function fetchRoutes(runnel: Runnel): Hono {
-  return new Hono()
-    .get('/:topic/partitions/:partition/records', async (c) =>
-      c.json(await runnel.fetch.fetch(topicParam(c), c.req.param('partition'), c.req.query(), c.req.raw.signal)),
-    )
-    .get('/:topic/partitions/:partition/offsets', async (c) =>
-      c.json(await runnel.fetch.offset(topicParam(c), c.req.param('partition'), c.req.query())),
-    );
-}
+export const fetchHandlers = ({ fetch }: Services): Handlers<'fetchRecords' | 'lookupOffset'> => ({
+  fetchRecords: async (c) => {
+    const topic = topicParam(c);
+    const query = validQuery(c, fetchQuerySchema);
+    return c.json(await fetch.fetch({ topic, partition: partitionParam(c), ...query }, c.req.raw.signal));
+  },
+  lookupOffset: async (c) => {
+    const topic = topicParam(c);
+    const query = validQuery(c, offsetQuerySchema);
+    return c.json(await fetch.offset({ topic, partition: partitionParam(c), ...query }));
+  },
+});

@@ -1,27 +1,54 @@
-import { Hono, type Context } from 'hono';
-import type { Runnel } from '../../runtime.js';
+import type { Context } from 'hono';
+import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../../api/group-requests.js';
+import { parseOrThrow } from '../../api/validation.js';
+import type { Services } from '../../runtime.js';
 import { jsonBody } from '../json-body.js';
+import { groupParam, memberParam } from '../params.js';
+import type { Handlers } from './handlers.js';
 
 /** Heartbeats and leaves may come with no body at all. */
 const optionalJsonBody = async (c: Context): Promise<unknown> => ((await c.req.raw.clone().text()).trim() ? jsonBody(c) : {});
 
-export function groupRoutes(runnel: Runnel): Hono {
-  const { coordinator, admin } = runnel.groups;
-  return new Hono()
-    .get('/', async (c) => c.json(await admin.list()))
-    .get('/:group', async (c) => c.json(await admin.describe(c.req.param('group'))))
-    .delete('/:group', async (c) => {
-      await admin.delete(c.req.param('group'));
-      return c.body(null, 204);
-    })
-    .post('/:group/offsets', async (c) => c.json(await admin.resetOffsets(c.req.param('group'), await jsonBody(c))))
-    .post('/:group/commits', async (c) => c.json(await coordinator.commit(c.req.param('group'), await jsonBody(c))))
-    .post('/:group/members', async (c) => c.json(await coordinator.join(c.req.param('group'), await jsonBody(c))))
-    .post('/:group/members/:member/heartbeat', async (c) => c.json(await coordinator.heartbeat(c.req.param('group'), c.req.param('member'))))
-    .post('/:group/members/:member/release', async (c) =>
-      c.json(await coordinator.release(c.req.param('group'), c.req.param('member'), await jsonBody(c))),
-    )
-    .delete('/:group/members/:member', async (c) =>
-      c.json(await coordinator.leave(c.req.param('group'), c.req.param('member'), await optionalJsonBody(c))),
-    );
-}
+type GroupOperation =
+  | 'listGroups'
+  | 'describeGroup'
+  | 'deleteGroup'
+  | 'resetGroupOffsets'
+  | 'commitOffsets'
+  | 'joinGroup'
+  | 'heartbeat'
+  | 'releasePartitions'
+  | 'leaveGroup';
+
+/** A body is read (a 400 `invalid_json` first), then the path's ids checked, then the body. */
+export const groupHandlers = ({ groups: { coordinator, admin } }: Services): Handlers<GroupOperation> => ({
+  listGroups: async (c) => c.json(await admin.list()),
+  describeGroup: async (c) => c.json(await admin.describe(groupParam(c))),
+  deleteGroup: async (c) => {
+    await admin.delete(groupParam(c));
+    return c.body(null, 204);
+  },
+  resetGroupOffsets: async (c) => {
+    const body = await jsonBody(c);
+    return c.json(await admin.resetOffsets(groupParam(c), parseOrThrow(resetSchema, body)));
+  },
+  commitOffsets: async (c) => {
+    const body = await jsonBody(c);
+    return c.json(await coordinator.commit(groupParam(c), parseOrThrow(commitSchema, body)));
+  },
+  joinGroup: async (c) => {
+    const body = await jsonBody(c);
+    return c.json(await coordinator.join(groupParam(c), parseOrThrow(joinSchema, body)));
+  },
+  heartbeat: async (c) => c.json(await coordinator.heartbeat(groupParam(c), memberParam(c))),
+  releasePartitions: async (c) => {
+    const body = await jsonBody(c);
+    const group = groupParam(c);
+    return c.json(await coordinator.release(group, memberParam(c), parseOrThrow(releaseSchema, body)));
+  },
+  leaveGroup: async (c) => {
+    const body = await optionalJsonBody(c);
+    const group = groupParam(c);
+    return c.json(await coordinator.leave(group, memberParam(c), parseOrThrow(leaveSchema, body)));
+  },
+});

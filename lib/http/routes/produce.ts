@@ -1,8 +1,11 @@
-import { Hono } from 'hono';
-import type { Runnel } from '../../runtime.js';
-import { topicParam } from '../params.js';
-import { jsonBody } from '../json-body.js';
+import { produceRequestSchema } from '../../api/produce-request.js';
+import type { Services } from '../../runtime.js';
+import { topicParam, validBody } from '../params.js';
+import type { Handlers } from './handlers.js';
 
-export function produceRoutes(runnel: Runnel): Hono {
-  return new Hono().post('/:topic/records', async (c) => c.json(await runnel.produce.produce(topicParam(c), await jsonBody(c))));
-}
+export const produceHandlers = ({ produce }: Services): Handlers<'produceRecords'> => ({
+  produceRecords: async (c) => {
+    const topic = topicParam(c);
+    return c.json(await produce.produce(topic, await validBody(c, produceRequestSchema)));
+  },
+});

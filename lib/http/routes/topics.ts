@@ -1,15 +1,14 @@
-import { Hono } from 'hono';
-import type { Runnel } from '../../runtime.js';
-import { topicParam } from '../params.js';
-import { jsonBody } from '../json-body.js';
+import { createTopicSchema } from '../../api/topic-requests.js';
+import type { Services } from '../../runtime.js';
+import { topicParam, validBody } from '../params.js';
+import type { Handlers } from './handlers.js';
 
-export function topicRoutes(runnel: Runnel): Hono {
-  return new Hono()
-    .post('/', async (c) => c.json(await runnel.admin.create(await jsonBody(c)), 201))
-    .get('/', async (c) => c.json(await runnel.admin.list()))
-    .get('/:topic', async (c) => c.json(await runnel.admin.describe(topicParam(c))))
-    .delete('/:topic', async (c) => {
-      await runnel.admin.delete(topicParam(c));
-      return c.body(null, 204);
-    });
-}
+export const topicHandlers = ({ admin }: Services): Handlers<'createTopic' | 'listTopics' | 'describeTopic' | 'deleteTopic'> => ({
+  createTopic: async (c) => c.json(await admin.create(await validBody(c, createTopicSchema)), 201),
+  listTopics: async (c) => c.json(await admin.list()),
+  describeTopic: async (c) => c.json(await admin.describe(topicParam(c))),
+  deleteTopic: async (c) => {
+    await admin.delete(topicParam(c));
+    return c.body(null, 204);
+  },
+});

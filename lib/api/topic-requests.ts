@@ -1,0 +1,13 @@
+import * as z from 'zod';
+import type { CreateTopicRequest, NewTopic } from '../contract/topics.js';
+import { topicConfigSchema } from '../topics/topic-config.js';
+import { partitionCountSchema, topicNameSchema } from '../topics/topic-name.js';
+
+/** The body of a create-topic request; its output has every config, defaults filled in. */
+export const createTopicSchema = z
+  .object({
+    name: topicNameSchema,
+    partitions: partitionCountSchema.default(1),
+    config: topicConfigSchema.default(() => topicConfigSchema.parse({})),
+  })
+  .strict() satisfies z.ZodType<NewTopic, CreateTopicRequest>;

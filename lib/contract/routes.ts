@@ -1,0 +1,71 @@
+/**
+ * The HTTP API's route table: each route once. The Hono app mounts from it, the CDK construct routes
+ * and grants from it, the OpenAPI document lists it, and the client builds its paths from it.
+ */
+
+/** The Lambda function that serves a route; the local server serves them all. */
+export type Concern = 'admin' | 'produce' | 'fetch' | 'groups';
+export const CONCERNS: readonly Concern[] = ['admin', 'produce', 'fetch', 'groups'];
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface ApiRoute {
+  method: HttpMethod;
+  /** API Gateway's syntax: `/v1/topics/{topic}`. */
+  path: string;
+  concern: Concern;
+  /** Operator-only: granted by `grantAdmin`, never by the per-topic or per-group grants. */
+  operator?: true;
+  /** The OpenAPI operationId, and the name a generated client gives the call. */
+  operationId: string;
+}
+
+export const ROUTES = [
+  { operationId: 'createTopic', method: 'POST', path: '/v1/topics', concern: 'admin', operator: true },
+  { operationId: 'listTopics', method: 'GET', path: '/v1/topics', concern: 'admin', operator: true },
+  { operationId: 'describeTopic', method: 'GET', path: '/v1/topics/{topic}', concern: 'admin' },
+  { operationId: 'deleteTopic', method: 'DELETE', path: '/v1/topics/{topic}', concern: 'admin', operator: true },
+  { operationId: 'getOpenApiDocument', method: 'GET', path: '/openapi.json', concern: 'admin', operator: true },
+  { operationId: 'health', method: 'GET', path: '/health', concern: 'admin', operator: true },
+  { operationId: 'produceRecords', method: 'POST', path: '/v1/topics/{topic}/records', concern: 'produce' },
+  { operationId: 'fetchRecords', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records', concern: 'fetch' },
+  { operationId: 'lookupOffset', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets', concern: 'fetch' },
+  { operationId: 'listGroups', method: 'GET', path: '/v1/groups', concern: 'groups', operator: true },
+  { operationId: 'describeGroup', method: 'GET', path: '/v1/groups/{group}', concern: 'groups' },
+  { operationId: 'deleteGroup', method: 'DELETE', path: '/v1/groups/{group}', concern: 'groups', operator: true },
+  { operationId: 'resetGroupOffsets', method: 'POST', path: '/v1/groups/{group}/offsets', concern: 'groups', operator: true },
+  { operationId: 'commitOffsets', method: 'POST', path: '/v1/groups/{group}/commits', concern: 'groups' },
+  { operationId: 'joinGroup', method: 'POST', path: '/v1/groups/{group}/members', concern: 'groups' },
+  { operationId: 'heartbeat', method: 'POST', path: '/v1/groups/{group}/members/{member}/heartbeat', concern: 'groups' },
+  { operationId: 'releasePartitions', method: 'POST', path: '/v1/groups/{group}/members/{member}/release', concern: 'groups' },
+  { operationId: 'leaveGroup', method: 'DELETE', path: '/v1/groups/{group}/members/{member}', concern: 'groups' },
+] as const satisfies readonly ApiRoute[];
+
+export type OperationId = (typeof ROUTES)[number]['operationId'];
+type RouteOf<Id extends OperationId> = Extract<(typeof ROUTES)[number], { operationId: Id }>;
+
+type ParamNames<P extends string> = P extends `${string}{${infer Name}}${infer Rest}` ? Name | ParamNames<Rest> : never;
+/** The path parameters an operation needs: `{ topic, partition }` for `fetchRecords`. */
+export type PathParams<Id extends OperationId> = Record<ParamNames<RouteOf<Id>['path']>, string | number>;
+
+const byId = new Map<string, ApiRoute>(ROUTES.map((r) => [r.operationId, r]));
+
+export function routeOf<Id extends OperationId>(operationId: Id): RouteOf<Id> {
+  return byId.get(operationId) as RouteOf<Id>;
+}
+
+/** The routes one Lambda function serves. */
+export const routesOf = (concern: Concern): ApiRoute[] => ROUTES.filter((r) => r.concern === concern);
+
+/** A request path for an operation, each parameter percent-encoded: `pathOf('describeTopic', { topic: 'a b' })` → `/v1/topics/a%20b`. */
+export function pathOf<Id extends OperationId>(operationId: Id, params: PathParams<Id>): string {
+  const values = params as Record<string, string | number>;
+  return routeOf(operationId).path.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(String(values[name])));
+}
+
+const patterns = new Map<ApiRoute, RegExp>(ROUTES.map((r) => [r, new RegExp('^' + r.path.replace(/\{[^}]+\}/g, '[^/]+') + '$')]));
+
+/** The route that matches a concrete request, as API Gateway would pick it. */
+export function routeFor(method: string, path: string): ApiRoute | undefined {
+  return ROUTES.find((r) => r.method === method && patterns.get(r)!.test(path));
+}
