@@ -144,6 +144,9 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
     expect(cells(lines(plan.stdout)[0]!)).toEqual(['Topic', 'Partition', 'Current', 'New']);
     expect(lines(plan.stdout).slice(1).map(cells)).toEqual([0, 1, 2].map((p) => ['orders', String(p), committedBefore[p], '0']));
     expect(plan.stderr).toBe('Dry run: nothing changed. Add --execute to move these offsets.\n');
+    expect(await runnel(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest', '--dry-run'], { url })).toEqual(plan);
+    const both = await runnel(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest', '--dry-run', '--execute'], { url });
+    expect({ code: both.code, stderr: both.stderr }).toEqual({ code: 1, stderr: "runnel: option '--dry-run' cannot be used with option '--execute'\n" });
     expect(lines((await runnel(['groups', 'describe', 'billing'], { url })).stdout)[0]).toBe('Group billing: empty, 0 live members, total lag 0');
     const reset = await runnel(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-earliest', '--execute'], { url });
     expect(reset.code, reset.stderr).toBe(0);

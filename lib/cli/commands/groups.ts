@@ -77,6 +77,8 @@ export function groupsCommand(): Command {
     .addOption(new Option('--to-timestamp <time>', 'to the first record at or after this time (ms or ISO 8601)').argParser(timestamp))
     .addOption(new Option('--to-offset <n>', 'to this exact offset').argParser(nonNegativeInt))
     .option('--execute', 'move the offsets (without it, only print the plan, as kafka-consumer-groups does)')
+    // Spelled out by kafka-consumer-groups users; the same as giving neither.
+    .addOption(new Option('--dry-run', 'only print the plan (the default)').conflicts('execute'))
     .action(async (group: string, opts: ResetOptions, cmd: Command) => {
       const target = resetTarget(opts);
       const { runnel, options } = clientFor(cmd);
