@@ -243,7 +243,7 @@ export class Runnel extends Construct {
     }
 
     new Rule(this, 'MaintenanceSchedule', {
-      description: 'Runnel maintenance: purges deleted topics and applies retention',
+      description: 'Runnel maintenance: purges deleted topics, applies retention, compacts and merges segments',
       schedule: props.maintenanceSchedule ?? Schedule.rate(Duration.minutes(15)),
       targets: [new LambdaFunction(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: false }) })],
     });
@@ -337,11 +337,12 @@ export class Runnel extends Construct {
     allow(groups, ['s3:GetObject'], [objects]);
 
     // Purge of deleted topics (markers, segments by prefix, heads and chunks); retention (advance the log
-    // start, drop expired chunks and their segments); the orphan sweep (LIST a partition, read its index).
+    // start, drop expired chunks and their segments); the orphan sweep (LIST a partition, read its index);
+    // compaction and merging (read segments, write the rewritten ones, swap chunks with PutItem).
     allow(maintenance, ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [topics]);
-    allow(maintenance, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [log]);
+    allow(maintenance, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [log]);
     allow(maintenance, ['s3:ListBucket'], [this.bucket.bucketArn]);
-    allow(maintenance, ['s3:DeleteObject'], [objects]);
+    allow(maintenance, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects]);
   }
 }
 

@@ -1,7 +1,9 @@
 import type { RunnelConfig } from './config.js';
 import { FetchService } from './fetch/fetch-service.js';
 import { createGroups, type Groups } from './groups/groups.js';
+import { CleanerStore } from './log/cleaner-store.js';
 import { HeadStore } from './log/head-store.js';
+import { LogCleaner } from './log/log-cleaner.js';
 import { DEFAULT_LOG_OPTIONS, PartitionLog, type LogOptions } from './log/partition-log.js';
 import { SegmentStore } from './log/segment-store.js';
 import { TailNotifier } from './log/tail-notifier.js';
@@ -45,6 +47,7 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
   const segments = new SegmentStore(clients.s3, config.bucket);
   const log = new PartitionLog(heads, segments, new TailNotifier(), { ...DEFAULT_LOG_OPTIONS, ...options.log });
   const topics = new TopicStore(clients.dynamo, config.topicsTable, heads);
+  const cleaner = new LogCleaner(heads, new CleanerStore(clients.dynamo, config.logTable), segments);
   let purging: Promise<unknown> = Promise.resolve();
   const purge = async () => (await purgeDeletedTopics(topics, heads, segments)).purged;
   const admin = new TopicAdmin(topics, () => {
@@ -60,6 +63,6 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     fetch: new FetchService(topics, log),
     groups: createGroups(clients.dynamo, config.groupsTable, topics, log, options.clock),
     purge,
-    maintain: (maintenanceOptions) => runMaintenance({ topics, heads, log, segments }, maintenanceOptions),
+    maintain: (maintenanceOptions) => runMaintenance({ topics, heads, log, segments, cleaner }, maintenanceOptions),
   };
 }

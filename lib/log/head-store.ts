@@ -117,6 +117,24 @@ export interface Chunk {
   /** Running totals through `nextBase` (see Head); absent in chunks rolled before they existed. */
   bytesThrough?: number;
   maxTimestampThrough?: number;
+  /**
+   * Which rewrite (compaction or merge) wrote this chunk; absent for a chunk as rolled. A swap is
+   * conditional on it, so a chunk is replaced only from the version the rewrite read.
+   */
+  gen?: string;
+}
+
+/** What an index swap replaces: the chunk at `base` as read, and the chunks after it up to `nextBase`. */
+export interface ChunkSwap {
+  /** The first replaced chunk as the rewrite read it. */
+  first: Chunk;
+  /** The new chunk's entries, covering [first.base, nextBase) exactly. */
+  entries: IndexEntry[];
+  nextBase: number;
+  /** The running totals through `nextBase`, as the last replaced chunk had them. */
+  bytesThrough?: number;
+  maxTimestampThrough?: number;
+  gen: string;
 }
 
 export type AppendResult =
@@ -331,6 +349,61 @@ export class HeadStore {
     );
   }
 
+  /**
+   * The index swap of a compaction or merge (docs/compaction.md): replaces the chunk at `first.base`
+   * with one holding the new entries up to `nextBase`, on the condition that it is still the chunk the
+   * rewrite read (same end, same length, same generation). One PutItem: a reader sees the old chunk
+   * or the new one, and both hold the same offsets. Answers whether the new chunk is in place, and
+   * tells a lost answer whose write was applied (the SDK's retry then fails the condition) apart by
+   * reading the chunk back.
+   */
+  async swapChunk(pk: string, swap: ChunkSwap): Promise<boolean> {
+    const { first } = swap;
+    const item: Record<string, AttributeValue> = {
+      ...this.key(pk, first.base),
+      nextBase: n(swap.nextBase),
+      entries: { L: swap.entries.map((e) => ({ S: formatEntry(e) })) },
+      gen: { S: swap.gen },
+    };
+    if (swap.bytesThrough !== undefined && swap.maxTimestampThrough !== undefined) {
+      item.cumBytes = n(swap.bytesThrough);
+      item.cumMaxTs = n(swap.maxTimestampThrough);
+    }
+    const applied = await conditional(
+      this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression:
+            'nextBase = :oldNext AND size(entries) = :oldCount AND ' + (first.gen === undefined ? 'attribute_not_exists(gen)' : 'gen = :oldGen'),
+          ExpressionAttributeValues: {
+            ':oldNext': n(first.nextBase),
+            ':oldCount': n(first.entries.length),
+            ...(first.gen === undefined ? {} : { ':oldGen': { S: first.gen } }),
+          },
+        }),
+      ),
+    );
+    return applied || (await this.chunkAt(pk, first.base))?.gen === swap.gen;
+  }
+
+  /**
+   * Deletes a chunk that a swap has covered (its offsets are in the new chunk before it), only if it is
+   * still the version the rewrite read. Gone or changed already: nothing to do.
+   */
+  async deleteReplacedChunk(pk: string, chunk: Pick<Chunk, 'base' | 'nextBase' | 'gen'>): Promise<void> {
+    await conditional(
+      this.dynamo.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, chunk.base),
+          ConditionExpression: 'nextBase = :next AND ' + (chunk.gen === undefined ? 'attribute_not_exists(gen)' : 'gen = :gen'),
+          ExpressionAttributeValues: { ':next': n(chunk.nextBase), ...(chunk.gen === undefined ? {} : { ':gen': { S: chunk.gen } }) },
+        }),
+      ),
+    );
+  }
+
   async chunkAt(pk: string, base: number): Promise<Chunk | undefined> {
     const res = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: this.key(pk, base), ConsistentRead: true }));
     return res.Item ? toChunk(res.Item) : undefined;
@@ -536,5 +609,6 @@ function toChunk(item: Record<string, AttributeValue>): Chunk {
     chunk.bytesThrough = num(item.cumBytes);
     chunk.maxTimestampThrough = num(item.cumMaxTs);
   }
+  if (item.gen?.S) chunk.gen = item.gen.S;
   return chunk;
 }

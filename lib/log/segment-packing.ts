@@ -24,8 +24,8 @@ export type PackedPiece =
   /** A new segment covering [base, base + span) holding these records. */
   | { kind: 'write'; base: number; span: number; records: OffsetRecord[] };
 
-/** An entry at least this share of the target stays as it is when it lost nothing: rewriting it gains little. */
-const REUSE_SHARE = 0.5;
+/** An entry at least half the target stays as it is when it lost nothing: rewriting it gains little. */
+export const reusable = (entry: PlacedEntry, targetBytes: number): boolean => entry.bytes >= targetBytes / 2;
 
 export function packSegments(inputs: PackInput[], targetBytes: number): PackedPiece[] {
   const pieces: PackedPiece[] = [];
@@ -35,7 +35,7 @@ export function packSegments(inputs: PackInput[], targetBytes: number): PackedPi
     run = [];
   };
   for (const input of inputs) {
-    if (input.whole && input.entry.bytes >= targetBytes * REUSE_SHARE) {
+    if (input.whole && reusable(input.entry, targetBytes)) {
       flush();
       pieces.push({ kind: 'reuse', entry: input.entry });
     } else run.push(input);

@@ -1,5 +1,6 @@
 import type { HeadStore } from '../log/head-store.js';
 import type { PartitionLog, PartitionRef } from '../log/partition-log.js';
+import type { CleanerOptions, CleanerResult, LogCleaner } from '../log/log-cleaner.js';
 import { applyRetention } from '../log/retention.js';
 import { sweepOrphans } from '../log/orphan-sweep.js';
 import type { SegmentStore } from '../log/segment-store.js';
@@ -14,8 +15,24 @@ export interface MaintenanceReport {
   partitionsChecked: number;
   segmentsDeleted: number;
   orphansDeleted: number;
-  /** Partitions whose retention or sweep failed this run (logged); the next run tries them again. */
+  /** Partitions whose retention, cleaning or sweep failed this run (logged); the next run tries them again. */
   partitionsFailed: number;
+  /** What compaction and merging did (docs/compaction.md). */
+  cleaning: CleaningReport;
+}
+
+export interface CleaningReport {
+  /** Partitions whose compaction pass ran to its end. */
+  partitionsCompacted: number;
+  /** Index swaps: runs of chunks replaced by one, with their rewritten segments. */
+  swaps: number;
+  recordsRemoved: number;
+  segmentsReplaced: number;
+  segmentsWritten: number;
+  bytesReplaced: number;
+  bytesWritten: number;
+  /** Replaced segments deleted once their delay was over. */
+  replacedSegmentsDeleted: number;
 }
 
 export interface MaintenanceOptions {
@@ -27,6 +44,8 @@ export interface MaintenanceOptions {
    * what is left is done by the next run. Default 10 minutes, well inside the Lambda's 15.
    */
   budgetMs?: number;
+  /** Compaction and merging settings (target segment size, ages); defaults in log-cleaner.ts. */
+  cleaner?: Partial<CleanerOptions>;
 }
 
 /** Far longer than any append can take after its PUT (a Lambda lives at most 15 minutes). */
@@ -39,13 +58,14 @@ export interface MaintenanceDeps {
   heads: HeadStore;
   log: PartitionLog;
   segments: SegmentStore;
+  cleaner: LogCleaner;
 }
 
 const CONCURRENCY = 8;
 
 /**
- * The periodic housekeeping: purge deleted topics, apply each topic's retention and, when asked,
- * sweep orphaned segments. Every step is idempotent, so overlapping or interrupted runs are harmless,
+ * The periodic housekeeping: purge deleted topics, apply each topic's retention, compact and merge
+ * (the log cleaner: it only schedules them here) and, when asked, sweep orphaned segments. Every step is idempotent, so overlapping or interrupted runs are harmless,
  * and each is isolated: a purge that fails, or one partition's retention or sweep, stops nothing else.
  */
 export async function runMaintenance(deps: MaintenanceDeps, options: MaintenanceOptions = {}): Promise<MaintenanceReport> {
@@ -54,7 +74,27 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
   // late in a long run is judged, and its deletion delay counted, from when it is reached.
   const clock = options.now === undefined ? () => Date.now() : () => now;
   const deadline = Date.now() + (options.budgetMs ?? DEFAULT_MAINTENANCE_BUDGET_MS);
-  const report: MaintenanceReport = { purgedTopics: 0, purgesFailed: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0, partitionsFailed: 0 };
+  const cleaning: CleaningReport = {
+    partitionsCompacted: 0,
+    swaps: 0,
+    recordsRemoved: 0,
+    segmentsReplaced: 0,
+    segmentsWritten: 0,
+    bytesReplaced: 0,
+    bytesWritten: 0,
+    replacedSegmentsDeleted: 0,
+  };
+  const report: MaintenanceReport = { purgedTopics: 0, purgesFailed: 0, partitionsChecked: 0, segmentsDeleted: 0, orphansDeleted: 0, partitionsFailed: 0, cleaning };
+  const addCleaning = (r: CleanerResult) => {
+    if (r.compacted) cleaning.partitionsCompacted++;
+    cleaning.swaps += r.swaps;
+    cleaning.recordsRemoved += r.recordsRemoved;
+    cleaning.segmentsReplaced += r.segmentsReplaced;
+    cleaning.segmentsWritten += r.segmentsWritten;
+    cleaning.bytesReplaced += r.bytesReplaced;
+    cleaning.bytesWritten += r.bytesWritten;
+    cleaning.replacedSegmentsDeleted += r.garbageDeleted;
+  };
   try {
     const purge = await purgeDeletedTopics(deps.topics, deps.heads, deps.segments, deadline);
     report.purgedTopics = purge.purged;
@@ -81,10 +121,13 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
           const retained = await step('retention', ref, async () => {
             if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, { clock, deadline })).deletedSegments;
           });
+          const cleaned = await step('compaction and merging', ref, async () => {
+            if (Date.now() < deadline) addCleaning(await deps.cleaner.clean(ref, topic.config, { clock, deadline, options: options.cleaner }));
+          });
           const swept = await step('orphan sweep', ref, async () => {
             if (options.sweepOrphans && Date.now() < deadline) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now, deadline);
           });
-          if (retained && swept) report.partitionsChecked++;
+          if (retained && cleaned && swept) report.partitionsChecked++;
           else report.partitionsFailed++;
         }),
       );

@@ -2,6 +2,7 @@ import { encodedRecordSize, type StoredRecord } from '../codec/record.js';
 import { assignPartitions } from '../codec/partitioner.js';
 import type { ProducedOffset, ProduceRequest, ProduceResponse } from '../contract/records.js';
 import { badRequest, tooLarge } from '../errors.js';
+import { compacts } from '../log/compaction.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { toStoredRecord } from '../api/wire-record.js';
@@ -37,6 +38,12 @@ export class ProduceService {
           `records[${i}].timestamp: ${r.timestamp} is more than message.timestamp.after.max.ms (${topic.config['message.timestamp.after.max.ms']}) ahead of the server's clock`,
           { field: `records[${i}].timestamp` },
         );
+      }
+      // Kafka refuses these too: compaction keeps the latest record per key, and a keyless one has none.
+      if (r.key === null && compacts(topic.config)) {
+        throw badRequest('invalid_record', `records[${i}].key: "${topicName}" is compacted (cleanup.policy ${topic.config['cleanup.policy']}): every record needs a key`, {
+          field: `records[${i}].key`,
+        });
       }
       const size = encodedRecordSize(r);
       if (size > limit) {

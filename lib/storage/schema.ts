@@ -4,13 +4,16 @@
  */
 export const TOPICS_TABLE_KEYS = { partitionKey: { name: 'name', type: 'S' } } as const;
 
-/** Log table: `p` is `<topicId>#<partition>`; `b` is -1 for the partition head, else a chunk's base offset. */
+/** Log table: `p` is `<topicId>#<partition>`; `b` is -1 for the partition head, -2 for its cleaner, else a chunk's base offset. */
 export const LOG_TABLE_KEYS = {
   partitionKey: { name: 'p', type: 'S' },
   sortKey: { name: 'b', type: 'N' },
 } as const;
 
 export const HEAD_SORT_KEY = -1;
+
+/** The log cleaner's item of a partition (its lease, a swap in progress, segments awaiting deletion). */
+export const CLEANER_SORT_KEY = -2;
 
 /** Groups table: `group` is the group id; `item` is `member#<memberId>` or `lease#<topic>#<partition>`. */
 export const GROUPS_TABLE_KEYS = {
