@@ -11,7 +11,7 @@ import { topicPartitionKey as partitionKey } from '../contract/topic-partition.j
 import { badRequest, conflict, notFound } from '../errors.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import type { TopicStore } from '../topics/topic-store.js';
-import { liveMembers } from './group-coordinator.js';
+import { leaseHeld, liveMembers } from './group-coordinator.js';
 import { NOBODY, committedOffsetOf, type GroupItems, type LeaseStore } from './lease-store.js';
 
 /** Listing, describing (with lag), resetting offsets and deleting groups. Group ids and requests arrive validated. */
@@ -54,7 +54,6 @@ export class GroupAdmin {
     const { group, items } = await this.existing(name);
     const now = this.clock();
     const live = liveMembers(items, now);
-    const liveIds = new Set(live.map((m) => m.memberId));
     const leases = new Map(items.leases.map((l) => [partitionKey(l), l]));
     const partitions: PartitionDescription[] = [];
     const topicNames = new Set([...items.leases.map((l) => l.topic), ...live.flatMap((m) => m.topics)]);
@@ -65,7 +64,7 @@ export class GroupAdmin {
       for (let partition = 0; partition < count; partition++) {
         const lease = leases.get(partitionKey({ topic: name, partition }));
         const state = states.find((s) => s.partition === partition);
-        const held = lease?.owner !== undefined && lease.expiresAt > now && liveIds.has(lease.owner);
+        const held = lease !== undefined && leaseHeld(lease, live, now);
         const committed = committedOffsetOf(lease, topic?.topicId) ?? null;
         partitions.push({
           topic: name,
@@ -123,8 +122,10 @@ export class GroupAdmin {
       offsets.push({ topic: topic.name, partition, offset });
     }
     const now = this.clock();
+    const seen = new Map(items.leases.map((l) => [partitionKey(l), l.epoch]));
     for (const o of offsets) {
-      if (!(await this.store.resetOffset(group, o, o.offset, now, topic.topicId))) throw conflict('group_active', `partition ${o.partition} of "${o.topic}" is held by a member; stop its consumers first`);
+      // At the epoch read with the group: a member that joined since and took the lease is not overwritten.
+      if (!(await this.store.resetOffset(group, o, o.offset, now, topic.topicId, seen.get(partitionKey(o))))) throw conflict('group_active', `partition ${o.partition} of "${o.topic}" is held by a member; stop its consumers first`);
     }
     return { offsets };
   }

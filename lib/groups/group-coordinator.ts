@@ -26,6 +26,15 @@ const unknownMember = (group: string, memberId: string) =>
 export const liveMembers = (items: GroupItems, now: number): MemberItem[] => items.members.filter((m) => m.expiresAt > now);
 
 /**
+ * Whether a lease is held, by server time: it has an owner among the live members, and, if it has an
+ * expiry of its own, that has not passed. A member's lease has none: it is valid while its owner's
+ * member item is, so a dead member's leases are free as soon as its member item expires (G4).
+ */
+export function leaseHeld(lease: LeaseItem, live: readonly MemberItem[], now: number): boolean {
+  return lease.owner !== undefined && (lease.expiresAt === undefined || lease.expiresAt > now) && live.some((m) => m.memberId === lease.owner);
+}
+
+/**
  * Membership, leases and fenced commits. Group and member ids, and requests, arrive validated
  * (lib/api/group-requests.ts at the edge). Every call works from one consistent read of the group and
  * writes each lease with a conditional update, so concurrent members and Lambda instances need no
@@ -65,14 +74,14 @@ export class GroupCoordinator {
   }
 
   /**
-   * One round for one member: renew what it keeps, mark what it must hand off, take what is free.
+   * One round for one member: keep what it holds, mark what it must hand off, take what is free.
    * Every member computes the same target from the same live members, so the whole group converges
-   * in one heartbeat interval, not one lease per cycle.
+   * in one heartbeat interval, not one lease per cycle. A member's leases live as long as its member
+   * item, so in a settled group this round writes nothing: the heartbeat's one write is the member item.
    */
   private async rebalance(group: string, me: MemberItem, now: number, seen?: GroupItems, joining = false): Promise<HeartbeatResponse> {
     const items = seen ?? (await this.store.read(group));
     const live = liveMembers(items, now).filter((m) => m.memberId !== me.memberId).concat(me);
-    await Promise.all(items.members.filter((m) => m.expiresAt <= now).map((m) => this.store.deleteMember(group, m.memberId, now)));
     const target = await this.target(items, live);
     const leases = new Map(items.leases.map((l) => [partitionKey(l), l]));
     const assignments: Assignment[] = [];
@@ -90,7 +99,7 @@ export class GroupCoordinator {
 
     await Promise.all(
       items.leases
-        .filter((l) => l.owner === me.memberId && l.expiresAt > now && !joining)
+        .filter((l) => l.owner === me.memberId && !joining && leaseHeld(l, live, now))
         .map(async (l) => {
           const to = target.get(partitionKey(l)) ?? NOBODY;
           const handoff = to !== me.memberId;
@@ -98,10 +107,12 @@ export class GroupCoordinator {
             // A handoff its owner has not finished within a session (a handler stuck, say): pass the
             // lease on now, with a new epoch that fences the owner, so one stuck member cannot stall it.
             const next = live.find((m) => m.memberId === to);
-            await this.store.release(group, l, me.memberId, l.epoch, next && { memberId: next.memberId, expiresAt: next.expiresAt });
+            await this.store.release(group, l, me.memberId, l.epoch, next && { memberId: next.memberId });
             return;
           }
-          if (await this.store.renewLease(group, l, me.memberId, now, me.expiresAt, handoff ? to : undefined)) {
+          // Write only when the mark must change; the consistent read says it is ours at this epoch.
+          const mark = handoff ? to : undefined;
+          if (mark === l.handoffTo || (await this.store.markHandoff(group, l, me.memberId, now, mark))) {
             assignments.push(toAssignment(l, l.epoch, handoff));
           }
         }),
@@ -113,13 +124,15 @@ export class GroupCoordinator {
           const lease = leases.get(key);
           const tp = lease ?? parseTopicPartitionKey(key);
           // On a join, leases under its own id are from an earlier process: take them with a new epoch.
-          const free = !lease || lease.owner === undefined || lease.expiresAt <= now || (joining && lease.owner === me.memberId);
-          const taken = free ? await this.store.acquire(group, tp, lease?.epoch, me.memberId, now, me.expiresAt) : undefined;
+          const free = !lease || !leaseHeld(lease, live, now) || (joining && lease.owner === me.memberId);
+          const taken = free ? await this.store.acquire(group, tp, { seenEpoch: lease?.epoch, memberId: me.memberId, now }) : undefined;
           // Its committed offset as the take left it: the previous owner can commit nothing after that.
           if (taken) assignments.push(toAssignment(taken, taken.epoch, false));
           else pending.push({ topic: tp.topic, partition: tp.partition });
         }),
     );
+    // Expired members go last: one whose clock runs behind ours may still commit until its leases are taken.
+    await Promise.all(items.members.filter((m) => m.expiresAt <= now).map((m) => this.store.deleteMember(group, m.memberId, now)));
     return {
       memberId: me.memberId,
       sessionTimeoutMs: me.sessionTimeoutMs,
@@ -149,17 +162,22 @@ export class GroupCoordinator {
   private async commitAll(group: string, memberId: string, offsets: FencedOffset[]) {
     const committed: TopicPartitionOffset[] = [];
     const rejected: Rejection[] = [];
+    if (!offsets.length) return { committed, rejected };
     const now = this.clock();
+    // A member's leases expire with its member item (G2): once that has, another member may take them
+    // at any moment and start from the committed offset, so nothing more is committed for it.
+    const member = await this.store.readMember(group, memberId);
+    const alive = member !== undefined && member.expiresAt > now;
     await Promise.all(
       offsets.map(async (o) => {
         const tp = { topic: o.topic, partition: o.partition };
         const topicId = (await this.topics.find(o.topic))?.topicId ?? '';
         if (o.topicId !== undefined && o.topicId !== topicId) return rejected.push({ ...tp, reason: 'topic_recreated' });
-        if (await this.store.commit(group, tp, memberId, o.epoch, o.offset, topicId, now)) return committed.push({ ...tp, offset: o.offset });
+        if (alive && (await this.store.commit(group, tp, memberId, o.epoch, o.offset, topicId, now))) return committed.push({ ...tp, offset: o.offset });
         const lease = await this.store.readLease(group, tp);
         if (lease?.owner === memberId && lease.epoch === o.epoch) {
           // Its session ran out: nobody may have taken the lease yet, but someone may at any moment (G2).
-          if (lease.expiresAt <= now) return rejected.push({ ...tp, reason: 'lease_expired' });
+          if (!alive || (lease.expiresAt !== undefined && lease.expiresAt <= now)) return rejected.push({ ...tp, reason: 'lease_expired' });
           // Still the owner at that epoch: the offset was behind the committed one, which is a no-op (G3).
           return committed.push({ ...tp, offset: committedOffsetOf(lease, topicId) ?? o.offset });
         }
@@ -204,8 +222,7 @@ export class GroupCoordinator {
       held.map(async (l) => {
         const nextId = target.get(partitionKey(l));
         const next = nextId === memberId ? undefined : live.find((m) => m.memberId === nextId);
-        const to = next && { memberId: next.memberId, expiresAt: next.expiresAt };
-        if (await this.store.release(group, l, memberId, l.epoch, to)) released.push({ topic: l.topic, partition: l.partition });
+        if (await this.store.release(group, l, memberId, l.epoch, next && { memberId: next.memberId })) released.push({ topic: l.topic, partition: l.partition });
       }),
     );
     return released;

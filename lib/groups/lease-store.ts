@@ -25,7 +25,12 @@ export interface LeaseItem extends TopicPartition {
   /** Bumped on every change of owner; 0 for a lease that was never owned. */
   epoch: number;
   owner?: string;
-  expiresAt: number;
+  /**
+   * Server time. Undefined for a consumer group member's lease: it is valid while its owner's member
+   * item is, so a heartbeat renews the member item alone and writes no lease. A lease with its own
+   * expiry (a subscription dispatcher's, say) is renewed on its own.
+   */
+  expiresAt?: number;
   committedOffset?: number;
   /** The topic id `committedOffset` was committed against: offsets of a deleted topic do not carry over to a re-created one. */
   offsetTopicId?: string;
@@ -38,6 +43,16 @@ export interface LeaseItem extends TopicPartition {
 export interface GroupItems {
   members: MemberItem[];
   leases: LeaseItem[];
+}
+
+/** Who takes a lease, as it was last seen, when (server time), and until when if it is to have an expiry of its own. */
+export interface LeaseTake {
+  /** The epoch the taker read; undefined if it saw no lease item at all. */
+  seenEpoch: number | undefined;
+  memberId: string;
+  now: number;
+  /** Omit for a member's lease: it is then valid while the member's item is. */
+  expiresAt?: number;
 }
 
 /** Not a valid member id (ids never contain "#"). */
@@ -62,7 +77,7 @@ const toLease = (item: Record<string, AttributeValue>): LeaseItem => ({
   partition: num(item.partition)!,
   epoch: num(item.epoch) ?? 0,
   owner: item.owner?.S,
-  expiresAt: num(item.expiresAt) ?? 0,
+  expiresAt: num(item.expiresAt),
   committedOffset: num(item.committedOffset),
   offsetTopicId: item.offsetTopicId?.S,
   handoffTo: item.handoffTo?.S,
@@ -193,7 +208,13 @@ export class LeaseStore {
     );
   }
 
-  /** Renews a lease its owner still holds at `epoch`, setting or clearing the handoff mark. */
+  /** Reads one member item (strongly consistent); undefined if it is not there. */
+  async readMember(group: string, memberId: string): Promise<MemberItem | undefined> {
+    const res = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: this.key(group, MEMBER + memberId), ConsistentRead: true }));
+    return res.Item ? toMember(res.Item) : undefined;
+  }
+
+  /** Renews a lease with its own expiry that its owner still holds at `epoch`, setting or clearing the handoff mark. */
   async renewLease(group: string, lease: LeaseItem, memberId: string, now: number, expiresAt: number, handoffTo: string | undefined): Promise<boolean> {
     const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(lease.epoch), ':now': n(now), ':exp': n(expiresAt) };
     if (handoffTo !== undefined) values[':to'] = { S: handoffTo };
@@ -211,22 +232,52 @@ export class LeaseStore {
   }
 
   /**
-   * Takes a lease that is free, expired or never existed, as it was last seen (`seenEpoch`), bumping
-   * its epoch. Racing takers: only one update matches the epoch it read. Answers the lease as the take
-   * left it, or undefined if another took it first: its committed offset is final, because the new
-   * epoch fences every later commit of the previous owner, whereas one read before the take may be
-   * overtaken by the previous owner's last commit (its clock may say its lease is still valid).
+   * Sets (`handoffTo`) or clears (undefined) the handoff mark of a lease its owner holds at `epoch`,
+   * leaving its expiry alone. A member's lease needs no renewal, so this is the only lease write a
+   * heartbeat makes, and only when the target assignment changed.
    */
-  async acquire(group: string, tp: TopicPartition, seenEpoch: number | undefined, memberId: string, now: number, expiresAt: number): Promise<LeaseItem | undefined> {
+  async markHandoff(group: string, lease: LeaseItem, memberId: string, now: number, handoffTo: string | undefined): Promise<boolean> {
+    const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(lease.epoch) };
+    if (handoffTo !== undefined) Object.assign(values, { ':to': { S: handoffTo }, ':now': n(now) });
+    return conditional(
+      this.update(group, lease, {
+        update: handoffTo === undefined ? 'REMOVE handoffTo, handoffSince' : 'SET handoffTo = :to, handoffSince = if_not_exists(handoffSince, :now)',
+        condition: '#o = :me AND epoch = :e',
+        names: { '#o': 'owner' },
+        values,
+      }),
+    );
+  }
+
+  /**
+   * Takes a lease as it was last seen (`seenEpoch`), bumping its epoch: one that never existed, is
+   * free, has its own expiry and expired, or has none, i.e. lives as long as its owner's member item,
+   * which the caller has seen expired or gone in the same read of the group (the store cannot see it).
+   * Racing takers: only one update matches the epoch it read. With `expiresAt` the lease gets its own
+   * expiry; without, it is valid while the taker's member item is.
+   *
+   * Answers the lease as the take left it, or undefined if another took it first: its committed offset
+   * is final, because the new epoch fences every later commit of the previous owner, whereas one read
+   * before the take may be overtaken by the previous owner's last commit (its clock may say its lease
+   * is still valid).
+   */
+  async acquire(group: string, tp: TopicPartition, take: LeaseTake): Promise<LeaseItem | undefined> {
+    const { seenEpoch, memberId, now, expiresAt } = take;
     const fresh = seenEpoch === undefined;
-    const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n((seenEpoch ?? 0) + 1), ':exp': n(expiresAt), ':t': { S: tp.topic }, ':p': n(tp.partition) };
+    const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n((seenEpoch ?? 0) + 1), ':t': { S: tp.topic }, ':p': n(tp.partition) };
+    if (expiresAt !== undefined) values[':exp'] = n(expiresAt);
     if (!fresh) Object.assign(values, { ':seen': n(seenEpoch), ':now': n(now) });
     let taken: LeaseItem | undefined;
     const took = await conditional(
       this.update(group, tp, {
-        update: 'SET #o = :me, epoch = :e, expiresAt = :exp, topic = :t, #p = :p REMOVE handoffTo, handoffSince',
+        update:
+          expiresAt === undefined
+            ? 'SET #o = :me, epoch = :e, topic = :t, #p = :p REMOVE handoffTo, handoffSince, expiresAt'
+            : 'SET #o = :me, epoch = :e, expiresAt = :exp, topic = :t, #p = :p REMOVE handoffTo, handoffSince',
         // Its own lease too: a member that joins again must not inherit the epoch its old process used.
-        condition: fresh ? 'attribute_not_exists(#i)' : 'epoch = :seen AND (attribute_not_exists(#o) OR expiresAt <= :now OR #o = :me)',
+        condition: fresh
+          ? 'attribute_not_exists(#i)'
+          : 'epoch = :seen AND (attribute_not_exists(#o) OR attribute_not_exists(expiresAt) OR expiresAt <= :now OR #o = :me)',
         names: fresh ? { '#o': 'owner', '#p': 'partition', '#i': 'item' } : { '#o': 'owner', '#p': 'partition' },
         values,
         returnNew: true,
@@ -236,9 +287,10 @@ export class LeaseStore {
   }
 
   /**
-   * Moves the committed offset forward, only for the owner at `epoch` whose lease has not expired by
-   * `now` (G2: once expired, another member may already be processing from the committed offset).
-   * False: fenced, expired, or not forward.
+   * Moves the committed offset forward, only for the owner at `epoch`, and, for a lease with its own
+   * expiry, only if it has not expired by `now` (G2: once expired, another member may already be
+   * processing from the committed offset). A member's lease has no expiry of its own: the coordinator
+   * checks the member item first. False: fenced, expired, or not forward.
    */
   async commit(group: string, tp: TopicPartition, memberId: string, epoch: number, offset: number, topicId: string, now: number): Promise<boolean> {
     return conditional(
@@ -246,21 +298,29 @@ export class LeaseStore {
         update: 'SET committedOffset = :o, offsetTopicId = :tid',
         // Forward only, within one incarnation of the topic; a re-created topic starts afresh.
         condition:
-          '#o = :me AND epoch = :e AND expiresAt > :now AND (attribute_not_exists(committedOffset) OR attribute_not_exists(offsetTopicId) OR offsetTopicId <> :tid OR committedOffset <= :o)',
+          '#o = :me AND epoch = :e AND (attribute_not_exists(expiresAt) OR expiresAt > :now) AND (attribute_not_exists(committedOffset) OR attribute_not_exists(offsetTopicId) OR offsetTopicId <> :tid OR committedOffset <= :o)',
         names: { '#o': 'owner' },
         values: { ':o': n(offset), ':me': { S: memberId }, ':e': n(epoch), ':tid': { S: topicId }, ':now': n(now) },
       }),
     );
   }
 
-  /** Gives up a lease held at `epoch`: to nobody, or straight to its next owner with a new epoch. */
-  async release(group: string, tp: TopicPartition, memberId: string, epoch: number, next?: { memberId: string; expiresAt: number }): Promise<boolean> {
+  /**
+   * Gives up a lease held at `epoch`: to nobody, or straight to its next owner with a new epoch (and
+   * `next.expiresAt` as its own expiry, or none: valid while the next owner's member item is).
+   */
+  async release(group: string, tp: TopicPartition, memberId: string, epoch: number, next?: { memberId: string; expiresAt?: number }): Promise<boolean> {
     const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(epoch) };
-    if (next) Object.assign(values, { ':next': { S: next.memberId }, ':newEpoch': n(epoch + 1), ':exp': n(next.expiresAt) });
-    else values[':zero'] = n(0);
+    if (next) Object.assign(values, { ':next': { S: next.memberId }, ':newEpoch': n(epoch + 1) });
+    if (next?.expiresAt !== undefined) values[':exp'] = n(next.expiresAt);
+    if (!next) values[':zero'] = n(0);
+    const toNext =
+      next?.expiresAt === undefined
+        ? 'SET #o = :next, epoch = :newEpoch REMOVE handoffTo, handoffSince, expiresAt'
+        : 'SET #o = :next, epoch = :newEpoch, expiresAt = :exp REMOVE handoffTo, handoffSince';
     return conditional(
       this.update(group, tp, {
-        update: next ? 'SET #o = :next, epoch = :newEpoch, expiresAt = :exp REMOVE handoffTo, handoffSince' : 'SET expiresAt = :zero REMOVE #o, handoffTo, handoffSince',
+        update: next ? toNext : 'SET expiresAt = :zero REMOVE #o, handoffTo, handoffSince',
         condition: '#o = :me AND epoch = :e',
         names: { '#o': 'owner' },
         values,
@@ -268,14 +328,23 @@ export class LeaseStore {
     );
   }
 
-  /** Sets the committed offset of a lease nobody holds; the only write that may move it backwards. */
-  async resetOffset(group: string, tp: TopicPartition, offset: number, now: number, topicId: string): Promise<boolean> {
+  /**
+   * Sets the committed offset of a lease nobody holds; the only write that may move it backwards. A
+   * lease with no expiry of its own is held while its owner's member item lives, which the caller has
+   * seen it not do at `seenEpoch`: a member that took it since has bumped the epoch, and is not overwritten.
+   */
+  async resetOffset(group: string, tp: TopicPartition, offset: number, now: number, topicId: string, seenEpoch?: number): Promise<boolean> {
+    const values: Record<string, AttributeValue> = { ':o': n(offset), ':tid': { S: topicId }, ':t': { S: tp.topic }, ':p': n(tp.partition), ':zero': n(0), ':now': n(now) };
+    if (seenEpoch !== undefined) values[':seen'] = n(seenEpoch);
     return conditional(
       this.update(group, tp, {
         update: 'SET committedOffset = :o, offsetTopicId = :tid, topic = :t, #p = :p, epoch = if_not_exists(epoch, :zero), expiresAt = if_not_exists(expiresAt, :zero)',
-        condition: 'attribute_not_exists(#o) OR expiresAt <= :now',
+        condition:
+          seenEpoch === undefined
+            ? 'attribute_not_exists(#o) OR expiresAt <= :now'
+            : 'attribute_not_exists(#o) OR expiresAt <= :now OR (attribute_not_exists(expiresAt) AND epoch = :seen)',
         names: { '#o': 'owner', '#p': 'partition' },
-        values: { ':o': n(offset), ':tid': { S: topicId }, ':t': { S: tp.topic }, ':p': n(tp.partition), ':zero': n(0), ':now': n(now) },
+        values,
       }),
     );
   }

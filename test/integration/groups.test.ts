@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCoordinator } from '../../lib/groups/group-coordinator.js';
 import { LeaseStore } from '../../lib/groups/lease-store.js';
+import { countMatching } from '../support/faults.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -170,6 +171,75 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     }
   });
 
+  it('a heartbeat is exactly one conditional write, the member item, whatever the lease count', async () => {
+    let now = Date.now();
+    const stack = await createTestStack(backend, { clock: () => now });
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 12 });
+    const writes: Array<{ command: string; key: string; condition: string | undefined }> = [];
+    countMatching(stack.runnel.clients.dynamo, (command, input) => {
+      if (/^(Put|Update|Delete)Item/.test(command) && input.TableName === stack.config.groupsTable) {
+        writes.push({ command, key: input.Key?.item?.S ?? input.Item?.item?.S, condition: input.ConditionExpression });
+      }
+      return false;
+    });
+    // One member holding all 12 leases, then two holding 6 each.
+    expect((await join(stack, 'a')).assignments).toHaveLength(12);
+    for (const leases of [12, 6]) {
+      if (leases === 6) {
+        await join(stack, 'b');
+        await settle(stack, ['a', 'b']);
+      }
+      for (let beat = 0; beat < 3; beat++) {
+        now += 3000;
+        writes.length = 0;
+        for (const m of leases === 12 ? ['a'] : ['a', 'b']) {
+          const hb = await heartbeat(stack, m);
+          expect(hb.assignments.filter((x: any) => !x.handoff)).toHaveLength(leases);
+        }
+        const members = leases === 12 ? ['a'] : ['a', 'b'];
+        expect(writes).toEqual(members.map((m) => ({ command: 'UpdateItemCommand', key: `member#${m}`, condition: 'expiresAt > :now' })));
+      }
+    }
+  });
+
+  it("a dead member's leases are taken once its member item expires, and a live member's never are (G4)", async () => {
+    let now = Date.now();
+    const stack = await createTestStack(backend, { clock: () => now });
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 12 });
+    await join(stack, 'a', 5000);
+    await join(stack, 'b', 5000);
+    const settled = await settle(stack, ['a', 'b']);
+    const epochs = async () => new Map((await stack.request('GET', '/v1/groups/g')).body.partitions.map((p: any) => [p.partition, `${p.owner}@${p.epoch}`]));
+    const before = await epochs();
+    // b heartbeats for longer than a session while a keeps its member item alive: nothing moves.
+    for (let i = 0; i < 5; i++) {
+      now += 2000;
+      await heartbeat(stack, 'a');
+      const b = await heartbeat(stack, 'b');
+      expect(b.assignments.map((x: any) => `${x.topic}#${x.partition}`)).toEqual(settled.b);
+      expect(b.pending).toEqual([]);
+    }
+    expect(await epochs()).toEqual(before);
+    // a stops. Until its member item expires (server time) its leases stay its own...
+    now += 4999;
+    await heartbeat(stack, 'b');
+    expect(await epochs()).toEqual(before);
+    // ...and the first heartbeat after that takes them, each with a new epoch.
+    now += 1;
+    const b = await heartbeat(stack, 'b');
+    expect(b.assignments).toHaveLength(12);
+    const after = await epochs();
+    for (const key of settled.a!) {
+      const partition = Number(key.split('#')[1]);
+      const [owner, epoch] = String(before.get(partition)).split('@');
+      expect(owner).toBe('a');
+      expect(after.get(partition)).toBe(`b@${Number(epoch) + 1}`);
+    }
+    for (const key of settled.b!) expect(after.get(Number(key.split('#')[1]))).toBe(before.get(Number(key.split('#')[1])));
+    const zombie = await stack.request('POST', '/v1/groups/g/commits', { memberId: 'a', offsets: [{ topic: 'orders', partition: Number(settled.a![0]!.split('#')[1]), epoch: 1, offset: 1 }] });
+    expect(zombie.status).toBe(409);
+  });
+
   it('lists partitions in number order, 2 before 10, in assignments and in describe', async () => {
     const stack = await createTestStack(backend);
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 12 });
@@ -239,7 +309,7 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     const tp = { topic: 'orders', partition: 0 };
     const now = Date.now();
     const race = (seen: number | undefined, at: number, prefix = 'm') =>
-      Promise.all(Array.from({ length: 8 }, (_, i) => store.acquire('g', tp, seen, `${prefix}${i}`, at, at + 1000)));
+      Promise.all(Array.from({ length: 8 }, (_, i) => store.acquire('g', tp, { seenEpoch: seen, memberId: `${prefix}${i}`, now: at, expiresAt: at + 1000 })));
     const first = await race(undefined, now);
     expect(first.filter(Boolean)).toHaveLength(1);
     const winner = `m${first.findIndex(Boolean)}`;
