@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -81,6 +81,11 @@ for (const file of docFiles(ROOT)) {
       shell?.close();
       await stack?.stop();
       rmSync(tsDir, { recursive: true, force: true });
+      try {
+        rmdirSync(join(ROOT, '.docs-examples'));
+      } catch {
+        // Another file's examples are still running there.
+      }
       rmSync(work, { recursive: true, force: true });
     });
 
