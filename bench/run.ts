@@ -7,6 +7,7 @@ import { RequestMeter } from './meter.js';
 import { formatTable, targetsTable } from './report.js';
 import type { BenchContext, BenchSection, SectionReport, TargetCheck } from './section.js';
 import { clientSection } from './client.js';
+import { compactionSection } from './compaction.js';
 import { fetchSection } from './fetch.js';
 import { groupsSection } from './groups.js';
 import { produceSection } from './produce.js';
@@ -17,6 +18,8 @@ import { targetsSection } from './targets.js';
  * `npm run bench`: the sections below run in order on one embedded local stack (dynalite + s3rver +
  * the HTTP API on a loopback port); each adds its results to bench/results.json and its tables to
  * stdout. To add a section, write a module exporting a BenchSection and add it to this list.
+ * `npm run bench -- --section compaction` runs only the named sections (repeat the flag for more);
+ * their results go to bench/results.<names>.json, leaving the full run's results.json alone.
  */
 const SECTIONS: BenchSection[] = [
   produceSection,
@@ -24,6 +27,7 @@ const SECTIONS: BenchSection[] = [
   requestCostsSection,
   groupsSection,
   clientSection,
+  compactionSection,
   targetsSection,
   // New sections go here, before or after targetsSection: the PASS/MISS table prints last either way.
 ];
@@ -59,6 +63,10 @@ const isSection = (v: unknown): v is BenchSection => typeof v === 'object' && v 
 const isReport = (v: unknown): v is SectionReport => typeof v === 'object' && v !== null && 'results' in v && Array.isArray((v as SectionReport).tables);
 
 const quick = process.env.BENCH_QUICK === '1';
+const args = process.argv.slice(2);
+const only = args.flatMap((arg, i) => (arg === '--section' && args[i + 1] ? [args[i + 1]!] : []));
+const unknown = only.filter((name) => !SECTIONS.some((s) => s.name === name) && name !== 'coldStart');
+if (unknown.length) throw new Error(`unknown bench section(s): ${unknown.join(', ')}; known: ${SECTIONS.map((s) => s.name).join(', ')}, coldStart`);
 const maxTailEntries = Number(process.env.BENCH_MAX_TAIL_ENTRIES ?? NaN);
 const logOptions = Number.isInteger(maxTailEntries) && maxTailEntries > 0 ? { maxTailEntries } : {};
 const loadAverageAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
@@ -79,7 +87,7 @@ try {
   } catch (e) {
     failures.push(`coldStart: ${(e as Error).message}`);
   }
-  for (const section of sections) {
+  for (const section of sections.filter((s) => only.length === 0 || only.includes(s.name))) {
     log(`section ${section.name}`);
     try {
       const report = await section.run(ctx);
@@ -117,7 +125,10 @@ const output = {
   failures,
 };
 // Only a full run with the default options replaces the committed results.
-const file = join(here, quick || Object.keys(logOptions).length ? 'results.explore.json' : 'results.json');
+const file = join(
+  here,
+  quick || Object.keys(logOptions).length ? 'results.explore.json' : only.length ? `results.${only.join('+')}.json` : 'results.json',
+);
 writeFileSync(file, JSON.stringify(output, null, 2) + '\n');
 log(`wrote ${file}`);
 if (failures.length) {

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { conditional } from '../storage/conditional.js';
 import { CLEANER_SORT_KEY } from '../storage/schema.js';
 
@@ -53,6 +53,12 @@ export class CleanerStore {
 
   private key(pk: string) {
     return { p: { S: pk }, b: n(CLEANER_SORT_KEY) };
+  }
+
+  /** The state without taking the lease (one strongly consistent read), to tell whether there is work before writing anything. */
+  async peek(pk: string): Promise<CleanerState> {
+    const res = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: this.key(pk), ConsistentRead: true }));
+    return toState(res.Item ?? {});
   }
 
   /** Takes the lease until `until` unless another holder's lease is still running at `now`; answers the state, or undefined if held. */

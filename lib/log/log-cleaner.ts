@@ -99,10 +99,11 @@ export class LogCleaner {
    */
   async clean(ref: PartitionRef, config: TopicConfig, run: CleanerRun): Promise<CleanerResult> {
     const pk = partitionKey(ref);
+    const result = emptyResult();
+    if (!(await this.mayHaveWork(pk, config, run))) return result;
     const owner = randomBytes(8).toString('hex');
     const now = run.clock();
     const state = await this.cleaner.acquire(pk, owner, now, now + Math.max(0, run.deadline - Date.now()) + LEASE_MARGIN_MS);
-    const result = emptyResult();
     if (!state) return result;
     const job = new CleanerJob(this.heads, this.cleaner, this.segments, ref, owner, config, { ...DEFAULT_CLEANER_OPTIONS, ...run.options }, run, result);
     try {
@@ -114,6 +115,21 @@ export class LogCleaner {
       await this.cleaner.release(pk, owner).catch(() => undefined);
     }
     return result;
+  }
+
+  /**
+   * Two reads, and no write, for a partition with nothing to do (the common case, every run): work is
+   * a recorded swap, replaced segments whose delay is over, committed chunks past where compaction last
+   * stopped, or at least `minMergeEntries` offsets of them past where merging last stopped.
+   */
+  private async mayHaveWork(pk: string, config: TopicConfig, run: CleanerRun): Promise<boolean> {
+    const [state, head] = await Promise.all([this.cleaner.peek(pk), this.heads.read(pk)]);
+    if (!head) return false;
+    if (state.swap || state.garbage.some((g) => g.after <= run.clock())) return true;
+    if (compacts(config) && head.tailBase > Math.max(head.logStartOffset, state.cleanedThrough)) return true;
+    // Every entry covers at least one offset, so fewer offsets than minMergeEntries are fewer entries.
+    const options = { ...DEFAULT_CLEANER_OPTIONS, ...run.options };
+    return head.tailBase - Math.max(head.logStartOffset, state.mergedThrough) >= Math.min(options.minMergeEntries, MAX_GROUP_ENTRIES);
   }
 }
 
@@ -184,9 +200,9 @@ class CleanerJob {
 
     const chunks = (await this.chain(head, head.logStartOffset)).filter((c) => c.nextBase <= end);
     const latest = new Map<string, number>();
-    for (const chunk of chunks) {
+    for (const group of groups(chunks)) {
       if (Date.now() >= this.run.deadline) return;
-      for (const records of await this.readEntries(placeEntries(chunk.base, chunk.entries))) latestOffsets(records, latest);
+      for (const records of await this.readEntries(group.flatMap((c) => placeEntries(c.base, c.entries)))) latestOffsets(records, latest);
     }
     let cleanBytesAfter = 0;
     for (const group of groups(chunks)) {

@@ -227,10 +227,17 @@ export class PartitionLog {
     if (head.logStartOffset > anchor.nextOffset) {
       throw unavailable('could not tell whether the append committed: retention has passed it; retry the request');
     }
+    let rewritten = false;
     for (const chunk of await this.heads.chunksBetween(pk, anchor.tailBase, head.tailBase)) {
       const placed = placeEntries(chunk.base, chunk.entries).find((e) => formatEntry(e) === formatted);
       if (placed) return { baseOffset: placed.baseOffset, head };
+      // A compaction or merge renames the entries it rewrites. It leaves recent segments alone
+      // (docs/compaction.md, settleMs), but should it have rewritten where this entry could be, the
+      // entry cannot be told apart from absent. Appending it again would commit the same segment a
+      // second time, and the rewrite deletes that segment after its delay: say so instead.
+      if (chunk.gen !== undefined && chunk.nextBase > anchor.nextOffset) rewritten = true;
     }
+    if (rewritten) throw unavailable('could not tell whether the append committed: a compaction or merge rewrote the index since; retry the request');
     return { head };
   }
 

@@ -28,7 +28,9 @@ export type FaultPoint =
   | 'head-read' // a strongly consistent GetItem of a partition head
   | 'segment-get' // S3 GetObject of a segment
   | 'topic-delete' // the DeleteItem that removes the topic's item
-  | 'segment-delete'; // S3 DeleteObject(s) of retention or purge
+  | 'segment-delete' // S3 DeleteObject(s) of retention, purge or the cleaner
+  | 'chunk-swap' // the PutItem of a merge that replaces a run of chunks (docs/compaction.md)
+  | 'cleaner-write'; // an UpdateItem of a partition's cleaner item: lease, recorded swap, garbage
 
 /**
  * error: the call fails and the caller hears it (before: never sent; after: applied, answer lost).
@@ -47,6 +49,8 @@ export interface Fault {
   effect: FaultEffect;
   /** Operations other instances run while the faulted call is held. */
   meanwhile: Op[];
+  /** Strike the nth matching call (0: the first), for points one operation calls several times. */
+  nth?: number;
 }
 
 /** How a produce request deviates from a well-formed next request of its producer. */
@@ -235,7 +239,23 @@ class OpGenerator {
       [3, 70_000],
     ]);
     const op: Op = { kind: 'maintain', instance, advanceMs };
-    if (mayFault && this.rnd.chance(0.2)) op.fault = { point: 'segment-delete', phase: this.rnd.pick(['before', 'after'] as const), effect: 'error', meanwhile: [] };
+    if (!mayFault || !this.rnd.chance(0.35)) return op;
+    const point = this.rnd.weighted<FaultPoint>([
+      [2, 'segment-delete'],
+      [2, 'chunk-swap'],
+      [2, 'cleaner-write'],
+    ]);
+    const phase = this.rnd.pick(['before', 'after'] as const);
+    if (point === 'segment-delete') op.fault = { point, phase, effect: 'error', meanwhile: [] };
+    else {
+      // The merges of the pass (the harness merges eagerly): a crash, a lost answer the SDK retries,
+      // or a stall while another instance reads, at the swap or at any write to the cleaner's item.
+      const effect = this.rnd.pick(['error', 'timeout-retried', 'stall'] as const);
+      const reader = this.otherInstance(instance);
+      const meanwhile: Op[] =
+        effect === 'stall' ? [{ kind: 'read', instance: reader, partition: this.rnd.int(0, this.s.partitions - 1), from: this.rnd.pick(['start', 'middle'] as const) }] : [];
+      op.fault = { point, phase, effect, meanwhile, nth: point === 'cleaner-write' ? this.rnd.int(0, 5) : 0 };
+    }
     return op;
   }
 
