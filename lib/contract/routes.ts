@@ -7,7 +7,7 @@
 export type Concern = 'admin' | 'produce' | 'fetch' | 'groups';
 export const CONCERNS: readonly Concern[] = ['admin', 'produce', 'fetch', 'groups'];
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ApiRoute {
   method: HttpMethod;
@@ -68,4 +68,12 @@ const patterns = new Map<ApiRoute, RegExp>(ROUTES.map((r) => [r, new RegExp('^' 
 /** The route that matches a concrete request, as API Gateway would pick it. */
 export function routeFor(method: string, path: string): ApiRoute | undefined {
   return ROUTES.find((r) => r.method === method && patterns.get(r)!.test(path));
+}
+
+/**
+ * The methods the route table serves on a concrete path, whichever concern serves them: the `Allow`
+ * of a 405. Empty when no route has the path.
+ */
+export function methodsFor(path: string): HttpMethod[] {
+  return [...new Set(ROUTES.filter((r) => patterns.get(r)!.test(path)).map((r) => r.method))];
 }

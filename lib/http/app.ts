@@ -1,10 +1,11 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MAX_BODY_BYTES } from '../contract/limits.js';
-import { CONCERNS, ROUTES, type Concern } from '../contract/routes.js';
+import { CONCERNS, methodsFor, ROUTES, type Concern } from '../contract/routes.js';
 import type { Services } from '../runtime.js';
 import { errorBody, handleError } from './errors.js';
 import { isJsonContentType, unsupportedMediaType } from './json-body.js';
+import { requestLog } from './request-log.js';
 import { fetchHandlers } from './routes/fetch.js';
 import { groupHandlers } from './routes/groups.js';
 import type { Handlers } from './routes/handlers.js';
@@ -34,6 +35,8 @@ export interface AppOptions {
    * and IAM do that job, and any host is served.
    */
   allowedHosts?: readonly string[];
+  /** Log one line per request (method, path, status, ms): the dev server does; on AWS the API's access log does. */
+  logRequests?: boolean;
 }
 
 /** Refuses a Host, or a browser's Origin, that is not an allowed host name. */
@@ -83,6 +86,7 @@ const jsonBodiesOnly: MiddlewareHandler = async (c, next) => {
  */
 export function createApp(services: Services, concerns: readonly Concern[] = ALL_CONCERNS, options: AppOptions = {}): Hono {
   const app = new Hono();
+  if (options.logRequests) app.use('*', requestLog);
   if (options.allowedHosts) app.use('*', hostGuard(options.allowedHosts));
   app.use('*', jsonBodiesOnly);
   app.use(
@@ -96,7 +100,16 @@ export function createApp(services: Services, concerns: readonly Concern[] = ALL
   );
   const handlers = handlersFor(services);
   for (const route of ROUTES) if (concerns.includes(route.concern)) app.on(route.method, honoPath(route.path), handlers[route.operationId]);
-  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) => {
+    // A path of the table with a method it does not serve is a 405 naming the methods it does, whichever
+    // function serves them. A method the table does serve there reaches this function only when another
+    // function serves it, which API Gateway would have routed there: no route here.
+    const allow = methodsFor(c.req.path);
+    if (allow.length > 0 && !allow.includes(c.req.method as (typeof allow)[number])) {
+      return c.json(errorBody('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow.join(', ')}`), 405, { allow: allow.join(', ') });
+    }
+    return c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404);
+  });
   app.onError(handleError);
   return app;
 }

@@ -181,7 +181,33 @@ export function openApiDocument(): object {
   cached ??= {
     openapi: '3.1.0',
     info: { title: 'Runnel', version: '1', description: 'Serverless event streaming with Kafka semantics on S3 and DynamoDB.' },
+    servers: [
+      {
+        url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+        description: "A deployed stack: the Runnel construct's `url` (API Gateway HTTP API, $default stage)",
+        variables: { apiId: { default: 'abc123' }, region: { default: 'us-east-1' } },
+      },
+      { url: 'http://127.0.0.1:7430', description: '`npm run dev`: the embedded local stack, no auth' },
+    ],
+    // A deployed stack authorizes every route one way: IAM (SigV4), the default, or a JWT authorizer
+    // (the construct's `jwt` prop). The dev server checks neither.
+    security: [{ sigv4: [] }, { jwt: [] }],
     components: {
+      securitySchemes: {
+        sigv4: {
+          type: 'apiKey',
+          name: 'Authorization',
+          in: 'header',
+          description: 'AWS Signature Version 4 (service execute-api), checked by API Gateway IAM authorization; grant routes with the construct\'s grant* methods.',
+          'x-amazon-apigateway-authtype': 'awsSigv4',
+        },
+        jwt: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "A token from the issuer and for an audience given in the construct's `jwt` prop, checked by API Gateway's JWT authorizer.",
+        },
+      },
       schemas: {
         Error: {
           type: 'object',

@@ -50,7 +50,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     // Purge what deletes left behind; a failure here must not keep the service from starting.
     await runnel.maintain().catch((error) => logger.error('maintenance at start failed', { error }));
     const host = options.host ?? '127.0.0.1';
-    const server = createNodeServer(createApp(runnel, ALL_CONCERNS, { allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS }));
+    const server = createNodeServer(createApp(runnel, ALL_CONCERNS, { allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS, logRequests: true }));
     await listen(server, options.port, host).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') throw new StartupError(`port ${options.port} on ${host} is already in use; set PORT to another port (PORT=0 picks a free one)`);
       if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new StartupError(`cannot listen on ${host}: it is not an address of this machine; set HOST to one that is`);

@@ -183,3 +183,73 @@ describe('the dev server refuses web pages (bug 17)', () => {
     expect((await send(`${stack.url}/v1/topics`, 'GET', {})).status).toBe(200);
   });
 });
+
+/** `npm run dev` in a child process with `env`; `stop()` ends it with Ctrl-C and answers everything it printed. */
+async function startDev(env: Record<string, string>): Promise<{ url: string; stop(): Promise<string> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'lib/local/dev.ts'], { env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', () => {
+      const m = /running at (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`dev server exited with ${code}: ${out}`)));
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGINT');
+      await exited;
+      return out;
+    },
+  };
+}
+
+/** The request lines among what the dev server printed: Powertools' JSON lines whose message is "request". */
+const requestLines = (output: string) =>
+  output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry.message === 'request');
+
+describe('the dev server logs each request', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'runnel-dev-log-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('one line per request with method, path, status and ms, through the Powertools logger', async () => {
+    const dev = await startDev({ RUNNEL_DATA_DIR: join(dataDir, 'info'), RUNNEL_LOG_LEVEL: 'INFO' });
+    let output: string;
+    try {
+      expect((await send(`${dev.url}/health`, 'GET', {})).status).toBe(200);
+      expect((await send(`${dev.url}/v1/topics/none`, 'GET', {})).status).toBe(404);
+      expect((await send(`${dev.url}/v1/topics`, 'PUT', {})).status).toBe(405);
+    } finally {
+      output = await dev.stop();
+    }
+    const lines = requestLines(output);
+    expect(lines.map((l) => [l.method, l.path, l.status])).toEqual([
+      ['GET', '/health', 200],
+      ['GET', '/v1/topics/none', 404],
+      ['PUT', '/v1/topics', 405],
+    ]);
+    for (const line of lines) {
+      expect(line).toMatchObject({ level: 'INFO', service: 'runnel' });
+      expect(typeof line.ms === 'number' && line.ms >= 0).toBe(true);
+    }
+  });
+
+  it('RUNNEL_LOG_LEVEL=SILENT silences them', async () => {
+    const dev = await startDev({ RUNNEL_DATA_DIR: join(dataDir, 'silent'), RUNNEL_LOG_LEVEL: 'SILENT' });
+    let output: string;
+    try {
+      expect((await send(`${dev.url}/health`, 'GET', {})).status).toBe(200);
+    } finally {
+      output = await dev.stop();
+    }
+    expect(output).toMatch(/running at/);
+    expect(requestLines(output)).toEqual([]);
+  });
+});
