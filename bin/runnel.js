@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The CLI is TypeScript, compiled by tsx as it loads, so `runnel` works from a clean clone after
-// `npm install` with no build step.
+// This repository's `runnel` for developers: the CLI's TypeScript source, compiled by tsx as it loads,
+// so it works from a clean clone with no build step. The published bin (package runnel-streams) is the
+// compiled dist/cli/main.js instead (bin/build.ts).
 import { register } from 'tsx/esm/api';
 
 register();

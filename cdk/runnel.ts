@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -9,10 +8,9 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -24,24 +22,18 @@ import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
 /** Every Lambda of a deployment: the API's concerns plus the scheduled maintenance job. */
 export type RunnelFunction = FunctionConcern | 'maintenance';
 
-const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
 /**
- * The nearest directory with a package-lock.json: this repository, or the app that installed Runnel as a
- * dependency (a published package carries no lock file). esbuild resolves modules from there.
+ * The directory of a function's prebuilt bundle (`npm run build`, bin/build.ts): `index.mjs`, every
+ * dependency inside. Compiled (dist/cdk/runnel.js, in the published package or here) the construct finds
+ * the bundles beside it in dist/lambdas; run from source (tsx, in this repository) in ../dist/lambdas. So
+ * a synth needs neither the handlers' sources nor esbuild, and deploys exactly what the tests ran.
  */
-function projectRoot(): string {
-  for (let dir = PACKAGE_ROOT; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package-lock.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package-lock.json in ${PACKAGE_ROOT} or above it: the Lambda bundles need one`);
-  }
+export function bundleDir(name: RunnelFunction): string {
+  const base = import.meta.url.endsWith('.ts') ? '../dist/lambdas/' : '../lambdas/';
+  const dir = fileURLToPath(new URL(`${base}${name}/`, import.meta.url));
+  if (!existsSync(`${dir}index.mjs`)) throw new Error(`no Lambda bundle for ${name} in ${dir}: run \`npm run build\` first`);
+  return dir;
 }
-
-/**
- * Bundles are ESM (faster init than CJS on nodejs22.x); esbuild's CJS interop needs a real `require`
- * for the Node built-ins that CJS dependencies load.
- */
-const ESM_REQUIRE_BANNER = "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);";
 
 export interface RunnelJwtAuth {
   /** The token issuer URL, e.g. a Cognito user pool's `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
@@ -122,7 +114,7 @@ export class Runnel extends Construct {
   readonly groupsTable: TableV2;
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  readonly functions: Readonly<Record<RunnelFunction, NodejsFunction>>;
+  readonly functions: Readonly<Record<RunnelFunction, LambdaFunction>>;
   readonly monitoring: RunnelMonitoring;
 
   constructor(scope: Construct, id: string, props: RunnelProps = {}) {
@@ -173,16 +165,14 @@ export class Runnel extends Construct {
       ...(props.endpoints?.s3 ? { RUNNEL_S3_ENDPOINT: props.endpoints.s3 } : {}),
       ...(props.endpoints?.dynamoDb ? { RUNNEL_DYNAMODB_ENDPOINT: props.endpoints.dynamoDb } : {}),
     };
-    const root = projectRoot();
     const fn = (name: RunnelFunction, timeout: Duration, memorySize: number) => {
       const logGroup = new LogGroup(this, `${pascal(name)}Logs`, { retention: logRetention, removalPolicy });
       // An own role instead of AWSLambdaBasicExecutionRole, whose log grant covers every log group.
       const role = new Role(this, `${pascal(name)}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
       role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-      const handler = new NodejsFunction(this, pascal(name), {
-        entry: join(PACKAGE_ROOT, 'lambdas', `${name}.ts`),
-        projectRoot: root,
-        depsLockFilePath: join(root, 'package-lock.json'),
+      const handler = new LambdaFunction(this, pascal(name), {
+        code: Code.fromAsset(bundleDir(name)),
+        handler: 'index.handler',
         description: `Runnel ${name}`,
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
@@ -191,22 +181,10 @@ export class Runnel extends Construct {
         environment,
         role,
         logGroup,
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node22',
-          minify: true,
-          mainFields: ['module', 'main'],
-          // The SDK is bundled, not taken from the runtime: the tests run exactly the SDK that ships.
-          externalModules: [],
-          banner: ESM_REQUIRE_BANNER,
-          // Lambda gives the role's keys in the environment: the rest of the SDK's default chain is dead weight.
-          esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${join(PACKAGE_ROOT, 'cdk/bundling/lambda-credentials.ts')}` },
-          forceDockerBundling: false,
-        },
       });
       Validations.of(handler).acknowledge({
         id: 'AwsSolutions::AwsSolutions-L1',
-        reason: 'Pinned to nodejs22.x (LTS, supported by Lambda into 2027): the bundles are built for and tested against node22; move the runtime and the esbuild target together.',
+        reason: 'Pinned to nodejs22.x (LTS, supported by Lambda into 2027): the bundles are built for and tested against node22; move the runtime and the esbuild target (bin/build.ts) together.',
       });
       return handler;
     };
@@ -214,7 +192,7 @@ export class Runnel extends Construct {
     // API functions answer within API Gateway's 30 s integration limit (a long poll waits at most 20 s).
     const apiTimeout = Duration.seconds(30);
     const memory = props.memorySize ?? 1024;
-    const functions: Record<RunnelFunction, NodejsFunction> = {
+    const functions: Record<RunnelFunction, LambdaFunction> = {
       admin: fn('admin', apiTimeout, memory),
       produce: fn('produce', apiTimeout, memory),
       fetch: fn('fetch', apiTimeout, memory),
@@ -245,12 +223,12 @@ export class Runnel extends Construct {
     new Rule(this, 'MaintenanceSchedule', {
       description: 'Runnel maintenance: purges deleted topics, applies retention, compacts and merges segments',
       schedule: props.maintenanceSchedule ?? Schedule.rate(Duration.minutes(15)),
-      targets: [new LambdaFunction(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: false }) })],
+      targets: [new LambdaFunctionTarget(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: false }) })],
     });
     new Rule(this, 'OrphanSweepSchedule', {
       description: 'Runnel maintenance with the orphan sweep, which LISTs every partition',
       schedule: props.orphanSweepSchedule ?? Schedule.rate(Duration.days(1)),
-      targets: [new LambdaFunction(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: true }) })],
+      targets: [new LambdaFunctionTarget(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: true }) })],
     });
 
     this.monitoring = new RunnelMonitoring(this, 'Monitoring', {
@@ -299,9 +277,9 @@ export class Runnel extends Construct {
   }
 
   /** Exactly the storage calls each function's lib/ code paths make, and no more. */
-  private grantStorage(functions: Record<RunnelFunction, NodejsFunction>): void {
+  private grantStorage(functions: Record<RunnelFunction, LambdaFunction>): void {
     const objects = this.bucket.arnForObjects('*');
-    const allow = (fn: NodejsFunction, actions: string[], resources: string[]) => fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+    const allow = (fn: LambdaFunction, actions: string[], resources: string[]) => fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
     for (const fn of [functions.produce, functions.fetch, functions.groups, functions.maintenance]) {
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/*]`,

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import type { Command } from 'commander';
 import { errorLine } from './output.js';
 import { buildProgram } from './program.js';

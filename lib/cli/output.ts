@@ -1,20 +1,31 @@
-import Table from 'cli-table3';
 import { once } from 'node:events';
 import { isRunnelHttpError } from '../client/errors.js';
 
-const BORDER_CHARS = ['top', 'top-mid', 'top-left', 'top-right', 'bottom', 'bottom-mid', 'bottom-left', 'bottom-right', 'left', 'left-mid', 'mid', 'mid-mid', 'right', 'right-mid', 'middle'];
+// Wide East Asian characters (CJK, Hangul, fullwidth forms) and emoji take two terminal columns;
+// combining marks and format characters none.
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1F9FF}\u{20000}-\u{3FFFD}]/u;
+const ZERO_WIDTH = /[\p{Mn}\p{Me}\p{Cf}]/u;
 
-/** A plain table for human output; `align` right-aligns numeric columns. */
+/** The columns a string takes in a terminal. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += ZERO_WIDTH.test(ch) ? 0 : WIDE.test(ch) ? 2 : 1;
+  return width;
+}
+
+/**
+ * A plain table for human output: borderless columns three spaces apart, as kubectl prints them (easy
+ * to read, and to grep and cut); `numeric` columns are right-aligned. A few lines of our own rather than
+ * a table library, which would be seven of the client package's eleven installed packages.
+ */
 export function table(head: string[], rows: Array<Array<string | number | null | undefined>>, numeric: number[] = []): string {
-  const t = new Table({
-    head,
-    // Borderless columns, as kubectl prints them: easy to read, and to grep and cut.
-    style: { head: [], border: [], 'padding-left': 0, 'padding-right': 3 },
-    chars: Object.fromEntries(BORDER_CHARS.map((c) => [c, ''])),
-    colAligns: head.map((_, i) => (numeric.includes(i) ? 'right' : 'left')),
-  });
-  for (const row of rows) t.push(row.map((c) => (c === null || c === undefined ? '-' : String(c))));
-  return t.toString().split('\n').map((line) => line.trimEnd()).join('\n');
+  const lines = [head, ...rows.map((row) => row.map((c) => (c === null || c === undefined ? '-' : String(c))))];
+  const widths = head.map((_, i) => Math.max(...lines.map((line) => displayWidth(line[i] ?? ''))));
+  const pad = (cell: string, i: number): string => {
+    const fill = ' '.repeat(widths[i]! - displayWidth(cell));
+    return numeric.includes(i) ? fill + cell : cell + fill;
+  };
+  return lines.map((line) => head.map((_, i) => pad(line[i] ?? '', i)).join('   ').trimEnd()).join('\n');
 }
 
 /** Writes to stdout, waiting when the pipe is full so a slow reader bounds memory. */

@@ -1,5 +1,20 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
+
+/**
+ * SigV4 and the AWS credential chain are optional peer dependencies of the client package: 28 packages
+ * and 17 MB that only a deployment with IAM auth needs. They are loaded when signing is asked for.
+ */
+export const SIGNING_PACKAGES = ['@smithy/signature-v4', '@aws-crypto/sha256-js', '@aws-sdk/credential-provider-node'];
+
+async function optionalPeer<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    const missing = (error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(`'${name}'`);
+    if (missing) throw new Error(`${name} is not installed (npm install ${SIGNING_PACKAGES.join(' ')})`, { cause: error });
+    throw error;
+  }
+}
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -25,7 +40,7 @@ export function regionFromHost(hostname: string): string | undefined {
 
 /** The AWS SDK's default chain (env, profile, SSO, IMDS…), loaded only when signing is asked for without keys. */
 async function defaultCredentials(): Promise<() => Promise<AwsCredentials>> {
-  const { defaultProvider } = await import('@aws-sdk/credential-provider-node');
+  const { defaultProvider } = await optionalPeer('@aws-sdk/credential-provider-node', () => import('@aws-sdk/credential-provider-node'));
   return defaultProvider();
 }
 
@@ -38,7 +53,11 @@ export function createSigner(options: { url: string; region?: string | undefined
   const credentials: Promise<CredentialsInput> = options.credentials ? Promise.resolve(options.credentials) : defaultCredentials();
   let signer: Promise<SignatureV4> | undefined;
   return async ({ method, url, headers, body }) => {
-    signer ??= credentials.then((c) => new SignatureV4({ service: 'execute-api', region, credentials: c, sha256: Sha256 }));
+    signer ??= Promise.all([
+      credentials,
+      optionalPeer('@smithy/signature-v4', () => import('@smithy/signature-v4')),
+      optionalPeer('@aws-crypto/sha256-js', () => import('@aws-crypto/sha256-js')),
+    ]).then(([c, { SignatureV4 }, { Sha256 }]) => new SignatureV4({ service: 'execute-api', region, credentials: c, sha256: Sha256 }));
     const signed = await (await signer).sign({
       method,
       protocol: url.protocol,

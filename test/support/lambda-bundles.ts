@@ -22,7 +22,7 @@ export interface LambdaBundle {
  * Runs the pinned CDK CLI's `synth` the way a fresh machine would: no AWS credentials, no instance
  * metadata, and every proxy pointed at a closed port so that any network call fails at once.
  */
-export function synthWithCli(outdir: string, context: Record<string, string> = {}): { ms: number } {
+export function synthWithCli(outdir: string, context: Record<string, string> = {}, project: { cwd?: string; app?: string } = {}): { ms: number } {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const key of Object.keys(env)) if (/^(AWS_|CDK_DEFAULT_)/.test(key)) delete env[key];
   Object.assign(env, {
@@ -33,9 +33,10 @@ export function synthWithCli(outdir: string, context: Record<string, string> = {
     HTTPS_PROXY: 'http://127.0.0.1:9',
     NO_PROXY: '',
   });
-  const args = ['synth', '--quiet', '--output', outdir, ...Object.entries(context).flatMap(([k, v]) => ['--context', `${k}=${v}`])];
+  // Without --app the CLI runs cdk.json's app; another project's app is named with it.
+  const args = ['synth', '--quiet', '--output', outdir, ...(project.app ? ['--app', project.app] : []), ...Object.entries(context).flatMap(([k, v]) => ['--context', `${k}=${v}`])];
   const started = performance.now();
-  const res = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/cdk'), args, { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 600_000 });
+  const res = spawnSync(join(PROJECT_ROOT, 'node_modules/.bin/cdk'), args, { cwd: project.cwd ?? PROJECT_ROOT, env, encoding: 'utf8', timeout: 600_000 });
   if (res.status !== 0) throw new Error(`cdk synth failed (exit ${res.status}):\n${res.stdout}\n${res.stderr}`);
   return { ms: performance.now() - started };
 }
