@@ -42,9 +42,19 @@ export const DEFAULT_CLEANER_OPTIONS: CleanerOptions = {
   settleMs: 15 * 60 * 1000,
 };
 
-/** One rewrite's bounds: the new chunk's entries (a chunk item is at most 400 KB) and the bytes it reads. */
-const MAX_GROUP_ENTRIES = 1024;
+/**
+ * One rewrite's bounds: the entries it replaces (at worst the new chunk's entries, about 90 KB of a
+ * chunk item's 400 KB, and the recorded swap's list of replaced ids, about 60 KB) and the bytes it reads.
+ */
+const MAX_GROUP_ENTRIES = 2048;
 const MAX_GROUP_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Replaced segment ids waiting out their delay, at most: about 230 KB of the cleaner's item, which
+ * DynamoDB caps at 400 KB with the recorded swap. A run stops rewriting when the next swap would pass
+ * it; the next run, once the delay is over, collects them and goes on.
+ */
+const MAX_PENDING_GARBAGE = 8192;
 
 /** The lease outlives the run's budget by this much: a Lambda is killed at 15 minutes. */
 const LEASE_MARGIN_MS = 15 * 60 * 1000;
@@ -135,6 +145,8 @@ export class LogCleaner {
 
 class CleanerJob {
   private readonly pk: string;
+  /** Replaced segment ids in the cleaner's item, waiting out their delay. */
+  private pendingGarbage = 0;
 
   constructor(
     private readonly heads: HeadStore,
@@ -171,6 +183,7 @@ class CleanerJob {
   async collectGarbage(garbage: GarbageBatch[]): Promise<void> {
     const now = this.run.clock();
     const ripe = garbage.filter((g) => g.after <= now);
+    this.pendingGarbage = garbage.filter((g) => g.after > now).reduce((sum, g) => sum + g.segmentIds.length, 0);
     if (ripe.length === 0) return;
     const ids = ripe.flatMap((g) => g.segmentIds);
     await this.segments.deleteAll(ids.map((id) => this.key(id)));
@@ -278,9 +291,13 @@ class CleanerJob {
    * The swap (docs/compaction.md): PUT the new segments, record the swap, replace the group's first
    * chunk with one covering the whole group (conditional on it being unchanged), then finish: delete the
    * covered chunks, and queue the replaced segments for deletion after the delay. Answers the new
-   * chunk's entries, or undefined if the first chunk had changed (nothing is then swapped).
+   * chunk's entries, or undefined if nothing was swapped: the first chunk had changed, or the replaced
+   * segments waiting for deletion would pass MAX_PENDING_GARBAGE.
    */
   private async swap(group: Chunk[], pieces: PackedPiece[], originals: OffsetRecord[]): Promise<IndexEntry[] | undefined> {
+    const reused = new Set(pieces.flatMap((p) => (p.kind === 'reuse' ? [p.entry.segmentId] : [])));
+    const replaced = group.flatMap((c) => c.entries).filter((e) => !reused.has(e.segmentId));
+    if (this.pendingGarbage + replaced.length > MAX_PENDING_GARBAGE) return undefined;
     const compression = this.config['compression.type'];
     const writes = pieces.flatMap((piece) => (piece.kind === 'write' ? [piece] : []));
     const written = await mapBounded(writes, IO_CONCURRENCY, async (piece) => {
@@ -300,8 +317,6 @@ class CleanerJob {
     const entries: IndexEntry[] = [];
     let w = 0;
     for (const piece of pieces) entries.push(piece.kind === 'reuse' ? strip(piece.entry) : written[w++]!);
-    const reused = new Set(pieces.flatMap((p) => (p.kind === 'reuse' ? [p.entry.segmentId] : [])));
-    const replaced = group.flatMap((c) => c.entries).filter((e) => !reused.has(e.segmentId));
     const first = group[0]!;
     const last = group[group.length - 1]!;
     const intent: SwapIntent = {
@@ -331,6 +346,7 @@ class CleanerJob {
       return undefined;
     }
     await this.finish(intent);
+    this.pendingGarbage += replaced.length;
     this.result.swaps++;
     this.result.segmentsReplaced += replaced.length;
     this.result.segmentsWritten += written.length;

@@ -117,7 +117,8 @@ describe.each(BACKENDS)('a crash or a lost answer at every write of a compaction
   });
 
   for (const scenario of SCENARIOS) {
-    it(`${scenario.name}: no record lost, no reader blocked, and the next run finishes`, async () => {
+    // About 50 jobs, each on a fresh topic: some 10 s on a quiet machine, several times that under load.
+    it(`${scenario.name}: no record lost, no reader blocked, and the next run finishes`, { timeout: 300_000 }, async () => {
       let count = 0;
       let writesInCleanRun = Infinity;
       // The first pass fails nothing (at −1) and counts the writes of an undisturbed job.
