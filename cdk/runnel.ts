@@ -280,7 +280,7 @@ export class Runnel extends Construct {
   private grantStorage(functions: Record<RunnelFunction, LambdaFunction>): void {
     const objects = this.bucket.arnForObjects('*');
     const allow = (fn: LambdaFunction, actions: string[], resources: string[]) => fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
-    for (const fn of [functions.produce, functions.fetch, functions.groups, functions.maintenance]) {
+    for (const fn of [functions.produce, functions.fetch, functions.groups, functions.maintenance, functions.admin]) {
       Validations.of(fn.role!).acknowledge({
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/*]`,
         reason: 'Segment objects are keyed <topicId>/<partition>/<segmentId> with ids generated at runtime, so the object ARN cannot be narrower than the bucket; the actions are listed one by one.',
@@ -306,6 +306,11 @@ export class Runnel extends Construct {
     // and the cleanup of a lost create race.
     allow(admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topics]);
     allow(admin, ['dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
+    // Push subscriptions: their items and their group's leases; marking heads (UpdateItem above); describe's
+    // age of the oldest undelivered record reads the head, the index and one segment.
+    allow(admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.groupsTable.tableArn]);
+    allow(admin, ['dynamodb:GetItem'], [log]);
+    allow(admin, ['s3:GetObject'], [objects]);
 
     // Members, leases and committed offsets (Scan lists groups); topic lookup; heads for lag; and an offset
     // reset by timestamp, which searches the index and reads a segment.

@@ -8,6 +8,8 @@ export interface RunnelConfig {
   /** Only for endpoints other than AWS (LocalStack, dynalite, DynamoDB Local, s3rver). */
   s3Endpoint?: string;
   dynamoDbEndpoint?: string;
+  /** Where push subscriptions invoke Lambda functions, when not AWS: `sam local start-lambda`, a test server. */
+  lambdaEndpoint?: string;
   /** Static credentials for local emulators; on AWS the default provider chain is used. */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
@@ -28,5 +30,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunnelConfi
     groupsTable: env.RUNNEL_GROUPS_TABLE ?? DEFAULT_NAMES.groupsTable,
     s3Endpoint: env.RUNNEL_S3_ENDPOINT || undefined,
     dynamoDbEndpoint: env.RUNNEL_DYNAMODB_ENDPOINT || undefined,
+    lambdaEndpoint: env.RUNNEL_LAMBDA_ENDPOINT || undefined,
   };
 }

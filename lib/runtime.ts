@@ -13,6 +13,8 @@ import { TopicAdmin } from './topics/topic-admin.js';
 import { purgeDeletedTopics } from './topics/topic-purge.js';
 import { TopicStore } from './topics/topic-store.js';
 import { logger } from './observability/logger.js';
+import { createSubscriptions, type Subscriptions } from './subscriptions/subscriptions.js';
+import type { DispatcherOptions } from './subscriptions/dispatcher.js';
 import { runMaintenance, type MaintenanceOptions, type MaintenanceReport } from './maintenance/maintenance.js';
 
 /** The server side of one deployment: its stores and services. (The client's `Runnel` is another thing.) */
@@ -25,10 +27,14 @@ export interface Services {
   produce: ProduceService;
   fetch: FetchService;
   groups: Groups;
+  subscriptions: Subscriptions;
   /** Purges the data of deleted topics (failures are logged and left for the next run); answers how many were purged. */
   purge(): Promise<number>;
-  /** Purges deleted topics and applies retention: what the scheduled maintenance Lambda runs. */
-  maintain(options?: MaintenanceOptions): Promise<MaintenanceReport>;
+  /**
+   * Purges deleted topics, applies retention, and resumes push-subscription retries that are due (and
+   * partitions left with records and no delivery under way): what the scheduled maintenance Lambda runs.
+   */
+  maintain(options?: MaintenanceOptions): Promise<MaintenanceReport & { subscriptionPartitionsResumed: number }>;
 }
 
 export interface ServicesOptions {
@@ -38,6 +44,12 @@ export interface ServicesOptions {
   purgeOnDelete?: boolean;
   /** The server clock: consumer groups judge sessions and leases by it (G7), produce stamps and bounds timestamps by it; tests move it instead of waiting. */
   clock?: () => number;
+  /**
+   * Deliver push subscriptions in this process, woken by each local commit (the local stack). On AWS
+   * the log table's stream wakes a dispatcher function instead.
+   */
+  dispatchInProcess?: boolean;
+  dispatcher?: Partial<DispatcherOptions>;
 }
 
 /** Wires the services of one Runnel deployment. Module scope in Lambda, so caches live across invocations. */
@@ -45,7 +57,8 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
   const clients = options.clients ?? createStorageClients(config);
   const heads = new HeadStore(clients.dynamo, config.logTable);
   const segments = new SegmentStore(clients.s3, config.bucket);
-  const log = new PartitionLog(heads, segments, new TailNotifier(), { ...DEFAULT_LOG_OPTIONS, ...options.log });
+  const notifier = new TailNotifier();
+  const log = new PartitionLog(heads, segments, notifier, { ...DEFAULT_LOG_OPTIONS, ...options.log });
   const topics = new TopicStore(clients.dynamo, config.topicsTable, heads);
   const cleaner = new LogCleaner(heads, new CleanerStore(clients.dynamo, config.logTable), segments);
   let purging: Promise<unknown> = Promise.resolve();
@@ -53,16 +66,43 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
   const admin = new TopicAdmin(topics, () => {
     if (options.purgeOnDelete) purging = purging.then(purge).catch((error) => logger.error('purge of deleted topics failed', { error }));
   });
+  const produce = new ProduceService(topics, log, options.clock);
+  const subscriptions = createSubscriptions({
+    config,
+    dynamo: clients.dynamo,
+    topics,
+    topicAdmin: admin,
+    heads,
+    log,
+    deadLetter: async (topic, record) => void (await produce.produce(topic, { records: [record] })),
+    clock: options.clock,
+    dispatchInProcess: options.dispatchInProcess ?? false,
+    dispatcher: { timers: options.dispatchInProcess ?? false, ...options.dispatcher },
+  });
+  if (options.dispatchInProcess) {
+    notifier.onAppend((pk) => {
+      const cut = pk.lastIndexOf('#');
+      void subscriptions.dispatcher.wake([{ topicId: pk.slice(0, cut), partition: Number(pk.slice(cut + 1)) }]);
+    });
+  }
   return {
     config,
     clients,
     topics,
     admin,
     log,
-    produce: new ProduceService(topics, log, options.clock),
+    produce,
+    subscriptions,
     fetch: new FetchService(topics, log),
-    groups: createGroups(clients.dynamo, config.groupsTable, topics, log, options.clock),
+    groups: createGroups(clients.dynamo, config.groupsTable, topics, log, options.clock, async (group) => (await subscriptions.store.get(group)) !== undefined),
     purge,
-    maintain: (maintenanceOptions) => runMaintenance({ topics, heads, log, segments, cleaner }, maintenanceOptions),
+    maintain: async (maintenanceOptions) => {
+      const report = await runMaintenance({ topics, heads, log, segments, cleaner }, maintenanceOptions);
+      const subscriptionPartitionsResumed = await subscriptions.dispatcher.resumeDue().catch((error) => {
+        logger.error('resuming subscriptions failed', { error });
+        return 0;
+      });
+      return { ...report, subscriptionPartitionsResumed };
+    },
   };
 }

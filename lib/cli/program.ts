@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { consumeCommand } from './commands/consume.js';
 import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
+import { subscriptionsCommand } from './commands/subscriptions.js';
 import { topicsCommand } from './commands/topics.js';
 import { DEFAULT_URL } from './context.js';
 
@@ -24,5 +25,6 @@ export function buildProgram(): Command {
     .addCommand(produceCommand())
     .addCommand(consumeCommand())
     .addCommand(groupsCommand())
+    .addCommand(subscriptionsCommand())
     .addHelpText('after', '\nEach command has --help, e.g. `runnel consume --help`.');
 }

@@ -1,4 +1,5 @@
 import type { GroupDescription, GroupSummary, OffsetResetTarget, TopicPartitionOffset } from '../contract/groups.js';
+import type { CreateSubscriptionRequest, SubscriptionDescription, SubscriptionInfo, UpdateSubscriptionRequest } from '../contract/subscriptions.js';
 import type { TopicDescription } from '../contract/topics.js';
 import type { RunnelApi } from './api.js';
 import { isRunnelHttpError } from './errors.js';
@@ -150,5 +151,37 @@ export class Admin {
   async deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode: 0 }>> {
     for (const g of groupIds) await this.api.deleteGroup(g);
     return groupIds.map((groupId) => ({ groupId, errorCode: 0 as const }));
+  }
+
+  /**
+   * Push subscriptions (docs/subscriptions.md): Runnel delivers a topic to a Lambda function or a
+   * webhook. Not a KafkaJS concept; a subscription is the consumer group of the same name.
+   */
+  createSubscription(request: CreateSubscriptionRequest): Promise<SubscriptionInfo> {
+    return this.api.createSubscription(request);
+  }
+
+  listSubscriptions(): Promise<SubscriptionInfo[]> {
+    return this.api.listSubscriptions();
+  }
+
+  describeSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.api.describeSubscription(name);
+  }
+
+  updateSubscription(name: string, changes: UpdateSubscriptionRequest): Promise<SubscriptionInfo> {
+    return this.api.updateSubscription(name, changes);
+  }
+
+  pauseSubscription(name: string): Promise<SubscriptionInfo> {
+    return this.api.updateSubscription(name, { state: 'paused' });
+  }
+
+  resumeSubscription(name: string): Promise<SubscriptionInfo> {
+    return this.api.updateSubscription(name, { state: 'active' });
+  }
+
+  deleteSubscription(name: string): Promise<void> {
+    return this.api.deleteSubscription(name);
   }
 }

@@ -3,6 +3,12 @@ import type { GroupDescription, GroupSummary, ResetOffsetsRequest, TopicPartitio
 import type { ResponseOf } from '../contract/operations.js';
 import type { ProduceResponse } from '../contract/records.js';
 import { pathOf, routeOf, type OperationId, type PathParams } from '../contract/routes.js';
+import type {
+  CreateSubscriptionRequest,
+  SubscriptionDescription,
+  SubscriptionInfo,
+  UpdateSubscriptionRequest,
+} from '../contract/subscriptions.js';
 import type { CreateTopicRequest, TopicDescription, TopicView } from '../contract/topics.js';
 import type { HttpClient, RequestOptions } from './http.js';
 
@@ -66,5 +72,26 @@ export class RunnelApi {
 
   deleteGroup(group: string): Promise<void> {
     return this.call('deleteGroup', { group });
+  }
+
+  createSubscription(body: CreateSubscriptionRequest): Promise<SubscriptionInfo> {
+    return this.call('createSubscription', {}, { body });
+  }
+
+  async listSubscriptions(): Promise<SubscriptionInfo[]> {
+    return (await this.call('listSubscriptions', {})).subscriptions;
+  }
+
+  describeSubscription(name: string): Promise<SubscriptionDescription> {
+    return this.call('describeSubscription', { name });
+  }
+
+  /** Setting the same values again is harmless, so a lost answer is retried. */
+  updateSubscription(name: string, body: UpdateSubscriptionRequest): Promise<SubscriptionInfo> {
+    return this.call('updateSubscription', { name }, { body, idempotent: true });
+  }
+
+  deleteSubscription(name: string): Promise<void> {
+    return this.call('deleteSubscription', { name });
   }
 }

@@ -7,5 +7,6 @@ export * from './limits.js';
 export * from './operations.js';
 export * from './records.js';
 export * from './routes.js';
+export * from './subscriptions.js';
 export * from './topic-partition.js';
 export * from './topics.js';

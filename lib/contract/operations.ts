@@ -13,6 +13,7 @@ import type {
   ResetOffsetsResponse,
 } from './groups.js';
 import type { ProduceRequest, ProduceResponse } from './records.js';
+import type { CreateSubscriptionRequest, SubscriptionDescription, SubscriptionInfo, SubscriptionList, UpdateSubscriptionRequest } from './subscriptions.js';
 import type { OperationId } from './routes.js';
 import type { CreateTopicRequest, TopicDescription, TopicList, TopicView } from './topics.js';
 
@@ -36,6 +37,11 @@ export interface Operations {
   heartbeat: { response: HeartbeatResponse };
   releasePartitions: { body: ReleaseRequest; response: ReleaseResponse };
   leaveGroup: { body?: LeaveRequest; response: ReleaseResponse };
+  createSubscription: { body: CreateSubscriptionRequest; response: SubscriptionInfo };
+  listSubscriptions: { response: SubscriptionList };
+  describeSubscription: { response: SubscriptionDescription };
+  updateSubscription: { body: UpdateSubscriptionRequest; response: SubscriptionInfo };
+  deleteSubscription: { response: void };
 }
 
 /** The answer of an operation. */

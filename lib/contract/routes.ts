@@ -39,6 +39,13 @@ export const ROUTES = [
   { operationId: 'heartbeat', method: 'POST', path: '/v1/groups/{group}/members/{member}/heartbeat', concern: 'groups' },
   { operationId: 'releasePartitions', method: 'POST', path: '/v1/groups/{group}/members/{member}/release', concern: 'groups' },
   { operationId: 'leaveGroup', method: 'DELETE', path: '/v1/groups/{group}/members/{member}', concern: 'groups' },
+  // Push subscriptions are served by the admin function: creating one creates its dead-letter topic and
+  // marks the topic's partition heads, writes that function already makes for topics.
+  { operationId: 'createSubscription', method: 'POST', path: '/v1/subscriptions', concern: 'admin', operator: true },
+  { operationId: 'listSubscriptions', method: 'GET', path: '/v1/subscriptions', concern: 'admin', operator: true },
+  { operationId: 'describeSubscription', method: 'GET', path: '/v1/subscriptions/{name}', concern: 'admin' },
+  { operationId: 'updateSubscription', method: 'PATCH', path: '/v1/subscriptions/{name}', concern: 'admin', operator: true },
+  { operationId: 'deleteSubscription', method: 'DELETE', path: '/v1/subscriptions/{name}', concern: 'admin', operator: true },
 ] as const satisfies readonly ApiRoute[];
 
 export type OperationId = (typeof ROUTES)[number]['operationId'];

@@ -21,6 +21,8 @@ export class GroupAdmin {
     private readonly topics: TopicStore,
     private readonly log: PartitionLog,
     private readonly clock: () => number = Date.now,
+    /** Whether a group is a push subscription's, which is deleted with the subscription. */
+    private readonly isSubscription: (group: string) => Promise<boolean> = async () => false,
   ) {}
 
   private async existing(group: string): Promise<{ group: string; items: GroupItems }> {
@@ -132,6 +134,7 @@ export class GroupAdmin {
 
   async delete(name: string): Promise<void> {
     const { group, items } = await this.inactive(name);
+    if (await this.isSubscription(group)) throw conflict('group_is_subscription', `"${group}" is a push subscription's group; delete the subscription instead`);
     for (const m of items.members) await this.store.deleteMember(group, m.memberId);
     for (const l of items.leases) await this.store.deleteLease(group, l);
   }

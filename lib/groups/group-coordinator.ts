@@ -14,7 +14,7 @@ import type {
 } from '../contract/groups.js';
 import { DEFAULT_SESSION_TIMEOUT_MS } from '../contract/limits.js';
 import { compareTopicPartitions, parseTopicPartitionKey, topicPartitionKey as partitionKey, type TopicPartition } from '../contract/topic-partition.js';
-import { RunnelError, notFound } from '../errors.js';
+import { RunnelError, conflict, notFound } from '../errors.js';
 import type { TopicStore } from '../topics/topic-store.js';
 import { assign } from './assignment.js';
 import { NOBODY, committedOffsetOf, type GroupItems, type LeaseItem, type LeaseStore, type MemberItem } from './lease-store.js';
@@ -45,10 +45,13 @@ export class GroupCoordinator {
     private readonly store: LeaseStore,
     private readonly topics: TopicStore,
     private readonly clock: () => number = Date.now,
+    /** Whether a group is a push subscription's: its dispatcher holds the leases, so no member may join it. */
+    private readonly isSubscription: (group: string) => Promise<boolean> = async () => false,
   ) {}
 
   async join(group: string, request: JoinRequest): Promise<HeartbeatResponse> {
     for (const topic of request.topics) await this.topics.get(topic);
+    if (await this.isSubscription(group)) throw conflict('group_is_subscription', `"${group}" is a push subscription's group; its records are delivered by Runnel, not by members`);
     const memberId = request.memberId ?? `member-${randomBytes(8).toString('hex')}`;
     const sessionTimeoutMs = request.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     const now = this.clock();

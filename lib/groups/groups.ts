@@ -10,7 +10,14 @@ export interface Groups {
   admin: GroupAdmin;
 }
 
-export function createGroups(dynamo: DynamoDBClient, table: string, topics: TopicStore, log: PartitionLog, clock: () => number = Date.now): Groups {
+export function createGroups(
+  dynamo: DynamoDBClient,
+  table: string,
+  topics: TopicStore,
+  log: PartitionLog,
+  clock: () => number = Date.now,
+  isSubscription: (group: string) => Promise<boolean> = async () => false,
+): Groups {
   const store = new LeaseStore(dynamo, table);
-  return { coordinator: new GroupCoordinator(store, topics, clock), admin: new GroupAdmin(store, topics, log, clock) };
+  return { coordinator: new GroupCoordinator(store, topics, clock, isSubscription), admin: new GroupAdmin(store, topics, log, clock, isSubscription) };
 }

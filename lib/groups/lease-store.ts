@@ -61,6 +61,10 @@ export const NOBODY = '#none';
 const MEMBER = 'member#';
 const LEASE = 'lease#';
 
+/** The sort key of a partition's lease item in its group; push subscriptions keep their delivery state there too. */
+export const leaseItemKey = (tp: TopicPartition) => `${LEASE}${tp.topic}#${tp.partition}`;
+export const LEASE_ITEM_PREFIX = LEASE;
+
 const n = (v: number): AttributeValue => ({ N: String(v) });
 const num = (v: AttributeValue | undefined) => (v?.N === undefined ? undefined : Number(v.N));
 
@@ -72,7 +76,7 @@ const toMember = (item: Record<string, AttributeValue>): MemberItem => ({
   expiresAt: num(item.expiresAt)!,
 });
 
-const toLease = (item: Record<string, AttributeValue>): LeaseItem => ({
+export const toLease = (item: Record<string, AttributeValue>): LeaseItem => ({
   topic: item.topic!.S!,
   partition: num(item.partition)!,
   epoch: num(item.epoch) ?? 0,
@@ -104,7 +108,7 @@ export class LeaseStore {
   }
 
   private leaseKey(group: string, tp: TopicPartition) {
-    return this.key(group, `${LEASE}${tp.topic}#${tp.partition}`);
+    return this.key(group, leaseItemKey(tp));
   }
 
   private update(
@@ -139,8 +143,9 @@ export class LeaseStore {
     );
     for await (const page of pages) {
       for (const item of page.Items ?? []) {
+        // A group's partition also holds other items (a push subscription's definition): only these two are the group's.
         if (item.item!.S!.startsWith(MEMBER)) out.members.push(toMember(item));
-        else out.leases.push(toLease(item));
+        else if (item.item!.S!.startsWith(LEASE)) out.leases.push(toLease(item));
       }
     }
     return out;
@@ -157,7 +162,8 @@ export class LeaseStore {
     for await (const page of paginateScan({ client: this.dynamo }, { TableName: this.table, ConsistentRead: true })) {
       for (const item of page.Items ?? []) {
         const group = item.group!.S!;
-        out.push(item.item!.S!.startsWith(MEMBER) ? { group, member: toMember(item) } : { group, lease: toLease(item) });
+        if (item.item!.S!.startsWith(MEMBER)) out.push({ group, member: toMember(item) });
+        else if (item.item!.S!.startsWith(LEASE)) out.push({ group, lease: toLease(item) });
       }
     }
     return out;

@@ -11,6 +11,7 @@ import { groupHandlers } from './routes/groups.js';
 import type { Handlers } from './routes/handlers.js';
 import { metaHandlers } from './routes/meta.js';
 import { produceHandlers } from './routes/produce.js';
+import { subscriptionHandlers } from './routes/subscriptions.js';
 import { topicHandlers } from './routes/topics.js';
 
 export type { Concern } from '../contract/routes.js';
@@ -25,6 +26,7 @@ const handlersFor = (services: Services): Handlers => ({
   ...produceHandlers(services),
   ...fetchHandlers(services),
   ...groupHandlers(services),
+  ...subscriptionHandlers(services),
   ...metaHandlers(),
 });
 

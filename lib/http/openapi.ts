@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
 import { produceRequestSchema } from '../api/produce-request.js';
+import { createSubscriptionSchema, updateSubscriptionSchema } from '../api/subscription-requests.js';
 import { createTopicSchema } from '../api/topic-requests.js';
 import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_LIMIT, MAX_FETCH_BYTES, MAX_FETCH_LIMIT, MAX_WAIT_MS } from '../contract/limits.js';
 import { ROUTES, type OperationId } from '../contract/routes.js';
@@ -21,6 +22,7 @@ const PATH_PARAMETERS: Record<string, object> = {
   partition: { name: 'partition', in: 'path', required: true, schema: { type: 'integer', minimum: 0 } },
   group: { name: 'group', in: 'path', required: true, schema: { type: 'string' } },
   member: { name: 'member', in: 'path', required: true, schema: { type: 'string' } },
+  name: { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'the subscription, which is also the name of its consumer group' },
 };
 
 const record = {
@@ -160,6 +162,27 @@ const operations = (): Record<OperationId, object> => ({
     requestBody: body(leaveSchema, false),
     responses: { 200: json(object), 404: errorResponse('Unknown member') },
   },
+  createSubscription: {
+    summary: 'Create a push subscription: deliver a topic to a Lambda function or a webhook (docs/subscriptions.md)',
+    requestBody: body(createSubscriptionSchema),
+    responses: {
+      201: json(object, 'Created; a webhook target shows its signing secret in this answer only'),
+      400: errorResponse('Invalid request'),
+      404: errorResponse('Unknown topic'),
+      409: errorResponse('A subscription or a consumer group of that name exists'),
+    },
+  },
+  listSubscriptions: { summary: 'List push subscriptions', responses: { 200: json({ type: 'object', properties: { subscriptions: { type: 'array', items: object } } }) } },
+  describeSubscription: {
+    summary: 'Describe a subscription: per partition the committed offset, lag, oldest undelivered age, attempts, last error, dead-lettered and expired counts',
+    responses: { 200: json(object), 404: errorResponse('Unknown subscription') },
+  },
+  updateSubscription: {
+    summary: 'Pause, resume or change the settings of a subscription',
+    requestBody: body(updateSubscriptionSchema),
+    responses: { 200: json(object), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown subscription'), 409: errorResponse('Changed meanwhile') },
+  },
+  deleteSubscription: { summary: 'Delete a subscription and its group', responses: { 204: { description: 'Deleted' }, 404: errorResponse('Unknown subscription') } },
 });
 
 /** The route table's paths, each with its path parameters and one operation per method. */

@@ -23,6 +23,7 @@ const stack = await startEmbeddedStack({
   port,
   host: process.env.HOST ?? '127.0.0.1',
   allowedHosts: allowedHostsFrom(process.env.RUNNEL_ALLOWED_HOSTS),
+  lambdaEndpoint: process.env.RUNNEL_LAMBDA_ENDPOINT || undefined,
 }).catch((e: Error) => fail(e instanceof StartupError ? e.message : `could not start: ${e.message}`));
 console.log(`Runnel is running at ${stack.url}  (data in ${dataDir})
 

@@ -21,6 +21,11 @@ export interface EmbeddedStackOptions {
   maintenanceIntervalMs?: number;
   /** Host names the API answers to (any other Host or Origin gets 403); the loopback names by default. */
   allowedHosts?: readonly string[];
+  /**
+   * Where push subscriptions invoke Lambda functions: a local Invoke endpoint such as `sam local
+   * start-lambda`'s. Without it they invoke functions on AWS, with the default AWS credentials.
+   */
+  lambdaEndpoint?: string;
 }
 
 export interface EmbeddedStack {
@@ -44,8 +49,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       s3Endpoint: s3.endpoint,
       dynamoDbEndpoint: dynamo.endpoint,
       credentials: LOCAL_CREDENTIALS,
+      ...(options.lambdaEndpoint ? { lambdaEndpoint: options.lambdaEndpoint } : {}),
     };
-    const runnel = createServices(config, { purgeOnDelete: true });
+    // Push subscriptions are delivered in this process, woken by each commit.
+    const runnel = createServices(config, { purgeOnDelete: true, dispatchInProcess: true });
     await provisionStorage(runnel.clients, config);
     // Purge what deletes left behind; a failure here must not keep the service from starting.
     await runnel.maintain().catch((error) => logger.error('maintenance at start failed', { error }));
@@ -67,6 +74,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       runnel,
       stop: async () => {
         clearInterval(maintenance);
+        runnel.subscriptions.dispatcher.close();
         await new Promise((resolve) => server.close(resolve));
         for (const e of emulators.reverse()) await e.close();
         unlock();

@@ -43,6 +43,11 @@ export interface Head {
   totalsFrom: number | undefined;
   /** Idempotent producers' last committed batch on this partition, by `producerKey(id)`. */
   producers: Map<string, ProducerState>;
+  /**
+   * The push subscriptions on this partition's topic (see markSubscriber): who a commit here must wake.
+   * On AWS the stream's filter passes only heads that have some, so unsubscribed topics cost nothing.
+   */
+  subscribers: string[];
 }
 
 /** An idempotent producer's last committed batch on a partition. */
@@ -191,6 +196,26 @@ export class HeadStore {
       new GetItemCommand({ TableName: this.table, Key: this.key(pk, HEAD_SORT_KEY), ConsistentRead: true }),
     );
     return res.Item && !res.Item.deleted ? toHead(res.Item) : undefined;
+  }
+
+  /**
+   * Adds or removes a push subscription's mark on a head. Every commit rewrites the head with an update,
+   * which keeps the mark. `markedAt` changes on every call, so even a mark that was already there (a
+   * resumed subscription) shows in the table's stream and wakes the dispatcher. False if the head is
+   * gone or its topic deleted.
+   */
+  async markSubscriber(pk: string, subscription: string, subscribed: boolean, now: number): Promise<boolean> {
+    return conditional(
+      this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: `${subscribed ? 'ADD' : 'DELETE'} subscribers :s SET markedAt = :now`,
+          ConditionExpression: 'attribute_exists(p) AND attribute_not_exists(deleted)',
+          ExpressionAttributeValues: { ':s': { SS: [subscription] }, ':now': n(now) },
+        }),
+      ),
+    );
   }
 
   /** The bounds of many heads, read strongly consistent, 100 keys a request; missing heads are left out. */
@@ -591,6 +616,7 @@ function toHead(item: Record<string, AttributeValue>): Head {
     maxTimestampBelowTail: Number(item.cumMaxTs?.N ?? 0),
     totalsFrom: item.totalsFrom ? num(item.totalsFrom) : undefined,
     producers: toProducers(item),
+    subscribers: item.subscribers?.SS ?? [],
   };
 }
 

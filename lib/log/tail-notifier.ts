@@ -6,8 +6,16 @@
 export class TailNotifier {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly checks = new Map<string, { at: number; result: Promise<unknown> }>();
+  private readonly listeners = new Set<(pk: string) => void>();
+
+  /** Calls `listener` after every local append commits (the local stack wakes its dispatcher so); answers how to stop. */
+  onAppend(listener: (pk: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
 
   notify(pk: string): void {
+    for (const listener of this.listeners) listener(pk);
     // A check started before this append may miss it; the woken waiters start a fresh one.
     this.checks.delete(pk);
     const set = this.waiters.get(pk);

@@ -7,7 +7,7 @@ import type { StoredRecord } from '../codec/record.js';
  */
 export interface KafkaTriggerEvent {
   eventSource: 'SelfManagedKafka';
-  /** A comma-separated list in Kafka's trigger; here the Runnel endpoint the records came from. */
+  /** A comma-separated list of brokers in Kafka's trigger; Runnel has none, and says where the records came from (`runnel` by default). */
   bootstrapServers: string;
   /** Keyed `"<topic>-<partition>"`, as the trigger keys them. */
   records: Record<string, KafkaTriggerRecord[]>;
@@ -35,7 +35,7 @@ export interface KafkaTriggerRecord {
 export type OffsetRecord = StoredRecord & { offset: number };
 
 /** The key a partition's records have in `records`, and the `partition` of a batchItemFailures identifier. */
-export function topicPartitionKey(topic: string, partition: number): string {
+export function triggerRecordsKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
 }
 
@@ -65,7 +65,7 @@ export function batchEvent(input: { source: string; topic: string; partition: nu
   return {
     eventSource: 'SelfManagedKafka',
     bootstrapServers: source,
-    records: { [topicPartitionKey(topic, partition)]: records.map((r) => toTriggerRecord(topic, partition, r)) },
+    records: { [triggerRecordsKey(topic, partition)]: records.map((r) => toTriggerRecord(topic, partition, r)) },
   };
 }
 
@@ -79,7 +79,7 @@ export function encodeBatchEvent(input: { source: string; topic: string; partiti
   count: number;
 } {
   const { source, topic, partition, records, maxBytes } = input;
-  const head = `{"eventSource":"SelfManagedKafka","bootstrapServers":${JSON.stringify(source)},"records":{${JSON.stringify(topicPartitionKey(topic, partition))}:[`;
+  const head = `{"eventSource":"SelfManagedKafka","bootstrapServers":${JSON.stringify(source)},"records":{${JSON.stringify(triggerRecordsKey(topic, partition))}:[`;
   const tail = ']}}';
   let bytes = Buffer.byteLength(head, 'utf8') + tail.length;
   const parts: string[] = [];

@@ -1,4 +1,4 @@
-import { topicPartitionKey } from './batch-event.js';
+import { triggerRecordsKey } from './batch-event.js';
 
 /** What was delivered: one partition's records, their offsets ascending. */
 export interface DeliveredBatch {
@@ -60,7 +60,7 @@ export function commitPoint(batch: DeliveredBatch, answer: unknown): BatchVerdic
   const whole = (reason: string): BatchVerdict => ({ commitTo: first, failure: { offset: first, reason } });
   if (!Array.isArray(failures)) return whole('batchItemFailures is not a list');
   if (failures.length === 0) return all;
-  const key = topicPartitionKey(batch.topic, batch.partition);
+  const key = triggerRecordsKey(batch.topic, batch.partition);
   const delivered = new Set(batch.offsets);
   let lowest = Infinity;
   for (const failure of failures) {

@@ -8,6 +8,8 @@ export interface WebhookTargetSpec {
   url: string;
   /** The Standard Webhooks signing secret, `whsec_` and the base64 of 24–64 random bytes. */
   secret: string;
+  /** How long to wait for an answer, in ms (default 10 000, at most 60 000). */
+  timeoutMs?: number;
 }
 
 /**
