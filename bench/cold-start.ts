@@ -75,7 +75,7 @@ export async function coldStart(options: ColdStartOptions = {}): Promise<BundleC
       const dir = mkdtempSync(join(tmpdir(), 'runnel-cold-start-'));
       cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
       const { ms } = synthWithCli(dir);
-      log(`cdk synth (CLI, with bundling and cdk-nag) took ${Math.round(ms)} ms`);
+      log(`cdk synth (CLI, cdk-nag; bundles prebuilt unless stale) took ${Math.round(ms)} ms`);
       cdkOut = dir;
     }
     let config = options.config;

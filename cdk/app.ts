@@ -1,4 +1,5 @@
 import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { buildLambdaBundles, lambdaBundlesFresh } from '../bin/build.js';
 import { AwsSolutionsChecks } from './nag.js';
 import type { RunnelProps } from './runnel.js';
 import { RunnelStack } from './stack.js';
@@ -40,4 +41,9 @@ export function buildApp(app = new App()): App {
   return app;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) buildApp().synth();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // The construct deploys the prebuilt bundles in dist/lambdas: `npx cdk synth` and `npx cdk deploy` in
+  // this repository build them first when any of their sources changed.
+  if (!lambdaBundlesFresh()) await buildLambdaBundles();
+  buildApp().synth();
+}
