@@ -36,7 +36,7 @@ export class RunnelMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: RunnelMonitoringProps) {
     super(scope, id);
     const functions = Object.entries(props.functions);
-    const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {
+    const alarm = (name: string, { metric, threshold, description }: { metric: IMetric; threshold: number; description: string }) => {
       const a = new Alarm(this, name, {
         metric,
         threshold,
@@ -49,24 +49,23 @@ export class RunnelMonitoring extends Construct {
       this.alarms.push(a);
     };
 
-    alarm('Api5xx', props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, 'The HTTP API answered with a 5xx');
+    alarm('Api5xx', { metric: props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }), threshold: 1, description: 'The HTTP API answered with a 5xx' });
     for (const [name, fn] of functions) {
-      alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `The ${name} function failed invocations`);
-      alarm(`${name}Throttles`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), 1, `The ${name} function was throttled`);
+      alarm(`${name}Errors`, { metric: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), threshold: 1, description: `The ${name} function failed invocations` });
+      alarm(`${name}Throttles`, { metric: fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }), threshold: 1, description: `The ${name} function was throttled` });
     }
     const logThrottles = props.logTable.metricThrottledRequestsForOperations({
       operations: [Operation.UPDATE_ITEM, Operation.GET_ITEM, Operation.PUT_ITEM, Operation.QUERY],
       period: FIVE_MINUTES,
     });
-    alarm('LogTableThrottles', logThrottles, 1, 'DynamoDB throttled requests to the log table (hot partition heads)');
+    alarm('LogTableThrottles', { metric: logThrottles, threshold: 1, description: 'DynamoDB throttled requests to the log table (hot partition heads)' });
     const produce = props.functions.produce;
     if (produce) {
-      alarm(
-        'ProduceLatency',
-        produce.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
-        props.produceLatencyThreshold.toMilliseconds(),
-        'Produce p99 duration is above its threshold',
-      );
+      alarm('ProduceLatency', {
+        metric: produce.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
+        threshold: props.produceLatencyThreshold.toMilliseconds(),
+        description: 'Produce p99 duration is above its threshold',
+      });
     }
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });

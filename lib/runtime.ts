@@ -62,7 +62,7 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
   const topics = new TopicStore(clients.dynamo, config.topicsTable, heads);
   const cleaner = new LogCleaner(heads, new CleanerStore(clients.dynamo, config.logTable), segments);
   let purging: Promise<unknown> = Promise.resolve();
-  const purge = async () => (await purgeDeletedTopics(topics, heads, segments)).purged;
+  const purge = async () => (await purgeDeletedTopics({ topics, heads, segments })).purged;
   const admin = new TopicAdmin(topics, () => {
     if (options.purgeOnDelete) purging = purging.then(purge).catch((error) => logger.error('purge of deleted topics failed', { error }));
   });
@@ -94,7 +94,14 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     produce,
     subscriptions,
     fetch: new FetchService(topics, log),
-    groups: createGroups(clients.dynamo, config.groupsTable, topics, log, options.clock, async (group) => (await subscriptions.store.get(group)) !== undefined),
+    groups: createGroups({
+      dynamo: clients.dynamo,
+      table: config.groupsTable,
+      topics,
+      log,
+      clock: options.clock,
+      isSubscription: async (group) => (await subscriptions.store.get(group)) !== undefined,
+    }),
     purge,
     maintain: async (maintenanceOptions) => {
       const report = await runMaintenance({ topics, heads, log, segments, cleaner }, maintenanceOptions);

@@ -55,7 +55,7 @@ export async function readPartitions(api: RunnelApi, options: PartitionReadOptio
       while (!options.signal.aborted && (options.follow || offset < end)) {
         let page;
         try {
-          page = await api.fetch(options.topic, partition, { offset, limit: PAGE, waitMs: options.follow ? (options.waitMs ?? 20_000) : 0 }, { signal: options.signal });
+          page = await api.fetch({ topic: options.topic, partition, offset, limit: PAGE, waitMs: options.follow ? (options.waitMs ?? 20_000) : 0 }, { signal: options.signal });
         } catch (error) {
           if (options.signal.aborted) return;
           // Retention moved the log start past us while following: carry on from the new start.

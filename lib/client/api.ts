@@ -1,4 +1,4 @@
-import type { FetchQuery, FetchResponse, OffsetQuery } from '../contract/fetch.js';
+import type { FetchRequest, FetchResponse, OffsetQuery } from '../contract/fetch.js';
 import type { GroupDescription, GroupSummary, ResetOffsetsRequest, TopicPartitionOffset } from '../contract/groups.js';
 import type { ResponseOf } from '../contract/operations.js';
 import type { ProduceResponse } from '../contract/records.js';
@@ -12,18 +12,16 @@ import type {
 import type { CreateTopicRequest, TopicDescription, TopicView } from '../contract/topics.js';
 import type { HttpClient, RequestOptions } from './http.js';
 
-/** One operation of the route table: its method and path from the table, its path parameters percent-encoded. */
-export function callOperation<Id extends OperationId>(http: HttpClient, operationId: Id, params: PathParams<Id>, options?: RequestOptions): Promise<ResponseOf<Id>> {
-  return http.request(routeOf(operationId).method, pathOf(operationId, params), options);
-}
-
 /** Runnel's HTTP API, one typed call per route of the contract's table (lib/contract/routes.ts; docs: openapi.json and docs/groups-api.md). */
 export class RunnelApi {
   constructor(readonly http: HttpClient) {}
 
-  /** Any operation of the route table, by its operationId: `call('describeTopic', { topic: 'orders' })`. */
+  /**
+   * Any operation of the route table, by its operationId: `call('describeTopic', { topic: 'orders' })`.
+   * Its method and path come from the table, its path parameters percent-encoded.
+   */
   call<Id extends OperationId>(operationId: Id, params: PathParams<Id>, options?: RequestOptions): Promise<ResponseOf<Id>> {
-    return callOperation(this.http, operationId, params, options);
+    return this.http.request(routeOf(operationId).method, pathOf(operationId, params), options);
   }
 
   createTopic(body: CreateTopicRequest): Promise<TopicView> {
@@ -47,7 +45,8 @@ export class RunnelApi {
     return this.call('produceRecords', { topic }, { ...options, json });
   }
 
-  fetch(topic: string, partition: number, query: FetchQuery, options: Pick<RequestOptions, 'signal' | 'timeout'> = {}): Promise<FetchResponse> {
+  /** Records of one partition from `offset` on; `waitMs` long-polls. */
+  fetch({ topic, partition, ...query }: FetchRequest, options: Pick<RequestOptions, 'signal' | 'timeout'> = {}): Promise<FetchResponse> {
     // A long poll must be allowed to last longer than it waits.
     const timeout = options.timeout ?? (query.waitMs ? query.waitMs + 30_000 : undefined);
     return this.call('fetchRecords', { topic, partition }, { ...options, timeout, query: { ...query } });

@@ -1,6 +1,5 @@
 import type { Assignment, CommitResponse, FencedOffset, HeartbeatResponse, JoinRequest, ReleaseRequest, ReleaseResponse } from '../contract/groups.js';
-import { callOperation } from './api.js';
-import type { HttpClient } from './http.js';
+import type { RunnelApi } from './api.js';
 
 /** The contract's types under the names the consumer has always used. */
 export type { FencedOffset } from '../contract/groups.js';
@@ -14,29 +13,29 @@ export type LeaseAssignment = Assignment;
  */
 export class ConsumerGroupApi {
   constructor(
-    private readonly http: HttpClient,
+    private readonly api: RunnelApi,
     private readonly group: string,
     private readonly timeoutMs: number,
   ) {}
 
   /** With the member id chosen by the client (`memberId`), a retried join whose first answer was lost is the same member, not a ghost. */
   join(request: JoinRequest & { memberId: string }): Promise<HeartbeatResponse> {
-    return callOperation(this.http, 'joinGroup', { group: this.group }, { body: request, idempotent: true });
+    return this.api.call('joinGroup', { group: this.group }, { body: request, idempotent: true });
   }
 
   heartbeat(memberId: string): Promise<HeartbeatResponse> {
-    return callOperation(this.http, 'heartbeat', { group: this.group, member: memberId }, { idempotent: true, timeout: this.timeoutMs, retry: { retries: 1 } });
+    return this.api.call('heartbeat', { group: this.group, member: memberId }, { idempotent: true, timeout: this.timeoutMs, retry: { retries: 1 } });
   }
 
   commit(memberId: string, offsets: FencedOffset[]): Promise<CommitResponse> {
-    return callOperation(this.http, 'commitOffsets', { group: this.group }, { body: { memberId, offsets }, idempotent: true, timeout: this.timeoutMs });
+    return this.api.call('commitOffsets', { group: this.group }, { body: { memberId, offsets }, idempotent: true, timeout: this.timeoutMs });
   }
 
   release(memberId: string, partitions: ReleaseRequest['partitions']): Promise<ReleaseResponse> {
-    return callOperation(this.http, 'releasePartitions', { group: this.group, member: memberId }, { body: { partitions }, idempotent: true, timeout: this.timeoutMs });
+    return this.api.call('releasePartitions', { group: this.group, member: memberId }, { body: { partitions }, idempotent: true, timeout: this.timeoutMs });
   }
 
   leave(memberId: string, offsets: FencedOffset[]): Promise<ReleaseResponse> {
-    return callOperation(this.http, 'leaveGroup', { group: this.group, member: memberId }, { body: { offsets }, timeout: this.timeoutMs, retry: { retries: 1 } });
+    return this.api.call('leaveGroup', { group: this.group, member: memberId }, { body: { offsets }, timeout: this.timeoutMs, retry: { retries: 1 } });
   }
 }

@@ -200,7 +200,7 @@ export class PartitionWorker {
       try {
         this.position ??= await this.resetPosition(undefined);
         const from = this.position;
-        const res = await this.api.fetch(this.topic, this.partition, { offset: from, waitMs: this.settings.maxWaitTimeInMs, limit: this.settings.maxBatchSize }, { signal });
+        const res = await this.api.fetch({ topic: this.topic, partition: this.partition, offset: from, waitMs: this.settings.maxWaitTimeInMs, limit: this.settings.maxBatchSize }, { signal });
         if (wake.aborted || this.position !== from) continue;
         failures = 0;
         if (this.isNewIncarnation(res.topicId)) {

@@ -112,7 +112,7 @@ export class Consumer {
     if (!config?.groupId) throw new TypeError('consumer: groupId is required');
     this.config = { ...DEFAULTS, autoCommit: true, ...config };
     this.retry = { ...RETRY, ...config.retry };
-    this.group = new ConsumerGroupApi(api.http, config.groupId, Math.max(1000, this.config.heartbeatInterval));
+    this.group = new ConsumerGroupApi(api, config.groupId, Math.max(1000, this.config.heartbeatInterval));
     this.clientId = config.clientId ?? `${hostname()}-${process.pid}`;
     this.memberId = config.memberId ?? memberIdFor(this.clientId);
   }

@@ -5,18 +5,35 @@
  * Gateway 403, say). `retriable` says whether sending the same request again may succeed.
  */
 export class RunnelHttpError extends Error {
-  constructor(
-    /** HTTP status, or 0 when no answer arrived. */
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly retriable: boolean,
-    /** The field the server named, for a 4xx about bad input. */
-    readonly field?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  /** HTTP status, or 0 when no answer arrived. */
+  readonly status: number;
+  readonly code: string;
+  readonly retriable: boolean;
+  /** The field the server named, for a 4xx about bad input. */
+  readonly field?: string;
+
+  constructor({
+    status,
+    code,
+    message,
+    retriable,
+    field,
+    cause,
+  }: {
+    status: number;
+    code: string;
+    message: string;
+    retriable: boolean;
+    field?: string | undefined;
+    /** The transport error behind a status 0. */
+    cause?: unknown;
+  }) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'RunnelHttpError';
+    this.status = status;
+    this.code = code;
+    this.retriable = retriable;
+    if (field !== undefined) this.field = field;
   }
 }
 

@@ -67,7 +67,7 @@ export class HttpClient {
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
     const body = options.json ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     const idempotent = options.idempotent ?? method !== 'POST';
-    return withRetries(() => this.once<T>(method, url, body, options), {
+    return withRetries(() => this.once<T>({ method, url, body, options }), {
       ...DEFAULT_RETRY,
       ...this.options.retry,
       ...options.retry,
@@ -77,7 +77,7 @@ export class HttpClient {
     });
   }
 
-  private async once<T>(method: string, url: URL, body: string | undefined, options: RequestOptions): Promise<T> {
+  private async once<T>({ method, url, body, options }: { method: string; url: URL; body: string | undefined; options: RequestOptions }): Promise<T> {
     let headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.sign) {
@@ -93,22 +93,20 @@ export class HttpClient {
       res = await this.fetchImpl(url, { method, headers, body, signal: AbortSignal.any(signals) });
       text = await res.text();
     } catch (error) {
-      throw this.transportError(error, method, url, timeout, options.signal);
+      throw this.transportError(error, { where: `${method} ${url.origin}${url.pathname}`, timeout, signal: options.signal });
     }
     if (res.ok) return (text ? JSON.parse(text) : undefined) as T;
     throw decodeErrorResponse(res.status, text, `${method} ${url.pathname}`);
   }
 
-  private transportError(error: unknown, method: string, url: URL, timeout: number, signal?: AbortSignal): Error {
+  /** `where` is the request's method and URL, for the message. */
+  private transportError(error: unknown, { where, timeout, signal }: { where: string; timeout: number; signal?: AbortSignal | undefined }): Error {
     if (signal?.aborted) return signal.reason instanceof Error ? signal.reason : new Error('aborted', { cause: error });
-    const where = `${method} ${url.origin}${url.pathname}`;
-    if ((error as Error).name === 'TimeoutError') return new RunnelHttpError(0, 'timeout', `${where}: no answer within ${timeout} ms`, true, undefined, { cause: error });
+    const noAnswer = (code: string, message: string) => new RunnelHttpError({ status: 0, code, message: `${where}: ${message}`, retriable: true, cause: error });
+    if ((error as Error).name === 'TimeoutError') return noAnswer('timeout', `no answer within ${timeout} ms`);
     const code = causeCode(error);
-    if (code && NEVER_SENT.has(code)) {
-      return new RunnelHttpError(0, 'connection_refused', `${where}: cannot connect (${code}); is Runnel running there?`, true, undefined, { cause: error });
-    }
-    const detail = code ?? (error as { cause?: Error }).cause?.message ?? (error as Error).message;
-    return new RunnelHttpError(0, 'network_error', `${where}: ${detail}`, true, undefined, { cause: error });
+    if (code && NEVER_SENT.has(code)) return noAnswer('connection_refused', `cannot connect (${code}); is Runnel running there?`);
+    return noAnswer('network_error', code ?? (error as { cause?: Error }).cause?.message ?? (error as Error).message);
   }
 }
 
@@ -135,8 +133,14 @@ export function decodeErrorResponse(status: number, text: string, what: string):
   }
   const err = parsed?.error;
   if (err && typeof err.code === 'string' && typeof err.message === 'string') {
-    return new RunnelHttpError(status, err.code, err.message, isRetriableStatus(status), typeof err.field === 'string' ? err.field : undefined);
+    return new RunnelHttpError({
+      status,
+      code: err.code,
+      message: err.message,
+      retriable: isRetriableStatus(status),
+      field: typeof err.field === 'string' ? err.field : undefined,
+    });
   }
   const message = typeof parsed?.message === 'string' ? parsed.message : text.trim().slice(0, 200) || '(empty body)';
-  return new RunnelHttpError(status, `http_${status}`, `${what}: HTTP ${status}: ${message}`, isRetriableStatus(status));
+  return new RunnelHttpError({ status, code: `http_${status}`, message: `${what}: HTTP ${status}: ${message}`, retriable: isRetriableStatus(status) });
 }

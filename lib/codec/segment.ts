@@ -42,7 +42,7 @@ export const offsetDelta = (segment: DecodedSegment, i: number): number => segme
 
 export class CorruptSegmentError extends RunnelError {
   constructor(what: string, detail: string) {
-    super(502, 'corrupt_segment', `segment ${what} is corrupt: ${detail}`);
+    super({ status: 502, code: 'corrupt_segment', message: `segment ${what} is corrupt: ${detail}` });
   }
 }
 

@@ -16,14 +16,32 @@ import { NOBODY, committedOffsetOf, type GroupItems, type LeaseStore } from './l
 
 /** Listing, describing (with lag), resetting offsets and deleting groups. Group ids and requests arrive validated. */
 export class GroupAdmin {
-  constructor(
-    private readonly store: LeaseStore,
-    private readonly topics: TopicStore,
-    private readonly log: PartitionLog,
-    private readonly clock: () => number = Date.now,
-    /** Whether a group is a push subscription's, which is deleted with the subscription. */
-    private readonly isSubscription: (group: string) => Promise<boolean> = async () => false,
-  ) {}
+  private readonly store: LeaseStore;
+  private readonly topics: TopicStore;
+  private readonly log: PartitionLog;
+  private readonly clock: () => number;
+  /** Whether a group is a push subscription's, which is deleted with the subscription. */
+  private readonly isSubscription: (group: string) => Promise<boolean>;
+
+  constructor({
+    store,
+    topics,
+    log,
+    clock = Date.now,
+    isSubscription = async () => false,
+  }: {
+    store: LeaseStore;
+    topics: TopicStore;
+    log: PartitionLog;
+    clock?: () => number;
+    isSubscription?: (group: string) => Promise<boolean>;
+  }) {
+    this.store = store;
+    this.topics = topics;
+    this.log = log;
+    this.clock = clock;
+    this.isSubscription = isSubscription;
+  }
 
   private async existing(group: string): Promise<{ group: string; items: GroupItems }> {
     const items = await this.store.read(group);
@@ -127,7 +145,7 @@ export class GroupAdmin {
     const seen = new Map(items.leases.map((l) => [partitionKey(l), l.epoch]));
     for (const o of offsets) {
       // At the epoch read with the group: a member that joined since and took the lease is not overwritten.
-      if (!(await this.store.resetOffset(group, o, o.offset, now, topic.topicId, seen.get(partitionKey(o))))) throw conflict('group_active', `partition ${o.partition} of "${o.topic}" is held by a member; stop its consumers first`);
+      if (!(await this.store.resetOffset({ group, tp: o, offset: o.offset, now, topicId: topic.topicId, seenEpoch: seen.get(partitionKey(o)) }))) throw conflict('group_active', `partition ${o.partition} of "${o.topic}" is held by a member; stop its consumers first`);
     }
     return { offsets };
   }

@@ -41,13 +41,28 @@ export function leaseHeld(lease: LeaseItem, live: readonly MemberItem[], now: nu
  * lock: whatever they race for, the epochs decide.
  */
 export class GroupCoordinator {
-  constructor(
-    private readonly store: LeaseStore,
-    private readonly topics: TopicStore,
-    private readonly clock: () => number = Date.now,
-    /** Whether a group is a push subscription's: its dispatcher holds the leases, so no member may join it. */
-    private readonly isSubscription: (group: string) => Promise<boolean> = async () => false,
-  ) {}
+  private readonly store: LeaseStore;
+  private readonly topics: TopicStore;
+  private readonly clock: () => number;
+  /** Whether a group is a push subscription's: its dispatcher holds the leases, so no member may join it. */
+  private readonly isSubscription: (group: string) => Promise<boolean>;
+
+  constructor({
+    store,
+    topics,
+    clock = Date.now,
+    isSubscription = async () => false,
+  }: {
+    store: LeaseStore;
+    topics: TopicStore;
+    clock?: () => number;
+    isSubscription?: (group: string) => Promise<boolean>;
+  }) {
+    this.store = store;
+    this.topics = topics;
+    this.clock = clock;
+    this.isSubscription = isSubscription;
+  }
 
   async join(group: string, request: JoinRequest): Promise<HeartbeatResponse> {
     for (const topic of request.topics) await this.topics.get(topic);
@@ -63,7 +78,7 @@ export class GroupCoordinator {
       expiresAt: now + sessionTimeoutMs,
     };
     await this.store.putMember(group, member);
-    return this.rebalance(group, member, now, undefined, true);
+    return this.rebalance({ group, me: member, now, joining: true });
   }
 
   async heartbeat(group: string, memberId: string): Promise<HeartbeatResponse> {
@@ -72,8 +87,8 @@ export class GroupCoordinator {
     const member = liveMembers(items, now).find((m) => m.memberId === memberId);
     if (!member) throw unknownMember(group, memberId);
     const expiresAt = now + member.sessionTimeoutMs;
-    if (!(await this.store.renewMember(group, memberId, now, expiresAt))) throw unknownMember(group, memberId);
-    return this.rebalance(group, { ...member, expiresAt }, now, items);
+    if (!(await this.store.renewMember({ group, memberId, now, expiresAt }))) throw unknownMember(group, memberId);
+    return this.rebalance({ group, me: { ...member, expiresAt }, now, seen: items });
   }
 
   /**
@@ -82,7 +97,21 @@ export class GroupCoordinator {
    * in one heartbeat interval, not one lease per cycle. A member's leases live as long as its member
    * item, so in a settled group this round writes nothing: the heartbeat's one write is the member item.
    */
-  private async rebalance(group: string, me: MemberItem, now: number, seen?: GroupItems, joining = false): Promise<HeartbeatResponse> {
+  private async rebalance({
+    group,
+    me,
+    now,
+    seen,
+    joining = false,
+  }: {
+    group: string;
+    me: MemberItem;
+    now: number;
+    /** The group as read for this call already, if it was. */
+    seen?: GroupItems;
+    /** A join: leases under the member's own id are from an earlier process. */
+    joining?: boolean;
+  }): Promise<HeartbeatResponse> {
     const items = seen ?? (await this.store.read(group));
     const live = liveMembers(items, now).filter((m) => m.memberId !== me.memberId).concat(me);
     const target = await this.target(items, live);
@@ -110,12 +139,12 @@ export class GroupCoordinator {
             // A handoff its owner has not finished within a session (a handler stuck, say): pass the
             // lease on now, with a new epoch that fences the owner, so one stuck member cannot stall it.
             const next = live.find((m) => m.memberId === to);
-            await this.store.release(group, l, me.memberId, l.epoch, next && { memberId: next.memberId });
+            await this.store.release({ group, tp: l, memberId: me.memberId, epoch: l.epoch, next: next && { memberId: next.memberId } });
             return;
           }
           // Write only when the mark must change; the consistent read says it is ours at this epoch.
           const mark = handoff ? to : undefined;
-          if (mark === l.handoffTo || (await this.store.markHandoff(group, l, me.memberId, now, mark))) {
+          if (mark === l.handoffTo || (await this.store.markHandoff({ group, lease: l, memberId: me.memberId, now, handoffTo: mark }))) {
             assignments.push(toAssignment(l, l.epoch, handoff));
           }
         }),
@@ -176,7 +205,7 @@ export class GroupCoordinator {
         const tp = { topic: o.topic, partition: o.partition };
         const topicId = (await this.topics.find(o.topic))?.topicId ?? '';
         if (o.topicId !== undefined && o.topicId !== topicId) return rejected.push({ ...tp, reason: 'topic_recreated' });
-        if (alive && (await this.store.commit(group, tp, memberId, o.epoch, o.offset, topicId, now))) return committed.push({ ...tp, offset: o.offset });
+        if (alive && (await this.store.commit({ group, tp, memberId, epoch: o.epoch, offset: o.offset, topicId, now }))) return committed.push({ ...tp, offset: o.offset });
         const lease = await this.store.readLease(group, tp);
         if (lease?.owner === memberId && lease.epoch === o.epoch) {
           // Its session ran out: nobody may have taken the lease yet, but someone may at any moment (G2).
@@ -194,7 +223,7 @@ export class GroupCoordinator {
   async release(group: string, memberId: string, req: ReleaseRequest): Promise<ReleaseResponse> {
     const { rejected } = await this.commitAll(group, memberId, req.partitions.filter((p): p is FencedOffset => p.offset !== undefined));
     const failed = new Set(rejected.map(partitionKey));
-    const released = await this.handOver(group, memberId, req.partitions.filter((p) => !failed.has(partitionKey(p))), false);
+    const released = await this.handOver({ group, memberId, held: req.partitions.filter((p) => !failed.has(partitionKey(p))), leaving: false });
     const lost = req.partitions.filter((p) => !failed.has(partitionKey(p)) && !released.some((r) => partitionKey(r) === partitionKey(p)));
     rejected.push(...lost.map((p) => ({ topic: p.topic, partition: p.partition, reason: 'not_owner' as const })));
     if (rejected.length) throw fenced(rejected, released);
@@ -208,14 +237,25 @@ export class GroupCoordinator {
     // Gone from the member list first, so the target computed for the hand-over excludes it.
     await this.store.deleteMember(group, memberId);
     const held = items.leases.filter((l) => l.owner === memberId);
-    return { released: await this.handOver(group, memberId, held, true) };
+    return { released: await this.handOver({ group, memberId, held, leaving: true }) };
   }
 
   /**
    * Releases leases straight to their next owners (a new epoch each), so a graceful leave or handoff
    * never waits for a session to time out. A next owner learns of them at its next heartbeat.
    */
-  private async handOver(group: string, memberId: string, held: Array<TopicPartition & { epoch: number }>, leaving: boolean): Promise<TopicPartition[]> {
+  private async handOver({
+    group,
+    memberId,
+    held,
+    leaving,
+  }: {
+    group: string;
+    memberId: string;
+    held: Array<TopicPartition & { epoch: number }>;
+    /** The member is leaving: its leases go to the others, never back to it. */
+    leaving: boolean;
+  }): Promise<TopicPartition[]> {
     const now = this.clock();
     const items = await this.store.read(group);
     const live = liveMembers(items, now).filter((m) => !leaving || m.memberId !== memberId);
@@ -225,7 +265,7 @@ export class GroupCoordinator {
       held.map(async (l) => {
         const nextId = target.get(partitionKey(l));
         const next = nextId === memberId ? undefined : live.find((m) => m.memberId === nextId);
-        if (await this.store.release(group, l, memberId, l.epoch, next && { memberId: next.memberId })) released.push({ topic: l.topic, partition: l.partition });
+        if (await this.store.release({ group, tp: l, memberId, epoch: l.epoch, next: next && { memberId: next.memberId } })) released.push({ topic: l.topic, partition: l.partition });
       }),
     );
     return released;
@@ -235,5 +275,5 @@ export class GroupCoordinator {
 function fenced(rejected: Rejection[], done: TopicPartition[]): RunnelError {
   const code = rejected.every((r) => r.reason === rejected[0]!.reason) ? rejected[0]!.reason : 'not_owner';
   const list = rejected.map((r) => `${r.topic}[${r.partition}]: ${r.reason}`).join(', ');
-  return new RunnelError(409, code, `this member no longer holds ${list}; stop processing those partitions`, { rejected, done });
+  return new RunnelError({ status: 409, code, message: `this member no longer holds ${list}; stop processing those partitions`, details: { rejected, done } });
 }

@@ -10,14 +10,24 @@ export interface Groups {
   admin: GroupAdmin;
 }
 
-export function createGroups(
-  dynamo: DynamoDBClient,
-  table: string,
-  topics: TopicStore,
-  log: PartitionLog,
-  clock: () => number = Date.now,
-  isSubscription: (group: string) => Promise<boolean> = async () => false,
-): Groups {
+export function createGroups({
+  dynamo,
+  table,
+  topics,
+  log,
+  clock = Date.now,
+  isSubscription = async () => false,
+}: {
+  dynamo: DynamoDBClient;
+  /** The groups table. */
+  table: string;
+  topics: TopicStore;
+  log: PartitionLog;
+  /** The server clock sessions and leases are judged by (G7). */
+  clock?: (() => number) | undefined;
+  /** Whether a group is a push subscription's. */
+  isSubscription?: (group: string) => Promise<boolean>;
+}): Groups {
   const store = new LeaseStore(dynamo, table);
-  return { coordinator: new GroupCoordinator(store, topics, clock, isSubscription), admin: new GroupAdmin(store, topics, log, clock, isSubscription) };
+  return { coordinator: new GroupCoordinator({ store, topics, clock, isSubscription }), admin: new GroupAdmin({ store, topics, log, clock, isSubscription }) };
 }

@@ -186,7 +186,7 @@ export class LeaseStore {
   }
 
   /** Extends a live member's session; false if it has expired (it is dead, and must join again). */
-  async renewMember(group: string, memberId: string, now: number, expiresAt: number): Promise<boolean> {
+  async renewMember({ group, memberId, now, expiresAt }: { group: string; memberId: string; now: number; expiresAt: number }): Promise<boolean> {
     return conditional(
       this.dynamo.send(
         new UpdateItemCommand({
@@ -221,7 +221,21 @@ export class LeaseStore {
   }
 
   /** Renews a lease with its own expiry that its owner still holds at `epoch`, setting or clearing the handoff mark. */
-  async renewLease(group: string, lease: LeaseItem, memberId: string, now: number, expiresAt: number, handoffTo: string | undefined): Promise<boolean> {
+  async renewLease({
+    group,
+    lease,
+    memberId,
+    now,
+    expiresAt,
+    handoffTo,
+  }: {
+    group: string;
+    lease: LeaseItem;
+    memberId: string;
+    now: number;
+    expiresAt: number;
+    handoffTo?: string | undefined;
+  }): Promise<boolean> {
     const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(lease.epoch), ':now': n(now), ':exp': n(expiresAt) };
     if (handoffTo !== undefined) values[':to'] = { S: handoffTo };
     return conditional(
@@ -242,7 +256,19 @@ export class LeaseStore {
    * leaving its expiry alone. A member's lease needs no renewal, so this is the only lease write a
    * heartbeat makes, and only when the target assignment changed.
    */
-  async markHandoff(group: string, lease: LeaseItem, memberId: string, now: number, handoffTo: string | undefined): Promise<boolean> {
+  async markHandoff({
+    group,
+    lease,
+    memberId,
+    now,
+    handoffTo,
+  }: {
+    group: string;
+    lease: LeaseItem;
+    memberId: string;
+    now: number;
+    handoffTo: string | undefined;
+  }): Promise<boolean> {
     const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(lease.epoch) };
     if (handoffTo !== undefined) Object.assign(values, { ':to': { S: handoffTo }, ':now': n(now) });
     return conditional(
@@ -298,7 +324,23 @@ export class LeaseStore {
    * processing from the committed offset). A member's lease has no expiry of its own: the coordinator
    * checks the member item first. False: fenced, expired, or not forward.
    */
-  async commit(group: string, tp: TopicPartition, memberId: string, epoch: number, offset: number, topicId: string, now: number): Promise<boolean> {
+  async commit({
+    group,
+    tp,
+    memberId,
+    epoch,
+    offset,
+    topicId,
+    now,
+  }: {
+    group: string;
+    tp: TopicPartition;
+    memberId: string;
+    epoch: number;
+    offset: number;
+    topicId: string;
+    now: number;
+  }): Promise<boolean> {
     return conditional(
       this.update(group, tp, {
         update: 'SET committedOffset = :o, offsetTopicId = :tid',
@@ -315,7 +357,19 @@ export class LeaseStore {
    * Gives up a lease held at `epoch`: to nobody, or straight to its next owner with a new epoch (and
    * `next.expiresAt` as its own expiry, or none: valid while the next owner's member item is).
    */
-  async release(group: string, tp: TopicPartition, memberId: string, epoch: number, next?: { memberId: string; expiresAt?: number }): Promise<boolean> {
+  async release({
+    group,
+    tp,
+    memberId,
+    epoch,
+    next,
+  }: {
+    group: string;
+    tp: TopicPartition;
+    memberId: string;
+    epoch: number;
+    next?: { memberId: string; expiresAt?: number } | undefined;
+  }): Promise<boolean> {
     const values: Record<string, AttributeValue> = { ':me': { S: memberId }, ':e': n(epoch) };
     if (next) Object.assign(values, { ':next': { S: next.memberId }, ':newEpoch': n(epoch + 1) });
     if (next?.expiresAt !== undefined) values[':exp'] = n(next.expiresAt);
@@ -339,7 +393,21 @@ export class LeaseStore {
    * lease with no expiry of its own is held while its owner's member item lives, which the caller has
    * seen it not do at `seenEpoch`: a member that took it since has bumped the epoch, and is not overwritten.
    */
-  async resetOffset(group: string, tp: TopicPartition, offset: number, now: number, topicId: string, seenEpoch?: number): Promise<boolean> {
+  async resetOffset({
+    group,
+    tp,
+    offset,
+    now,
+    topicId,
+    seenEpoch,
+  }: {
+    group: string;
+    tp: TopicPartition;
+    offset: number;
+    now: number;
+    topicId: string;
+    seenEpoch?: number | undefined;
+  }): Promise<boolean> {
     const values: Record<string, AttributeValue> = { ':o': n(offset), ':tid': { S: topicId }, ':t': { S: tp.topic }, ':p': n(tp.partition), ':zero': n(0), ':now': n(now) };
     if (seenEpoch !== undefined) values[':seen'] = n(seenEpoch);
     return conditional(

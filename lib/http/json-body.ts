@@ -16,8 +16,11 @@ export function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 export const unsupportedMediaType = (contentType: string | undefined) =>
-  new RunnelError(415, 'unsupported_media_type', `content-type must be application/json (UTF-8), not ${JSON.stringify(contentType ?? '')}`, {
-    field: 'content-type',
+  new RunnelError({
+    status: 415,
+    code: 'unsupported_media_type',
+    message: `content-type must be application/json (UTF-8), not ${JSON.stringify(contentType ?? '')}`,
+    details: { field: 'content-type' },
   });
 
 /** Reads a JSON body, turning a wrong type, bytes that are not UTF-8 and malformed JSON into a 4xx rather than an exception. */

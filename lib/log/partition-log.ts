@@ -83,10 +83,11 @@ const MAX_GAP_READS = 8;
 
 export class OffsetOutOfRangeError extends RunnelError {
   constructor(offset: number, logStartOffset: number, highWatermark: number) {
-    super(416, 'offset_out_of_range', `offset ${offset} is outside [${logStartOffset}, ${highWatermark}]`, {
-      offset,
-      logStartOffset,
-      highWatermark,
+    super({
+      status: 416,
+      code: 'offset_out_of_range',
+      message: `offset ${offset} is outside [${logStartOffset}, ${highWatermark}]`,
+      details: { offset, logStartOffset, highWatermark },
     });
   }
 }

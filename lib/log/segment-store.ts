@@ -21,7 +21,7 @@ const DELETE_BATCH = 1000;
  */
 export class SegmentMissingError extends RunnelError {
   constructor(readonly key: string) {
-    super(502, 'missing_segment', `segment ${key} is missing from the bucket`);
+    super({ status: 502, code: 'missing_segment', message: `segment ${key} is missing from the bucket` });
   }
 }
 

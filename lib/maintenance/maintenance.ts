@@ -96,7 +96,7 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
     cleaning.replacedSegmentsDeleted += r.garbageDeleted;
   };
   try {
-    const purge = await purgeDeletedTopics(deps.topics, deps.heads, deps.segments, deadline);
+    const purge = await purgeDeletedTopics(deps, deadline);
     report.purgedTopics = purge.purged;
     report.purgesFailed = purge.failed;
   } catch (error) {

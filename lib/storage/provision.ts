@@ -14,8 +14,15 @@ interface KeyDef {
   type: 'S' | 'N';
 }
 
-async function ensureTable(dynamo: DynamoDBClient, table: string, pk: KeyDef, sk?: KeyDef): Promise<void> {
-  const keys = sk ? [pk, sk] : [pk];
+/** A table's name and key schema, as lib/storage/schema.ts states it. */
+interface TableDef {
+  table: string;
+  partitionKey: KeyDef;
+  sortKey?: KeyDef;
+}
+
+async function ensureTable(dynamo: DynamoDBClient, { table, partitionKey, sortKey }: TableDef): Promise<void> {
+  const keys = sortKey ? [partitionKey, sortKey] : [partitionKey];
   try {
     await dynamo.send(
       new CreateTableCommand({
@@ -50,9 +57,9 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
 /** Creates the tables and bucket if missing. For local stacks and tests; on AWS the CDK app owns them. */
 export async function provisionStorage(clients: StorageClients, config: RunnelConfig): Promise<void> {
   await Promise.all([
-    ensureTable(clients.dynamo, config.topicsTable, TOPICS_TABLE_KEYS.partitionKey),
-    ensureTable(clients.dynamo, config.logTable, LOG_TABLE_KEYS.partitionKey, LOG_TABLE_KEYS.sortKey),
-    ensureTable(clients.dynamo, config.groupsTable, GROUPS_TABLE_KEYS.partitionKey, GROUPS_TABLE_KEYS.sortKey),
+    ensureTable(clients.dynamo, { table: config.topicsTable, ...TOPICS_TABLE_KEYS }),
+    ensureTable(clients.dynamo, { table: config.logTable, ...LOG_TABLE_KEYS }),
+    ensureTable(clients.dynamo, { table: config.groupsTable, ...GROUPS_TABLE_KEYS }),
     ensureBucket(clients.s3, config.bucket),
   ]);
 }

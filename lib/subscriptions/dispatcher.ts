@@ -269,7 +269,7 @@ export class Dispatcher {
     try {
       return await this.deliverHeld(sub, topic, partition, hold, taken.expiresAt ?? now + this.options.leaseMs);
     } finally {
-      await this.deps.leases.release(name, tp, this.id, hold.epoch).catch((error) => logger.warn('lease release failed', { error, name, partition }));
+      await this.deps.leases.release({ group: name, tp, memberId: this.id, epoch: hold.epoch }).catch((error) => logger.warn('lease release failed', { error, name, partition }));
     }
   }
 
@@ -298,7 +298,13 @@ export class Dispatcher {
       }
       if (leaseExpiresAt - this.clock() < this.options.leaseMs / 2) {
         const now = this.clock();
-        const renewed = await leases.renewLease(name, { ...tp, epoch: hold.epoch, expiresAt: leaseExpiresAt }, hold.owner, now, now + this.options.leaseMs, undefined);
+        const renewed = await leases.renewLease({
+          group: name,
+          lease: { ...tp, epoch: hold.epoch, expiresAt: leaseExpiresAt },
+          memberId: hold.owner,
+          now,
+          expiresAt: now + this.options.leaseMs,
+        });
         if (!renewed) return 'fenced';
         leaseExpiresAt = now + this.options.leaseMs;
       }

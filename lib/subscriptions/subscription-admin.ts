@@ -125,7 +125,7 @@ export class SubscriptionAdmin {
           : start === 'latest'
             ? s.highWatermark
             : await this.deps.log.offsetForTimestamp({ topicId: topic.topicId, partition: s.partition }, start.timestamp);
-      await this.deps.leases.resetOffset(sub.name, { topic: topic.name, partition: s.partition }, offset, now, topic.topicId);
+      await this.deps.leases.resetOffset({ group: sub.name, tp: { topic: topic.name, partition: s.partition }, offset, now, topicId: topic.topicId });
     }
   }
 

@@ -13,6 +13,13 @@ export interface PurgeReport {
   unfinished: number;
 }
 
+/** The stores a purge deletes from. */
+export interface PurgeStores {
+  topics: TopicStore;
+  heads: HeadStore;
+  segments: SegmentStore;
+}
+
 /** Objects deleted between two looks at the clock: a page of DeleteObjects calls. */
 const OBJECTS_PER_STEP = 10_000;
 
@@ -22,11 +29,12 @@ const OBJECTS_PER_STEP = 10_000;
  * own, so one that fails does not keep the others' data, and work stops at `deadline` (a page past
  * it at most) so that a run fits its Lambda's timeout; the marker stays until the topic is done.
  */
-export async function purgeDeletedTopics(topics: TopicStore, heads: HeadStore, segments: SegmentStore, deadline = Infinity): Promise<PurgeReport> {
+export async function purgeDeletedTopics(stores: PurgeStores, deadline = Infinity): Promise<PurgeReport> {
   const report: PurgeReport = { purged: 0, failed: 0, unfinished: 0 };
-  for (const { topicId, partitions } of await topics.pendingPurges()) {
+  for (const topic of await stores.topics.pendingPurges()) {
+    const { topicId } = topic;
     try {
-      if (await purgeTopic(topics, heads, segments, topicId, partitions, deadline)) report.purged++;
+      if (await purgeTopic(stores, topic, deadline)) report.purged++;
       else report.unfinished++;
     } catch (error) {
       report.failed++;
@@ -37,11 +45,8 @@ export async function purgeDeletedTopics(topics: TopicStore, heads: HeadStore, s
 }
 
 async function purgeTopic(
-  topics: TopicStore,
-  heads: HeadStore,
-  segments: SegmentStore,
-  topicId: string,
-  partitions: number,
+  { topics, heads, segments }: PurgeStores,
+  { topicId, partitions }: { topicId: string; partitions: number },
   deadline: number,
 ): Promise<boolean> {
   for (;;) {

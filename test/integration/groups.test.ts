@@ -255,7 +255,7 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
     let now = Date.now();
     const store = new LeaseStore(stack.runnel.clients.dynamo, stack.config.groupsTable);
-    const coordinator = new GroupCoordinator(store, stack.runnel.topics, () => now);
+    const coordinator = new GroupCoordinator({ store, topics: stack.runnel.topics, clock: () => now });
     const lease = (await coordinator.join('g', { topics: ['orders'], memberId: 'a', sessionTimeoutMs: 1000 })).assignments[0]!;
     const commit = (offset: number) => coordinator.commit('g', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset }] });
     expect(await commit(1)).toEqual({ committed: [{ topic: 'orders', partition: 0, offset: 1 }] });
@@ -278,8 +278,8 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     const start = Date.now();
     let aClock = start;
     let bClock = start;
-    const onA = new GroupCoordinator(store, stack.runnel.topics, () => aClock);
-    const onB = new GroupCoordinator(store, stack.runnel.topics, () => bClock);
+    const onA = new GroupCoordinator({ store, topics: stack.runnel.topics, clock: () => aClock });
+    const onB = new GroupCoordinator({ store, topics: stack.runnel.topics, clock: () => bClock });
     const lease = (await onA.join('g', { topics: ['orders'], memberId: 'a', sessionTimeoutMs: 1000 })).assignments[0]!;
     await onA.commit('g', { memberId: 'a', offsets: [{ topic: 'orders', partition: 0, epoch: lease.epoch, offset: 3 }] });
     await onB.join('g', { topics: ['orders'], memberId: 'b', sessionTimeoutMs: 30_000 });
@@ -322,9 +322,9 @@ describe.each(BACKENDS)('consumer groups protocol (%s)', (backend) => {
     const lease = (await store.readLease('g', tp))!;
     expect(lease.epoch).toBe(2);
     if (lease.owner !== winner) {
-      expect(await store.renewLease('g', { ...tp, epoch: 1, expiresAt: 0 }, winner, now + 2000, now + 3000, undefined)).toBe(false);
+      expect(await store.renewLease({ group: 'g', lease: { ...tp, epoch: 1, expiresAt: 0 }, memberId: winner, now: now + 2000, expiresAt: now + 3000 })).toBe(false);
     }
-    expect(await store.commit('g', tp, winner === lease.owner ? 'nobody' : winner, 1, 5, 'topic-id', now + 2000)).toBe(false);
+    expect(await store.commit({ group: 'g', tp, memberId: winner === lease.owner ? 'nobody' : winner, epoch: 1, offset: 5, topicId: 'topic-id', now: now + 2000 })).toBe(false);
   });
 
   it("a deleted and re-created topic does not inherit the group's old committed offsets", async () => {

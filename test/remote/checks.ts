@@ -55,7 +55,7 @@ export const API_CHECKS: ApiCheck[] = [
       const values = [{ n: 1 }, 'two', 3];
       const { offsets } = await api.produce(topic, produceBody(values.map((value) => ({ partition: 1, key: 'k', value }))), {});
       assert.deepEqual(offsets.map((o) => [o.partition, o.offset]), [[1, 0], [1, 1], [1, 2]]);
-      const fetched = await api.fetch(topic, 1, { offset: 0 });
+      const fetched = await api.fetch({ topic, partition: 1, offset: 0 });
       assert.deepEqual(fetched.records.map((r) => r.value), values);
       assert.equal(fetched.highWatermark, 3);
       assert.equal(await api.offsetFor(topic, 1, { spec: 'latest' }), 3);
@@ -68,7 +68,7 @@ export const API_CHECKS: ApiCheck[] = [
       const bad = await rejects(api.createTopic({ name: 'no spaces allowed', partitions: 1 }), 400, 'invalid_request');
       assert.match(bad.message, /name/);
       await rejects(api.produce(`${topic}-missing`, produceBody([{ value: 1 }]), { retry: { retries: 0 } }), 404, 'unknown_topic');
-      await rejects(api.fetch(topic, 1, { offset: 99 }), 416, 'offset_out_of_range');
+      await rejects(api.fetch({ topic, partition: 1, offset: 99 }), 416, 'offset_out_of_range');
     },
   },
   {
