@@ -1,4 +1,5 @@
 import type { RunnelApi } from '../client/api.js';
+import { MAX_WAIT_MS } from '../contract/limits.js';
 import type { WireRecordOut } from '../contract/records.js';
 import { isRunnelHttpError } from '../client/errors.js';
 import { assertInLog } from './offset-range.js';
@@ -55,7 +56,7 @@ export async function readPartitions(api: RunnelApi, options: PartitionReadOptio
       while (!options.signal.aborted && (options.follow || offset < end)) {
         let page;
         try {
-          page = await api.fetch({ topic: options.topic, partition, offset, limit: PAGE, waitMs: options.follow ? (options.waitMs ?? 20_000) : 0 }, { signal: options.signal });
+          page = await api.fetch({ topic: options.topic, partition, offset, limit: PAGE, waitMs: options.follow ? (options.waitMs ?? MAX_WAIT_MS) : 0 }, { signal: options.signal });
         } catch (error) {
           if (options.signal.aborted) return;
           // Retention moved the log start past us while following: carry on from the new start.

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { deadLetterRecord } from '../contract/dead-letter.js';
+import { DEFAULT_SESSION_TIMEOUT_MS } from '../contract/limits.js';
 import { topicPartitionKey } from '../contract/topic-partition.js';
 import type { RunnelApi } from './api.js';
 import { ConsumerGroupApi, type FencedOffset, type HeartbeatAnswer, type LeaseAssignment } from './consumer-group-api.js';
@@ -58,7 +59,7 @@ export interface TopicPartitionOffsetInput {
   offset: string | number;
 }
 
-const DEFAULTS = { sessionTimeout: 10_000, heartbeatInterval: 3_000, autoCommitInterval: 5_000, maxWaitTimeInMs: 5_000, maxBatchSize: 500 };
+const DEFAULTS = { sessionTimeout: DEFAULT_SESSION_TIMEOUT_MS, heartbeatInterval: 3_000, autoCommitInterval: 5_000, maxWaitTimeInMs: 5_000, maxBatchSize: 500 };
 const RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
 
 const key = topicPartitionKey;
