@@ -106,6 +106,8 @@ export interface RunnelProps {
 /**
  * A Runnel deployment: a segment bucket, the topics, log and groups tables, one least-privilege Lambda
  * per concern behind an HTTP API (IAM auth by default), a maintenance schedule, alarms and a dashboard.
+ * Published as the npm package runnel-streams-cdk (`import { Runnel } from 'runnel-streams-cdk'`), with
+ * the Lambda code prebuilt inside it.
  */
 export class Runnel extends Construct {
   readonly bucket: Bucket;

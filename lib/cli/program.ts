@@ -15,7 +15,7 @@ export function buildProgram(): Command {
     .description('Runnel: serverless event streaming with Kafka semantics — topics, produce, consume, consumer groups')
     .version(version)
     .addOption(new Option('--url <url>', 'Runnel endpoint (`npm run dev` listens on the default)').env('RUNNEL_URL').default(DEFAULT_URL))
-    .addOption(new Option('--sigv4', 'sign requests with SigV4 for API Gateway IAM auth (AWS default credential chain)').env('RUNNEL_SIGV4'))
+    .addOption(new Option('--sigv4', 'sign requests with SigV4 for API Gateway IAM auth (AWS default credential chain; needs the optional peers: see README "Install")').env('RUNNEL_SIGV4'))
     .addOption(new Option('--region <region>', 'region to sign for (default: from an execute-api URL, or AWS_REGION)'))
     .option('--profile <name>', 'AWS profile to sign with (implies --sigv4)')
     .option('-q, --quiet', 'no summaries or progress on stderr')
@@ -26,5 +26,5 @@ export function buildProgram(): Command {
     .addCommand(consumeCommand())
     .addCommand(groupsCommand())
     .addCommand(subscriptionsCommand())
-    .addHelpText('after', '\nEach command has --help, e.g. `runnel consume --help`.');
+    .addHelpText('after', '\nEach command has --help, e.g. `runnel consume --help`. This is the bin of the npm package runnel-streams.');
 }
