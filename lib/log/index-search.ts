@@ -95,6 +95,11 @@ export async function startWithinBytes(pk: string, probe: ChunkProbe, head: Head
     const chunk = await lowestChunkWhere(pk, probe, start, head.tailBase, (c) => c.bytesThrough! >= needed);
     if (chunk) {
       const before = chunk.entries.reduce((sum, e) => sum - e.bytes, chunk.bytesThrough!);
+      // A chunk that a compaction or merge rewrote keeps the totals of the bytes as written, while its
+      // entries have the rewritten sizes, so `before` can overstate the total at its base. Every chunk
+      // before it stays below `needed` (it is the lowest that reaches it): those go, and where inside
+      // this one the total is reached is not known, so it stays whole until the total passes its end.
+      if (chunk.gen !== undefined && before >= needed) return Math.max(start, chunk.base);
       return firstEndReaching(placeEntries(chunk.base, chunk.entries), before)!;
     }
   }
