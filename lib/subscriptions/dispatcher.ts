@@ -366,7 +366,7 @@ export class Dispatcher {
           // The record stays where it is, and is tried again later: dropping it would lose it.
           const failure: DeliveryFailure = { kind: 'dead_letter_failed', retriable: true, at: now, message: `could not write to dead-letter topic "${sub.deadLetterTopic}": ${errorText(e)}` };
           const retryAt = now + sub.backoff.maxMs;
-          if (!(await store.recordFailure(name, tp, hold, { now, attempts: attempts - 1, error: failure, nextAttemptAt: retryAt }))) return 'fenced';
+          if (!(await store.recordFailure(name, tp, hold, { now, offset: committed, attempts: attempts - 1, error: failure, nextAttemptAt: retryAt }))) return 'fenced';
           this.scheduleResume(name, topic, partition, retryAt);
           return 'retry_later';
         }
@@ -376,7 +376,7 @@ export class Dispatcher {
         continue;
       }
       const retryAt = now + step.delayMs;
-      if (!(await store.recordFailure(name, tp, hold, { now, attempts, error, nextAttemptAt: retryAt }))) return 'fenced';
+      if (!(await store.recordFailure(name, tp, hold, { now, offset: committed, attempts, error, nextAttemptAt: retryAt }))) return 'fenced';
       // Wait holding the lease only if the wait fits in the budget and the lease; otherwise leave the
       // retry as state (the lease released) for a timer or the maintenance run to pick up.
       if (step.delayMs < Math.min(this.budgetLeft(), this.options.leaseMs / 2)) {

@@ -48,11 +48,14 @@ function toSubscription(item: Record<string, AttributeValue>): Subscription {
 
 function toDelivery(item: Record<string, AttributeValue>): PartitionDelivery {
   const lease = toLease(item);
+  // Attempts belong to the record they were made on: once the offset moved another way (a group
+  // offset reset), they say nothing about the record there now.
+  const current = num(item.failedOffset) === lease.committedOffset;
   return {
     ...lease,
-    attempts: num(item.attempts) ?? 0,
+    attempts: current ? (num(item.attempts) ?? 0) : 0,
     lastError: item.lastError?.S ? (JSON.parse(item.lastError.S) as DeliveryFailure) : undefined,
-    nextAttemptAt: num(item.nextAttemptAt),
+    nextAttemptAt: current ? num(item.nextAttemptAt) : undefined,
     deadLettered: num(item.deadLettered) ?? 0,
     expiredUndelivered: num(item.expiredUndelivered) ?? 0,
   };
@@ -185,7 +188,7 @@ export class SubscriptionStore {
     if (at.expired) values[':ex'] = n(at.expired);
     if (at.error) values[':err'] = { S: JSON.stringify(at.error) };
     const set = `SET committedOffset = :o, offsetTopicId = :tid${at.error ? ', lastError = :err' : ''}`;
-    const update = `${set} REMOVE attempts, nextAttemptAt${counts.length ? ` ADD ${counts.join(', ')}` : ''}`;
+    const update = `${set} REMOVE attempts, failedOffset, nextAttemptAt${counts.length ? ` ADD ${counts.join(', ')}` : ''}`;
     return this.fenced(
       name,
       tp,
@@ -197,10 +200,16 @@ export class SubscriptionStore {
     );
   }
 
-  /** Records a failed attempt on the record at the committed offset, and when the next is due. */
-  async recordFailure(name: string, tp: TopicPartition, hold: LeaseHold, at: { now: number; attempts: number; error: DeliveryFailure; nextAttemptAt: number }): Promise<boolean> {
-    return this.fenced(name, tp, hold, at.now, 'SET attempts = :a, lastError = :err, nextAttemptAt = :next', {
+  /** Records a failed attempt on the record at `offset` (the committed offset), and when the next is due. */
+  async recordFailure(
+    name: string,
+    tp: TopicPartition,
+    hold: LeaseHold,
+    at: { now: number; offset: number; attempts: number; error: DeliveryFailure; nextAttemptAt: number },
+  ): Promise<boolean> {
+    return this.fenced(name, tp, hold, at.now, 'SET attempts = :a, failedOffset = :f, lastError = :err, nextAttemptAt = :next', {
       ':a': n(at.attempts),
+      ':f': n(at.offset),
       ':err': { S: JSON.stringify(at.error) },
       ':next': n(at.nextAttemptAt),
     });

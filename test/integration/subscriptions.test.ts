@@ -258,4 +258,19 @@ describe.each(BACKENDS)('push subscriptions (%s)', (backend) => {
     expect(list.body.subscriptions[0].target.secret).toBeUndefined();
     expect((await describeSub()).target.secret).toBeUndefined();
   });
+
+  it("forgets a record's attempts when the group's offsets are reset past it", async () => {
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    await subscribe({ maxAttempts: 5, backoff: { initialMs: 60_000, maxMs: 60_000, multiplier: 1 } });
+    answer = () => ({ status: 500 });
+    await produce([{ value: 'stuck' }, { value: 'next' }]);
+    await vi.waitFor(async () => expect((await describeSub()).partitions[0]).toMatchObject({ attempts: 1, committedOffset: 0 }), { timeout: 20_000 });
+    expect((await describeSub()).partitions[0].nextAttemptAt).toBeGreaterThan(Date.now());
+    await stack.request('PATCH', '/v1/subscriptions/billing', { state: 'paused' });
+    expect((await stack.request('POST', '/v1/groups/billing/offsets', { topic: 'orders', to: 'offset', offset: 1 })).status).toBe(200);
+    expect((await describeSub()).partitions[0]).toMatchObject({ committedOffset: 1, attempts: 0, nextAttemptAt: null, lag: 1 });
+    answer = () => ({});
+    await stack.request('PATCH', '/v1/subscriptions/billing', { state: 'active' });
+    await vi.waitFor(async () => expect((await describeSub()).partitions[0]).toMatchObject({ committedOffset: 2, attempts: 0 }), { timeout: 20_000 });
+  });
 });
