@@ -261,7 +261,8 @@ class CleanerJob {
     const head = await this.heads.read(this.pk);
     if (!head) return;
     let mergedThrough = Math.max(state.mergedThrough, head.logStartOffset);
-    const old = (c: Chunk) => c.entries.every((e) => Date.now() - segmentIdTime(e.segmentId) >= this.options.mergeAfterMs);
+    const minAge = Math.max(this.options.mergeAfterMs, this.options.settleMs);
+    const old = (c: Chunk) => c.entries.every((e) => Date.now() - segmentIdTime(e.segmentId) >= minAge);
     const candidates: Chunk[] = [];
     for (const chunk of await this.chain(head, mergedThrough)) {
       // A chunk a rewrite wrote is merged already; one too young ends what can be merged now.

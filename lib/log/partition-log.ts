@@ -229,7 +229,13 @@ export class PartitionLog {
       throw unavailable('could not tell whether the append committed: retention has passed it; retry the request');
     }
     let rewritten = false;
-    for (const chunk of await this.heads.chunksBetween(pk, anchor.tailBase, head.tailBase)) {
+    const chunks = await this.heads.chunksBetween(pk, anchor.tailBase, head.tailBase);
+    // A rewrite replaces a run of chunks by one at the run's first base, which may lie below the anchor.
+    if (anchor.tailBase > 0 && anchor.tailBase < head.tailBase) {
+      const below = await this.heads.chunkContaining(pk, anchor.tailBase - 1);
+      if (below?.gen !== undefined && below.nextBase > anchor.tailBase) chunks.unshift(below);
+    }
+    for (const chunk of chunks) {
       const placed = placeEntries(chunk.base, chunk.entries).find((e) => formatEntry(e) === formatted);
       if (placed) return { baseOffset: placed.baseOffset, head };
       // A compaction or merge renames the entries it rewrites. It leaves recent segments alone

@@ -64,6 +64,24 @@ describe.each(BACKENDS)('ambiguous appends (%s)', (backend) => {
     });
   }
 
+  it('a lost answer whose entry a merge may have renamed meanwhile is answered 503, never committed a second time', async () => {
+    const stack = await setup();
+    const other = stack.another({ log: { maxTailEntries: 3 } });
+    const hwm = await highWatermark(stack, 'c', 0);
+    // The tail rolls with the entry in it, and a merge (no settle time: the guard that prevents this on
+    // AWS is off) rewrites that chunk under new segment names before the writer looks for its entry.
+    const loss = loseFirstAppendAnswer(stack, async () => {
+      for (let i = 0; i < 3; i++) expect((await other.request('POST', '/v1/topics/c/records', { records: [{ value: { tag: `other-${i}` } }] })).status).toBe(200);
+      expect((await other.runnel.maintain({ cleaner: { settleMs: 0, mergeAfterMs: 0, minMergeEntries: 2 } })).cleaning.swaps).toBeGreaterThan(0);
+    });
+    const res = await stack.request('POST', '/v1/topics/c/records', batch('lost-answer'));
+    expect(loss.fired()).toBe(true);
+    expect(res.status).toBe(503);
+    // It did commit, once: a client's retry would write it again under a new segment (at-least-once).
+    const all = await readAll(stack.another(), 'c', 0);
+    expect(all.filter((r) => r.value.tag === 'lost-answer').map((r) => r.offset)).toEqual([hwm, hwm + 1]);
+  });
+
   it('an instance that has not written for a minute still resolves a lost answer after retention passed its last view of the log', async () => {
     const stack = await setup();
     const other = stack.another({ log: { maxTailEntries: 3 } });

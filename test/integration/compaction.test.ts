@@ -194,11 +194,11 @@ describe.each(BACKENDS)('merging small segments (%s)', (backend) => {
     const stack = await createTestStack(backend, { log: { maxTailEntries: 4 } });
     await stack.request('POST', '/v1/topics', { name: 'm' });
     for (let i = 0; i < 16; i++) await produce(stack, 'm', [{ value: i }]);
-    expect((await stack.runnel.maintain({ cleaner: { mergeAfterMs: HOUR, minMergeEntries: 2 } })).cleaning.swaps).toBe(0);
-    expect((await stack.runnel.maintain({ cleaner: { mergeAfterMs: 0, minMergeEntries: 17 } })).cleaning.swaps).toBe(0);
-    expect((await stack.runnel.maintain({ cleaner: { mergeAfterMs: 0, minMergeEntries: 16 } })).cleaning.swaps).toBe(1);
+    expect((await stack.runnel.maintain({ cleaner: { settleMs: 0, mergeAfterMs: HOUR, minMergeEntries: 2 } })).cleaning.swaps).toBe(0);
+    expect((await stack.runnel.maintain({ cleaner: { settleMs: 0, mergeAfterMs: 0, minMergeEntries: 17 } })).cleaning.swaps).toBe(0);
+    expect((await stack.runnel.maintain({ cleaner: { settleMs: 0, mergeAfterMs: 0, minMergeEntries: 16 } })).cleaning.swaps).toBe(1);
     // Merged chunks are not merged again: the next merge starts after them.
-    expect((await stack.runnel.maintain({ cleaner: { mergeAfterMs: 0, minMergeEntries: 1 } })).cleaning.swaps).toBe(0);
+    expect((await stack.runnel.maintain({ cleaner: { settleMs: 0, mergeAfterMs: 0, minMergeEntries: 1 } })).cleaning.swaps).toBe(0);
     expect((await readAll(stack, 'm', 0)).map((r) => r.value)).toEqual(Array.from({ length: 16 }, (_, i) => i));
   });
 
