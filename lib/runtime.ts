@@ -80,9 +80,11 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     dispatcher: { timers: options.dispatchInProcess ?? false, ...options.dispatcher },
   });
   if (options.dispatchInProcess) {
-    notifier.onAppend((pk) => {
+    notifier.onAppend((pk, head) => {
+      // A head nobody subscribes to wakes nothing, and costs no read.
+      if (head && head.subscribers.length === 0) return;
       const cut = pk.lastIndexOf('#');
-      void subscriptions.dispatcher.wake([{ topicId: pk.slice(0, cut), partition: Number(pk.slice(cut + 1)) }]);
+      void subscriptions.dispatcher.wake([{ topicId: pk.slice(0, cut), partition: Number(pk.slice(cut + 1)), head }]);
     });
   }
   return {

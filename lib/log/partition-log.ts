@@ -170,7 +170,7 @@ export class PartitionLog {
       if (result.kind === 'appended' || result.kind === 'full') anchor = this.noteHead(pk, result.head);
       if (result.kind === 'appended') {
         if (this.options.cacheAppends) this.segments.remember(key, { records, span: records.length });
-        this.notifier.notify(pk);
+        this.notifier.notify(pk, result.head);
         if (this.shouldRoll(result.head.tail.length)) await this.heads.roll(pk, result.head).catch(() => undefined);
         return { baseOffset: result.baseOffset, duplicate: false };
       }

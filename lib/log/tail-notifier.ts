@@ -1,3 +1,5 @@
+import type { Head } from './head-store.js';
+
 /**
  * Wakes long-polling fetches in this process as soon as a local append commits. Appends made by other
  * processes (other Lambda instances) are seen by the fetch's periodic head re-read instead, which the
@@ -6,16 +8,19 @@
 export class TailNotifier {
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly checks = new Map<string, { at: number; result: Promise<unknown> }>();
-  private readonly listeners = new Set<(pk: string) => void>();
+  private readonly listeners = new Set<(pk: string, head?: Head) => void>();
 
-  /** Calls `listener` after every local append commits (the local stack wakes its dispatcher so); answers how to stop. */
-  onAppend(listener: (pk: string) => void): () => void {
+  /**
+   * Calls `listener` after every local append commits, with the head as the commit left it (the local
+   * stack wakes its dispatcher so, and only for heads that have subscribers); answers how to stop.
+   */
+  onAppend(listener: (pk: string, head?: Head) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  notify(pk: string): void {
-    for (const listener of this.listeners) listener(pk);
+  notify(pk: string, head?: Head): void {
+    for (const listener of this.listeners) listener(pk, head);
     // A check started before this append may miss it; the woken waiters start a fresh one.
     this.checks.delete(pk);
     const set = this.waiters.get(pk);

@@ -53,7 +53,7 @@ export interface DispatcherDeps {
  * A partition that had a commit: by topic name (a caller that produced), or by topic id (what the log
  * table and its stream know: a head item's key is `<topicId>#<partition>`).
  */
-export type WakeRef = { topic: string; partition: number } | { topicId: string; partition: number };
+export type WakeRef = { topic: string; partition: number } | { topicId: string; partition: number; head?: Head };
 
 /** Why a partition's delivery run ended, for tests and logs. */
 export type RunEnd = 'caught_up' | 'paused' | 'gone' | 'busy' | 'fenced' | 'retry_later' | 'budget';
@@ -111,8 +111,8 @@ export class Dispatcher {
    * stream of commits the heads are read once per round, not once per commit.
    */
   private coalesced(key: string, ref: WakeRef): Promise<void> {
-    return this.rerun(this.wakes, key, async () => {
-      await this.wakePartition(ref).catch((error) => logger.error('dispatch failed', { error, ...ref }));
+    return this.rerun(this.wakes, key, async (first) => {
+      await this.wakePartition(ref, first).catch((error) => logger.error('dispatch failed', { error, topic: 'topic' in ref ? ref.topic : ref.topicId, partition: ref.partition }));
       return false;
     });
   }
@@ -144,7 +144,7 @@ export class Dispatcher {
     return entry.done;
   }
 
-  private async wakePartition(ref: WakeRef): Promise<void> {
+  private async wakePartition(ref: WakeRef, first: boolean): Promise<void> {
     if ('topic' in ref) {
       const topic = await this.deps.topics.find(ref.topic);
       if (!topic || ref.partition >= topic.partitions) return;
@@ -153,7 +153,8 @@ export class Dispatcher {
       await Promise.all(head.subscribers.map((name) => this.run(name, topic, ref.partition, head)));
       return;
     }
-    const head = await this.readHead({ topicId: ref.topicId }, ref.partition);
+    // A head the commit itself returned saves a read; a coalesced round reads afresh, the head having moved.
+    const head = (first ? ref.head : undefined) ?? (await this.readHead({ topicId: ref.topicId }, ref.partition));
     if (!head) return;
     await Promise.all(
       head.subscribers.map(async (name) => {

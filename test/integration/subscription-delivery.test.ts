@@ -171,6 +171,21 @@ describe.each(BACKENDS)('subscription delivery under faults and races (%s)', (ba
     await new Promise((r) => setTimeout(r, 3_000));
     expect({ dynamo: dynamo(), s3: s3(), webhook: receiver.received.length - deliveries }).toEqual({ dynamo: 0, s3: 0, webhook: 0 });
   });
+
+  it('a commit to a topic nobody subscribes to wakes nothing and costs no extra request', async () => {
+    await setUp(1, { dispatchInProcess: true });
+    const plain = stack.another();
+    await stack.request('POST', '/v1/topics', { name: 'quiet', partitions: 1 });
+    const produceQuiet = (s: TestStack) => s.request('POST', '/v1/topics/quiet/records', { records: [{ value: 0 }] });
+    await produceQuiet(stack);
+    await produceQuiet(plain);
+    const dispatching = countMatching(stack.runnel.clients.dynamo, () => true);
+    const notDispatching = countMatching(plain.runnel.clients.dynamo, () => true);
+    await produceQuiet(stack);
+    await produceQuiet(plain);
+    expect(dispatching()).toBe(notDispatching());
+    expect(receiver.received).toHaveLength(0);
+  });
 });
 
 describe.each(BACKENDS)('Lambda targets (%s)', (backend) => {

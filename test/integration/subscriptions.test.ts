@@ -55,7 +55,7 @@ describe.each(BACKENDS)('push subscriptions (%s)', (backend) => {
     await vi.waitFor(async () => {
       const d = await stack.request('GET', '/v1/subscriptions/billing');
       expect(d.body.partitions[0]).toMatchObject({ committedOffset: 4, lag: 0, attempts: 0, delivering: false });
-    });
+    }, { timeout: 20_000 });
     const group = await stack.request('GET', '/v1/groups/billing');
     expect(group.body.partitions[0]).toMatchObject({ topic: 'orders', partition: 0, committedOffset: 4, lag: 0 });
   });
