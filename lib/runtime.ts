@@ -50,6 +50,12 @@ export interface ServicesOptions {
    */
   dispatchInProcess?: boolean;
   dispatcher?: Partial<DispatcherOptions>;
+  /**
+   * Whether `maintain()` resumes push subscriptions whose retries are due (default: with
+   * dispatchInProcess). A deployment turns it on for the function whose role may read the groups table
+   * and invoke the targets.
+   */
+  resumeSubscriptions?: boolean;
 }
 
 /** Wires the services of one Runnel deployment. Module scope in Lambda, so caches live across invocations. */
@@ -107,10 +113,13 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     purge,
     maintain: async (maintenanceOptions) => {
       const report = await runMaintenance({ topics, heads, log, segments, cleaner }, maintenanceOptions);
-      const subscriptionPartitionsResumed = await subscriptions.dispatcher.resumeDue().catch((error) => {
-        logger.error('resuming subscriptions failed', { error });
-        return 0;
-      });
+      const resume = options.resumeSubscriptions ?? options.dispatchInProcess ?? false;
+      const subscriptionPartitionsResumed = !resume
+        ? 0
+        : await subscriptions.dispatcher.resumeDue().catch((error) => {
+            logger.error('resuming subscriptions failed', { error });
+            return 0;
+          });
       return { ...report, subscriptionPartitionsResumed };
     },
   };

@@ -41,12 +41,12 @@ describe.each(BACKENDS)('subscription delivery under faults and races (%s)', (ba
     stack = await createTestStack(backend, { dispatcher: { leaseMs: 10_000 }, ...options });
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions, config });
     const res = await stack.request('POST', '/v1/subscriptions', {
-      ...subscription,
       name: 'billing',
       topic: 'orders',
       target: { type: 'webhook', url: receiver.url, secret: SECRET },
       maxAttempts: 3,
       backoff: { initialMs: 10, maxMs: 10, multiplier: 1 },
+      ...subscription,
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   };
@@ -185,6 +185,24 @@ describe.each(BACKENDS)('subscription delivery under faults and races (%s)', (ba
     await produceQuiet(plain);
     expect(dispatching()).toBe(notDispatching());
     expect(receiver.received).toHaveLength(0);
+  });
+
+  it('leaves a retry that outlasts the run as state, and the maintenance run resumes it when due', async () => {
+    // A run with 4 s of budget (2 s once its margin is kept) cannot wait out a 3 s backoff.
+    await setUp(1, { clock, resumeSubscriptions: true, dispatcher: { leaseMs: 10_000, remainingMs: () => 4_000 } }, { backoff: { initialMs: 3_000, maxMs: 3_000, multiplier: 1 } });
+    let calls = 0;
+    answer = () => (++calls === 1 ? { status: 503 } : {});
+    await produce(stack, [{ value: 1 }]);
+    await wake(stack);
+    const waiting = (await stack.request('GET', '/v1/subscriptions/billing')).body.partitions[0];
+    expect(waiting).toMatchObject({ committedOffset: 0, attempts: 1, nextAttemptAt: now + 3_000, delivering: false });
+    await wake(stack); // not due yet: nothing is delivered
+    expect((await stack.runnel.maintain()).subscriptionPartitionsResumed).toBe(0);
+    expect(calls).toBe(1);
+    now += 3_000;
+    expect((await stack.runnel.maintain()).subscriptionPartitionsResumed).toBe(1);
+    expect(calls).toBe(2);
+    expect(await committed()).toBe(1);
   });
 });
 
