@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { CreateTopicRequest, NewTopic } from '../contract/topics.js';
-import { topicConfigSchema } from '../topics/topic-config.js';
+import { topicConfigChangeSchema, topicConfigSchema } from '../topics/topic-config.js';
 import { partitionCountSchema, topicNameSchema } from '../topics/topic-name.js';
 
 /** The body of a create-topic request; its output has every config, defaults filled in. */
@@ -11,3 +11,6 @@ export const createTopicSchema = z
     config: topicConfigSchema.default(() => topicConfigSchema.parse({})),
   })
   .strict() satisfies z.ZodType<NewTopic, CreateTopicRequest>;
+
+/** The body of an alter-config request: the same rules as create's configs, each optional or `null` (back to its default). */
+export const alterTopicConfigSchema = topicConfigChangeSchema;

@@ -2,6 +2,7 @@ import type { GroupDescription, GroupSummary, OffsetResetTarget, TopicPartitionO
 import type { CreateSubscriptionRequest, SubscriptionDescription, SubscriptionInfo, UpdateSubscriptionRequest } from '../contract/subscriptions.js';
 import type { TopicDescription } from '../contract/topics.js';
 import type { RunnelApi } from './api.js';
+import { alterConfigs, describeConfigs, type AlterConfigsResponse, type DescribeConfigResponse, type IResourceConfig, type ResourceConfigQuery } from './admin-configs.js';
 import { isRunnelHttpError } from './errors.js';
 
 export interface ITopicConfig {
@@ -79,6 +80,16 @@ export class Admin {
   /** Runnel's own view of a topic: config, creation time, and each partition's log start and high watermark. */
   describeTopic(topic: string): Promise<TopicDescription> {
     return this.api.describeTopic(topic);
+  }
+
+  /** KafkaJS's describeConfigs: topic configs (`type: ConfigResourceTypes.TOPIC`), each with its value as a string and whether it is the default. */
+  describeConfigs(options: { resources: ResourceConfigQuery[]; includeSynonyms?: boolean }): Promise<DescribeConfigResponse> {
+    return describeConfigs(this.api, options);
+  }
+
+  /** KafkaJS's alterConfigs, incremental: the configs named change (a `null` value: back to its default), the others are kept. */
+  alterConfigs(options: { resources: IResourceConfig[]; validateOnly?: boolean }): Promise<AlterConfigsResponse> {
+    return alterConfigs(this.api, options);
   }
 
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {

@@ -9,7 +9,7 @@ import type {
   SubscriptionInfo,
   UpdateSubscriptionRequest,
 } from '../contract/subscriptions.js';
-import type { CreateTopicRequest, TopicDescription, TopicView } from '../contract/topics.js';
+import type { AlterTopicConfigRequest, CreateTopicRequest, TopicDescription, TopicView } from '../contract/topics.js';
 import type { HttpClient, RequestOptions } from './http.js';
 
 /** Runnel's HTTP API, one typed call per route of the contract's table (lib/contract/routes.ts; docs: openapi.json and docs/groups-api.md). */
@@ -38,6 +38,11 @@ export class RunnelApi {
 
   deleteTopic(topic: string): Promise<void> {
     return this.call('deleteTopic', { topic });
+  }
+
+  /** Sets the configs given (`null`: back to the default) and keeps the rest. Repeating it is harmless. */
+  alterTopicConfig(topic: string, change: AlterTopicConfigRequest): Promise<TopicView> {
+    return this.call('alterTopicConfig', { topic }, { body: change, idempotent: true });
   }
 
   /** `json` is a produce request body already serialised; `idempotent` when it carries a producer id and sequences. */

@@ -39,6 +39,8 @@ export { Admin } from './admin.js';
 export { Consumer } from './consumer.js';
 export type { Batch, ConsumerConfig, ConsumerRunConfig, ConsumerSubscribeTopics, EachBatchPayload, EachMessagePayload, KafkaMessage, TopicPartitionOffsetInput } from './consumer.js';
 export type { ITopicConfig, PartitionOffsets, TopicMetadata } from './admin.js';
+export { ConfigResourceTypes, ConfigSource } from './admin-configs.js';
+export type { AlterConfigsResponse, ConfigEntry, DescribeConfigResponse, IResourceConfig, ResourceConfigQuery } from './admin-configs.js';
 export { RunnelApi } from './api.js';
 // The wire contract: request and response types, limits, the route table and topic-partition helpers.
 export * from '../contract/index.js';

@@ -1,5 +1,5 @@
 import type { NewTopic, TopicDescription, TopicList, TopicView } from '../contract/topics.js';
-import { defaultTopicConfig } from './topic-config.js';
+import { defaultTopicConfig, type TopicConfigChange } from './topic-config.js';
 import type { Topic, TopicStore } from './topic-store.js';
 
 const view = (t: Topic): TopicView => ({ name: t.name, partitions: t.partitions, config: t.config, createdAt: new Date(t.createdAt).toISOString() });
@@ -23,6 +23,11 @@ export class TopicAdmin {
   async describe(name: string): Promise<TopicDescription> {
     const topic = await this.store.get(name);
     return { ...view(topic), topicId: topic.topicId, partitionStates: await this.store.partitionStates(topic) };
+  }
+
+  /** Sets the configs `change` names (a `null` one back to its default) and keeps the rest. */
+  async alterConfig(name: string, change: TopicConfigChange): Promise<TopicView> {
+    return view(await this.store.alterConfig(name, change));
   }
 
   async delete(name: string): Promise<void> {

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { MAX_MESSAGE_BYTES_LIMIT } from '../contract/limits.js';
-import type { TopicConfig, TopicConfigInput } from '../contract/topics.js';
+import { TOPIC_CONFIG_DEFAULTS, type TopicConfig, type TopicConfigInput } from '../contract/topics.js';
 
-export type { TopicConfig } from '../contract/topics.js';
+export { TOPIC_CONFIG_DEFAULTS, type TopicConfig } from '../contract/topics.js';
 
 /** Kafka writes topic configs as strings; accept those and plain JSON numbers alike. */
 const integer = (min: number, max: number) =>
@@ -16,26 +16,52 @@ const ratio = z
   .pipe(z.number().min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1'));
 
 /**
- * The topic configs Runnel stores, with Kafka's names and defaults. `max.message.bytes` is capped so
- * that any one record still fits in a fetch response under Lambda's 6 MB limit.
+ * Each topic config's rule, with Kafka's names: the one place they are written, for create and alter
+ * alike. `max.message.bytes` is capped so that any one record still fits in a fetch response under
+ * Lambda's 6 MB limit.
  */
-export const topicConfigSchema = z
-  .object({
-    'retention.ms': integer(-1, Number.MAX_SAFE_INTEGER).default(7 * 24 * 60 * 60 * 1000),
-    'retention.bytes': integer(-1, Number.MAX_SAFE_INTEGER).default(-1),
-    'cleanup.policy': z.enum(['delete', 'compact', 'compact,delete', 'delete,compact']).default('delete'),
-    'max.message.bytes': integer(64, MAX_MESSAGE_BYTES_LIMIT).default(1024 * 1024),
-    'compression.type': z.enum(['none', 'gzip']).default('none'),
-    // Kafka 4.0's default. A record stamped far ahead would hold up retention by time (and offset lookups
-    // by time) for everything after it, since both search the index by running maximum timestamp.
-    'message.timestamp.after.max.ms': integer(0, Number.MAX_SAFE_INTEGER).default(60 * 60 * 1000),
-    // Compaction (cleanup.policy compact), with Kafka's meanings and defaults; docs/compaction.md.
-    'delete.retention.ms': integer(0, Number.MAX_SAFE_INTEGER).default(24 * 60 * 60 * 1000),
-    'min.compaction.lag.ms': integer(0, Number.MAX_SAFE_INTEGER).default(0),
-    // Kafka's default is Long.MAX_VALUE: never forced.
-    'max.compaction.lag.ms': integer(1, Number.MAX_SAFE_INTEGER).default(Number.MAX_SAFE_INTEGER),
-    'min.cleanable.dirty.ratio': ratio.default(0.5),
-  })
-  .strict() satisfies z.ZodType<TopicConfig, TopicConfigInput>;
+const configRules = {
+  'retention.ms': integer(-1, Number.MAX_SAFE_INTEGER),
+  'retention.bytes': integer(-1, Number.MAX_SAFE_INTEGER),
+  'cleanup.policy': z.enum(['delete', 'compact', 'compact,delete', 'delete,compact']),
+  'max.message.bytes': integer(64, MAX_MESSAGE_BYTES_LIMIT),
+  'compression.type': z.enum(['none', 'gzip']),
+  'message.timestamp.after.max.ms': integer(0, Number.MAX_SAFE_INTEGER),
+  'delete.retention.ms': integer(0, Number.MAX_SAFE_INTEGER),
+  'min.compaction.lag.ms': integer(0, Number.MAX_SAFE_INTEGER),
+  'max.compaction.lag.ms': integer(1, Number.MAX_SAFE_INTEGER),
+  'min.cleanable.dirty.ratio': ratio,
+} satisfies { [K in keyof TopicConfig]: z.ZodType<TopicConfig[K], TopicConfigInput[K]> };
 
-export const defaultTopicConfig = (): TopicConfig => topicConfigSchema.parse({});
+/** Each rule, made into another schema by `f`. */
+const mapRules = <T extends z.ZodType>(f: (rule: z.ZodType, name: keyof TopicConfig) => T) =>
+  Object.fromEntries(Object.entries(configRules).map(([name, rule]) => [name, f(rule, name as keyof TopicConfig)])) as Record<keyof TopicConfig, T>;
+
+/** A whole topic config, as create takes it: any subset, the rest Kafka's defaults. */
+export const topicConfigSchema = z
+  .object(mapRules((rule, name) => rule.default(TOPIC_CONFIG_DEFAULTS[name])))
+  .strict() as unknown as z.ZodType<TopicConfig, TopicConfigInput>;
+
+/** A change to a topic's config: the configs to set, and `null` for one to put back to its default. */
+export type TopicConfigChange = { [K in keyof TopicConfig]?: TopicConfig[K] | null };
+
+/** The body of an alter: the same rules as create, each config optional or `null`. */
+export const topicConfigChangeSchema = z
+  .object(mapRules((rule) => rule.nullable().optional()))
+  .strict()
+  .refine((change) => Object.keys(change).length > 0, 'must name at least one config') as unknown as z.ZodType<
+  TopicConfigChange,
+  { [K in keyof TopicConfigInput]?: TopicConfigInput[K] | null }
+>;
+
+export const defaultTopicConfig = (): TopicConfig => ({ ...TOPIC_CONFIG_DEFAULTS });
+
+/** `config` with `change` applied: a config given is set, a `null` one is back to its default, the rest kept. */
+export function applyConfigChange(config: TopicConfig, change: TopicConfigChange): TopicConfig {
+  const next: Record<string, unknown> = { ...config };
+  for (const [name, value] of Object.entries(change) as Array<[keyof TopicConfig, unknown]>) {
+    if (value === undefined) continue;
+    next[name] = value === null ? TOPIC_CONFIG_DEFAULTS[name] : value;
+  }
+  return next as unknown as TopicConfig;
+}

@@ -3,6 +3,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
   paginateScan,
   type AttributeValue,
   type DynamoDBClient,
@@ -12,7 +13,8 @@ import type { PartitionState } from '../contract/topics.js';
 import { RunnelError, conflict, notFound } from '../errors.js';
 import type { HeadStore } from '../log/head-store.js';
 import { partitionKey } from '../log/partition-log.js';
-import { topicConfigSchema, type TopicConfig } from './topic-config.js';
+import { conditional } from '../storage/conditional.js';
+import { applyConfigChange, topicConfigSchema, type TopicConfig, type TopicConfigChange } from './topic-config.js';
 
 export interface Topic {
   name: string;
@@ -28,6 +30,8 @@ export type { PartitionState } from '../contract/topics.js';
 /** Items in the topics table that are not topics start with this; a topic name cannot. */
 const PURGE_PREFIX = '#purge#';
 const CACHE_TTL_MS = 1000;
+/** Read-modify-write rounds before a change that keeps losing to others gives up (409). */
+const UPDATE_ATTEMPTS = 8;
 
 const toTopic = (item: Record<string, AttributeValue>): Topic => ({
   name: item.name!.S!,
@@ -130,6 +134,37 @@ export class TopicStore {
       const b = bounds.get(pk);
       return b ? [{ partition, logStartOffset: b.logStartOffset, highWatermark: b.nextOffset }] : [];
     });
+  }
+
+  /**
+   * Sets the configs `change` names and keeps the rest: one conditional write, on the config as it was
+   * read, so two changes at once both apply (the loser reads again) and neither undoes the other.
+   * Every instance sees it within its cache's second; the maintenance job reads the topics afresh.
+   */
+  async alterConfig(name: string, change: TopicConfigChange): Promise<Topic> {
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const res = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: { name: { S: name } }, ConsistentRead: true }));
+      if (!res.Item) throw notFound('unknown_topic', `topic "${name}" does not exist`);
+      const topic = toTopic(res.Item);
+      const config = topicConfigSchema.parse(applyConfigChange(topic.config, change));
+      const applied = await conditional(
+        this.dynamo.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { name: { S: name } },
+            UpdateExpression: 'SET config = :new',
+            ConditionExpression: 'topicId = :id AND config = :old',
+            ExpressionAttributeValues: { ':id': { S: topic.topicId }, ':old': res.Item.config!, ':new': { S: JSON.stringify(config) } },
+          }),
+        ),
+      );
+      if (applied) {
+        const altered = { ...topic, config };
+        this.cache.set(name, { topic: altered, at: Date.now() });
+        return altered;
+      }
+    }
+    throw conflict('concurrent_update', `topic "${name}" kept changing under this request; retry it`);
   }
 
   /** Hides the topic at once; its data stays until `purgeDeleted` removes it. */
