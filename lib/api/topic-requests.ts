@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { CreateTopicRequest, NewTopic } from '../contract/topics.js';
+import type { CreatePartitionsRequest, CreateTopicRequest, NewTopic } from '../contract/topics.js';
 import { topicConfigChangeSchema, topicConfigSchema } from '../topics/topic-config.js';
 import { partitionCountSchema, topicNameSchema } from '../topics/topic-name.js';
 
@@ -11,6 +11,9 @@ export const createTopicSchema = z
     config: topicConfigSchema.default(() => topicConfigSchema.parse({})),
   })
   .strict() satisfies z.ZodType<NewTopic, CreateTopicRequest>;
+
+/** The body of a create-partitions request: the new total. */
+export const createPartitionsSchema = z.object({ count: partitionCountSchema }).strict() satisfies z.ZodType<CreatePartitionsRequest, CreatePartitionsRequest>;
 
 /** The body of an alter-config request: the same rules as create's configs, each optional or `null` (back to its default). */
 export const alterTopicConfigSchema = topicConfigChangeSchema;

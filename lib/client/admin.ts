@@ -55,6 +55,18 @@ export class Admin {
     return created;
   }
 
+  /**
+   * KafkaJS's createPartitions: raises each topic's partition count to `count` (only up). Keyed records
+   * then map over the new count, as in Kafka. There are no brokers to place partitions on, so
+   * `assignments` is refused, as is `validateOnly`.
+   */
+  async createPartitions(options: { topicPartitions: Array<{ topic: string; count: number; assignments?: number[][] }>; validateOnly?: boolean; timeout?: number }): Promise<boolean> {
+    if (options.validateOnly) throw new TypeError('createPartitions: validateOnly is not supported by Runnel');
+    if (options.topicPartitions.some((t) => t.assignments !== undefined)) throw new TypeError('createPartitions: Runnel has no brokers to assign partitions to; leave out assignments');
+    for (const { topic, count } of options.topicPartitions) await this.api.createPartitions(topic, count);
+    return true;
+  }
+
   /** Deletes the topics; their data is purged in the background. */
   async deleteTopics(options: { topics: string[]; timeout?: number }): Promise<void> {
     for (const topic of options.topics) await this.api.deleteTopic(topic);

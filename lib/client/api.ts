@@ -40,6 +40,11 @@ export class RunnelApi {
     return this.call('deleteTopic', { topic });
   }
 
+  /** Raises the topic's partition count to `count`; 400 `invalid_partitions` unless more than now. */
+  createPartitions(topic: string, count: number): Promise<TopicView> {
+    return this.call('createPartitions', { topic }, { body: { count } });
+  }
+
   /** Sets the configs given (`null`: back to the default) and keeps the rest. Repeating it is harmless. */
   alterTopicConfig(topic: string, change: AlterTopicConfigRequest): Promise<TopicView> {
     return this.call('alterTopicConfig', { topic }, { body: change, idempotent: true });

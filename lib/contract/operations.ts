@@ -15,7 +15,7 @@ import type {
 import type { ProduceRequest, ProduceResponse } from './records.js';
 import type { CreateSubscriptionRequest, SubscriptionDescription, SubscriptionInfo, SubscriptionList, UpdateSubscriptionRequest } from './subscriptions.js';
 import type { OperationId } from './routes.js';
-import type { AlterTopicConfigRequest, CreateTopicRequest, TopicDescription, TopicList, TopicView } from './topics.js';
+import type { AlterTopicConfigRequest, CreatePartitionsRequest, CreateTopicRequest, TopicDescription, TopicList, TopicView } from './topics.js';
 
 /** What each operation of the route table takes (`body`, `query`) and answers (`response`; `void` for 204). */
 export interface Operations {
@@ -23,6 +23,7 @@ export interface Operations {
   listTopics: { response: TopicList };
   describeTopic: { response: TopicDescription };
   deleteTopic: { response: void };
+  createPartitions: { body: CreatePartitionsRequest; response: TopicView };
   alterTopicConfig: { body: AlterTopicConfigRequest; response: TopicView };
   getOpenApiDocument: { response: object };
   health: { response: { status: 'ok' } };

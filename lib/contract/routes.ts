@@ -25,6 +25,7 @@ export const ROUTES = [
   { operationId: 'listTopics', method: 'GET', path: '/v1/topics', concern: 'admin', operator: true },
   { operationId: 'describeTopic', method: 'GET', path: '/v1/topics/{topic}', concern: 'admin' },
   { operationId: 'deleteTopic', method: 'DELETE', path: '/v1/topics/{topic}', concern: 'admin', operator: true },
+  { operationId: 'createPartitions', method: 'POST', path: '/v1/topics/{topic}/partitions', concern: 'admin', operator: true },
   { operationId: 'alterTopicConfig', method: 'PATCH', path: '/v1/topics/{topic}/config', concern: 'admin', operator: true },
   { operationId: 'getOpenApiDocument', method: 'GET', path: '/openapi.json', concern: 'admin', operator: true },
   { operationId: 'health', method: 'GET', path: '/health', concern: 'admin', operator: true },

@@ -57,7 +57,7 @@ export class FetchService {
         highWatermark: result.highWatermark,
         logStartOffset: result.logStartOffset,
       };
-    });
+    }, request.partition);
   }
 
   /** The first offset whose timestamp is at or after `timestamp` (else the high watermark), or an end of the log. */
@@ -67,6 +67,6 @@ export class FetchService {
       if ('timestamp' in request) return { offset: await this.log.offsetForTimestamp(ref, request.timestamp) };
       const head = await this.log.head(ref);
       return { offset: request.spec === 'earliest' ? head.logStartOffset : head.nextOffset };
-    });
+    }, request.partition);
   }
 }

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
 import { produceRequestSchema } from '../api/produce-request.js';
 import { createSubscriptionSchema, updateSubscriptionSchema } from '../api/subscription-requests.js';
-import { alterTopicConfigSchema, createTopicSchema } from '../api/topic-requests.js';
+import { alterTopicConfigSchema, createPartitionsSchema, createTopicSchema } from '../api/topic-requests.js';
 import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_LIMIT, MAX_FETCH_BYTES, MAX_FETCH_LIMIT, MAX_WAIT_MS } from '../contract/limits.js';
 import { ROUTES, type OperationId } from '../contract/routes.js';
 
@@ -82,6 +82,16 @@ const operations = (): Record<OperationId, object> => ({
     },
   },
   deleteTopic: { summary: 'Delete a topic; its data is purged in the background', responses: { 204: { description: 'Deleted' }, 404: errorResponse('Unknown topic') } },
+  createPartitions: {
+    summary: 'Add partitions: raise the count to `count` (only up, as Kafka); keyed records then map over the new count',
+    requestBody: body(createPartitionsSchema),
+    responses: {
+      200: json(topicView),
+      400: errorResponse('Invalid count, or not more than the partitions the topic has (invalid_partitions)'),
+      404: errorResponse('Unknown topic'),
+      409: errorResponse('Changed concurrently too often; retry'),
+    },
+  },
   alterTopicConfig: {
     summary: "Change a topic's configs: a JSON merge patch (a config given is set, null puts it back to its default, the rest are kept)",
     requestBody: body(alterTopicConfigSchema),

@@ -24,7 +24,9 @@ export class ProduceService {
   async produce(topicName: string, request: ProduceRequest): Promise<ProduceResponse> {
     const now = this.clock();
     const records = request.records.map((r, i) => toStoredRecord(r, now, i));
-    return this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records));
+    // A record naming a partition the cached topic does not have makes the topic be read afresh: it may be new.
+    const highest = Math.max(-1, ...request.records.map((r) => r.partition ?? -1));
+    return this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records), highest >= 0 ? highest : undefined);
   }
 
   private async produceTo(topic: Topic, request: ProduceRequest, records: StoredRecord[]): Promise<ProduceResponse> {

@@ -30,6 +30,11 @@ export class TopicAdmin {
     return view(await this.store.alterConfig(name, change));
   }
 
+  /** Raises the topic's partition count to `count`; keyed records then map over the new count, as in Kafka. */
+  async addPartitions(name: string, count: number): Promise<TopicView> {
+    return view(await this.store.addPartitions(name, count));
+  }
+
   async delete(name: string): Promise<void> {
     await this.store.delete(name);
     this.onDeleted();

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import type { PartitionState } from '../contract/topics.js';
-import { RunnelError, conflict, notFound } from '../errors.js';
+import { RunnelError, badRequest, conflict, notFound } from '../errors.js';
 import type { HeadStore } from '../log/head-store.js';
 import { partitionKey } from '../log/partition-log.js';
 import { conditional } from '../storage/conditional.js';
@@ -40,6 +40,12 @@ const toTopic = (item: Record<string, AttributeValue>): Topic => ({
   config: topicConfigSchema.parse(JSON.parse(item.config!.S!)),
   createdAt: Number(item.createdAt!.N),
 });
+
+/**
+ * How many partitions may have heads: more than `partitions` while an increase is under way (or
+ * crashed part-way), so that a delete fences and purges those heads too.
+ */
+const headExtent = (item: Record<string, AttributeValue>): number => Math.max(Number(item.partitions!.N), Number(item.headExtent?.N ?? 0));
 
 async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
@@ -167,51 +173,120 @@ export class TopicStore {
     throw conflict('concurrent_update', `topic "${name}" kept changing under this request; retry it`);
   }
 
+  private async readItem(name: string): Promise<Record<string, AttributeValue> | undefined> {
+    return (await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: { name: { S: name } }, ConsistentRead: true }))).Item;
+  }
+
+  /**
+   * Raises the topic's partition count to `count` (Kafka's CreatePartitions: only up). Three writes to
+   * the topic item and one per new head, each conditional on the count as read: first the item records
+   * how far heads may exist (so a delete meanwhile fences and purges them), then the new heads are
+   * created, then the count is raised. Until that last write nobody knows of the new partitions, so
+   * producers keep writing to the old ones; after it, each instance sees the new count within its
+   * cache's second, and keyed records map over the new count.
+   */
+  async addPartitions(name: string, count: number): Promise<Topic> {
+    let created: string[] = [];
+    let createdFor: string | undefined;
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const item = await this.readItem(name);
+      const topic = item && toTopic(item);
+      if (!item || !topic || (createdFor !== undefined && topic.topicId !== createdFor)) {
+        // Deleted while heads were being added: those the purge may have missed go now.
+        await inBatches(created, 25, async (pk) => void (await this.heads.purge(pk)));
+        throw notFound('unknown_topic', `topic "${name}" does not exist`);
+      }
+      if (count <= topic.partitions) {
+        throw badRequest('invalid_partitions', `count: "${name}" has ${topic.partitions} partitions; partitions can only be added, so count must be more than that`, {
+          field: 'count',
+        });
+      }
+      // PARTITIONS is a reserved word in DynamoDB expressions.
+      const condition = { ConditionExpression: 'topicId = :id AND #partitions = :old', id: topic.topicId, old: topic.partitions };
+      const update = (expression: string, values: Record<string, AttributeValue>) =>
+        conditional(
+          this.dynamo.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: { name: { S: name } },
+              UpdateExpression: expression,
+              ConditionExpression: condition.ConditionExpression,
+              ExpressionAttributeNames: { '#partitions': 'partitions' },
+              ExpressionAttributeValues: { ':id': { S: condition.id }, ':old': { N: String(condition.old) }, ...values },
+            }),
+          ),
+        );
+      if (!(await update('SET headExtent = :extent', { ':extent': { N: String(Math.max(count, headExtent(item))) } }))) continue;
+      const pks = Array.from({ length: count - topic.partitions }, (_, i) => partitionKey({ topicId: topic.topicId, partition: topic.partitions + i }));
+      // A head left by an earlier, interrupted increase is already there, empty: nothing could write to it.
+      await inBatches(pks, 25, async (pk) => void (await conditional(this.heads.create(pk))));
+      created = [...new Set([...created, ...pks])];
+      createdFor = topic.topicId;
+      if (await update('SET #partitions = :count', { ':count': { N: String(count) } })) {
+        // Push subscriptions mark each head of their topic (a commit there wakes them): the new heads
+        // get the marks the first partition carries, so their records are delivered too.
+        const first = await this.heads.read(partitionKey({ topicId: topic.topicId, partition: 0 }));
+        for (const subscription of first?.subscribers ?? []) {
+          await inBatches(pks, 25, async (pk) => void (await this.heads.markSubscriber(pk, subscription, true, Date.now())));
+        }
+        const grown = { ...topic, partitions: count };
+        this.cache.set(name, { topic: grown, at: Date.now() });
+        return grown;
+      }
+    }
+    throw conflict('concurrent_update', `topic "${name}" kept changing under this request; retry it`);
+  }
+
   /** Hides the topic at once; its data stays until `purgeDeleted` removes it. */
   async delete(name: string): Promise<Topic> {
-    const topic = await this.find(name, true);
-    if (!topic) throw notFound('unknown_topic', `topic "${name}" does not exist`);
-    // The purge marker goes first so that a crash after it never leaks the topic's data.
-    await this.dynamo.send(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: {
-          name: { S: PURGE_PREFIX + topic.topicId },
-          topicId: { S: topic.topicId },
-          topicName: { S: name },
-          partitions: { N: String(topic.partitions) },
-        },
-      }),
-    );
-    // Then every head is fenced, before the topic item goes: an instance that still has the topic
-    // cached must not be able to acknowledge records that the purge will remove. A crash here leaves
-    // the topic listed but unwritable until the delete is retried; the purge skips it meanwhile.
-    const refs = Array.from({ length: topic.partitions }, (_, partition) => ({ topicId: topic.topicId, partition }));
-    await inBatches(refs, 25, (ref) => this.heads.markDeleted(partitionKey(ref)));
+    let topicId: string | undefined;
     try {
-      await this.dynamo.send(
-        new DeleteItemCommand({
-          TableName: this.table,
-          Key: { name: { S: name } },
-          ConditionExpression: 'topicId = :id',
-          ExpressionAttributeValues: { ':id': { S: topic.topicId } },
-        }),
-      );
-    } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      throw notFound('unknown_topic', `topic "${name}" does not exist`);
+      for (;;) {
+        const item = await this.readItem(name);
+        const topic = item && toTopic(item);
+        if (!item || !topic || (topicId !== undefined && topic.topicId !== topicId)) throw notFound('unknown_topic', `topic "${name}" does not exist`);
+        topicId = topic.topicId;
+        const extent = headExtent(item);
+        // The purge marker goes first so that a crash after it never leaks the topic's data.
+        await this.dynamo.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: { name: { S: PURGE_PREFIX + topic.topicId }, topicId: { S: topic.topicId }, topicName: { S: name }, partitions: { N: String(extent) } },
+          }),
+        );
+        // Then every head is fenced, before the topic item goes: an instance that still has the topic
+        // cached must not be able to acknowledge records that the purge will remove. A crash here leaves
+        // the topic listed but unwritable until the delete is retried; the purge skips it meanwhile.
+        const refs = Array.from({ length: extent }, (_, partition) => ({ topicId: topic.topicId, partition }));
+        await inBatches(refs, 25, (ref) => this.heads.markDeleted(partitionKey(ref)));
+        // Only if no partitions were added meanwhile: else their heads are fenced and purged in another round.
+        const deleted = await conditional(
+          this.dynamo.send(
+            new DeleteItemCommand({
+              TableName: this.table,
+              Key: { name: { S: name } },
+              ConditionExpression: 'topicId = :id AND #partitions <= :extent AND (attribute_not_exists(headExtent) OR headExtent <= :extent)',
+              ExpressionAttributeNames: { '#partitions': 'partitions' },
+              ExpressionAttributeValues: { ':id': { S: topic.topicId }, ':extent': { N: String(extent) } },
+            }),
+          ),
+        );
+        if (deleted) return topic;
+      }
     } finally {
       this.cache.delete(name);
     }
-    return topic;
   }
 
   /**
    * Runs `use` on the named topic. Topic metadata is cached briefly, so when the cached topic's
-   * partitions turn out to be gone (deleted, perhaps re-created), it re-reads the topic and tries once more.
+   * partitions turn out to be gone (deleted, perhaps re-created), it re-reads the topic and tries once
+   * more; and when `partition` is past the cached count, it reads the count afresh first.
    */
-  async withTopic<T>(name: string, use: (topic: Topic) => Promise<T>): Promise<T> {
-    const topic = await this.get(name);
+  async withTopic<T>(name: string, use: (topic: Topic) => Promise<T>, partition?: number): Promise<T> {
+    let topic = await this.get(name);
+    // A partition past the cached count may have been added since: read the count afresh.
+    if (partition !== undefined && partition >= topic.partitions) topic = (await this.find(name, true)) ?? topic;
     try {
       return await use(topic);
     } catch (e) {

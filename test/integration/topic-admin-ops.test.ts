@@ -1,12 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { ConfigResourceTypes, ConfigSource, Runnel } from '../../lib/client/index.js';
 import { serveRunnel } from '../support/http-server.js';
 import { TOPIC_CONFIG_DEFAULTS } from '../../lib/contract/topics.js';
-import { countMatching } from '../support/faults.js';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { murmur2, toPositive } from '../../lib/codec/murmur2.js';
+import { countMatching, injectFault } from '../support/faults.js';
 import { HeadStore } from '../../lib/log/head-store.js';
 import { partitionKey } from '../../lib/log/partition-log.js';
 import { readAll, readThroughGaps } from '../support/records.js';
-import { BACKENDS, createTestStack } from '../support/stack.js';
+import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
 describe.each(BACKENDS)('altering topic configs (%s)', (backend) => {
   it('sets the configs named, puts a null one back to its default, keeps the rest; one conditional write', async () => {
@@ -124,6 +127,143 @@ describe.each(BACKENDS)('the client admin: describeConfigs and alterConfigs in K
       await expect(admin.alterConfigs({ validateOnly: true, resources: [] })).rejects.toThrow(/validateOnly/);
     } finally {
       await served.close();
+    }
+  });
+});
+
+/** Every log-table item (heads, chunks) of the stack: what a purge must leave none of. */
+async function logItems(stack: TestStack): Promise<number> {
+  return (await stack.runnel.clients.dynamo.send(new ScanCommand({ TableName: stack.config.logTable, ConsistentRead: true }))).Count ?? 0;
+}
+
+const partitionFor = (key: string, partitions: number) => toPositive(murmur2(new TextEncoder().encode(key))) % partitions;
+
+describe.each(BACKENDS)('adding partitions (%s)', (backend) => {
+  it('raises the count: new heads exist, every reader of the count sees it, keyed records map over the new count', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't', partitions: 2 });
+    // Another instance caches the topic with 2 partitions before the increase.
+    const stale = stack.another();
+    expect((await stale.request('GET', '/v1/topics/t/partitions/0/records?offset=0')).status).toBe(200);
+    await stale.request('POST', '/v1/groups/g/members', { topics: ['t'], memberId: 'm' });
+
+    const res = await stack.request('POST', '/v1/topics/t/partitions', { count: 5 });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 't', partitions: 5 });
+    expect((await stack.request('GET', '/v1/topics/t')).body.partitionStates).toEqual(
+      [0, 1, 2, 3, 4].map((partition) => ({ partition, logStartOffset: 0, highWatermark: 0 })),
+    );
+    // A partition past the stale count: produce, fetch and offset lookups read the count afresh.
+    expect((await stale.request('POST', '/v1/topics/t/records', { records: [{ value: 'p4', partition: 4 }] })).body.offsets).toEqual([
+      { partition: 4, offset: 0, timestamp: expect.any(Number) },
+    ]);
+    expect((await stale.request('GET', '/v1/topics/t/partitions/4/records?offset=0')).body.records.map((r: any) => r.value)).toEqual(['p4']);
+    expect((await stale.request('GET', '/v1/topics/t/partitions/3/offsets?spec=latest')).body).toEqual({ offset: 0 });
+    expect((await stack.request('GET', '/v1/topics/t/partitions/5/records?offset=0')).status).toBe(400);
+    // A key maps by murmur2 over the new count, as Kafka's partitioner does after an increase.
+    const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => partitionFor(k, 5) !== partitionFor(k, 2))!;
+    expect((await stack.request('POST', '/v1/topics/t/records', { records: [{ key, value: 1 }] })).body.offsets[0].partition).toBe(partitionFor(key, 5));
+    // The maintenance job works on all five; the group's member is assigned all five.
+    expect((await stack.runnel.maintain()).partitionsChecked).toBe(5);
+    const hb = await stack.request('POST', '/v1/groups/g/members/m/heartbeat');
+    expect([...hb.body.assignments, ...hb.body.pending].map((a: any) => a.partition).sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('only up: 400 invalid_partitions for a count not above the current one; 400 past the limit; 404 for an unknown topic', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't', partitions: 3 });
+    for (const count of [3, 2]) {
+      const res = await stack.request('POST', '/v1/topics/t/partitions', { count });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_partitions', field: 'count' });
+    }
+    for (const body of [{ count: 1001 }, { count: '4' }, {}, { count: 4, extra: 1 }]) expect((await stack.request('POST', '/v1/topics/t/partitions', body)).status).toBe(400);
+    expect((await stack.request('POST', '/v1/topics/nope/partitions', { count: 4 })).status).toBe(404);
+    expect((await stack.request('GET', '/v1/topics/t')).body.partitions).toBe(3);
+  });
+
+  it('produce during the increase loses nothing: every acknowledged record reads back', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't', partitions: 2 });
+    const producers = [stack.another(), stack.another()];
+    let growing = true;
+    const acked: Array<{ partition: number; offset: number; value: string }> = [];
+    const produceLoop = async (p: TestStack, id: number) => {
+      for (let i = 0; growing || i < 3; i++) {
+        const value = `${id}-${i}`;
+        const res = await p.request('POST', '/v1/topics/t/records', { records: [{ key: value, value }] });
+        expect(res.status).toBe(200);
+        acked.push({ ...res.body.offsets[0], value });
+      }
+    };
+    const loops = producers.map(produceLoop);
+    expect((await stack.request('POST', '/v1/topics/t/partitions', { count: 4 })).status).toBe(200);
+    expect((await stack.request('POST', '/v1/topics/t/partitions', { count: 6 })).status).toBe(200);
+    growing = false;
+    await Promise.all(loops);
+    const stored = new Map<string, string>();
+    for (let partition = 0; partition < 6; partition++) for (const r of await readAll(stack, 't', partition)) stored.set(`${partition}:${r.offset}`, r.value);
+    for (const a of acked) expect(stored.get(`${a.partition}:${a.offset}`)).toBe(a.value);
+    expect(stored.size).toBe(acked.length);
+  });
+
+  it('an increase cut short leaves heads that a retry reuses and a delete purges', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't', partitions: 1 });
+    // The last write, the one that raises the count, never happens: the process died there.
+    const fault = injectFault(stack.runnel.clients.dynamo, { command: 'UpdateItemCommand', phase: 'before', match: (input) => input.UpdateExpression === 'SET #partitions = :count' });
+    expect((await stack.request('POST', '/v1/topics/t/partitions', { count: 4 })).status).toBe(500);
+    fault.remove();
+    expect((await stack.request('GET', '/v1/topics/t')).body.partitions).toBe(1);
+    // A smaller increase than the one cut short; its heads were made already.
+    expect((await stack.request('POST', '/v1/topics/t/partitions', { count: 3 })).status).toBe(200);
+    expect((await stack.request('POST', '/v1/topics/t/records', { records: [{ value: 'x', partition: 2 }] })).status).toBe(200);
+    expect((await stack.request('DELETE', '/v1/topics/t')).status).toBe(204);
+    expect(await stack.runnel.purge()).toBe(1);
+    // Including the fourth head, which the topic never counted.
+    expect(await logItems(stack)).toBe(0);
+  });
+
+  it('a delete racing an increase fences and purges the new heads too', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't', partitions: 1 });
+    // The delete happens right after the increase recorded how far heads may go, before it made them.
+    const other = stack.another();
+    let deleted: Promise<{ status: number }> | undefined;
+    injectFault(stack.runnel.clients.dynamo, {
+      command: 'UpdateItemCommand',
+      phase: 'after',
+      error: 'none',
+      match: (input) => input.UpdateExpression === 'SET headExtent = :extent',
+      meanwhile: async () => {
+        deleted = other.request('DELETE', '/v1/topics/t');
+        await deleted;
+      },
+    });
+    const grown = await stack.request('POST', '/v1/topics/t/partitions', { count: 3 });
+    expect((await deleted!).status).toBe(204);
+    expect(grown.status).toBe(404);
+    expect(await stack.runnel.purge()).toBe(1);
+    expect(await logItems(stack)).toBe(0);
+  });
+});
+
+describe.each(BACKENDS)('adding partitions to a topic with a push subscription (%s)', (backend) => {
+  it('the new partitions carry the subscription, so their records are delivered', async () => {
+    const stack = await createTestStack(backend, { dispatchInProcess: true, dispatcher: { leaseMs: 10_000 } });
+    const secret = 'whsec_' + Buffer.alloc(32, 7).toString('base64');
+    const receiver = await startWebhookReceiver(secret, () => ({}));
+    try {
+      await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+      const sub = await stack.request('POST', '/v1/subscriptions', { name: 'billing', topic: 'orders', target: { type: 'webhook', url: receiver.url, secret } });
+      expect(sub.status).toBe(201);
+      expect((await stack.request('POST', '/v1/topics/orders/partitions', { count: 3 })).status).toBe(200);
+      expect((await stack.request('POST', '/v1/topics/orders/records', { records: [{ key: 'k', value: 'on 2', partition: 2 }] })).status).toBe(200);
+      const delivered = () => receiver.received.flatMap((d) => Object.values((d.body as { records: Record<string, Array<{ partition: number }>> }).records).flat());
+      await vi.waitFor(() => expect(delivered().map((r) => r.partition)).toEqual([2]), { timeout: 20_000 });
+    } finally {
+      stack.runnel.subscriptions.dispatcher.close();
+      await receiver.close();
     }
   });
 });

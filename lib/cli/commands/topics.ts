@@ -3,7 +3,7 @@ import { deleteCommand, listCommand } from '../command-kit.js';
 import { clientFor } from '../context.js';
 import { keyValue, positiveInt } from '../options.js';
 import { count, printLine, table } from '../output.js';
-import { addTopicConfigCommands } from './topic-configs.js';
+import { addTopicAlterCommands } from './topic-alter.js';
 
 export function topicsCommand(): Command {
   const topics = new Command('topics').description('create, list, describe and delete topics');
@@ -44,7 +44,7 @@ export function topicsCommand(): Command {
       printLine(table(['Partition', 'Log start', 'High watermark', 'Records'], [...rows, ['total', '', '', total]], [0, 1, 2, 3]));
     });
 
-  addTopicConfigCommands(topics);
+  addTopicAlterCommands(topics);
 
   topics.addCommand(deleteCommand('topic', 'delete a topic; its data is purged in the background', (api, name) => api.deleteTopic(name)));
 

@@ -1,13 +1,23 @@
 import { Command } from 'commander';
 import { TOPIC_CONFIG_DEFAULTS, type TopicConfig } from '../../contract/topics.js';
 import { clientFor } from '../context.js';
-import { keyValue } from '../options.js';
-import { printLine, table } from '../output.js';
+import { keyValue, positiveInt } from '../options.js';
+import { count, printLine, table } from '../output.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** `topics alter-config` and `topics describe-config`, with kafka-configs' option names. */
-export function addTopicConfigCommands(topics: Command): void {
+/** `topics alter-config` and `topics describe-config`, with kafka-configs' option names, and `topics add-partitions`. */
+export function addTopicAlterCommands(topics: Command): void {
+  topics
+    .command('add-partitions <topic>')
+    .description('raise the number of partitions (only up, as in Kafka); keyed records then map over the new count')
+    .requiredOption('-p, --partitions <n>', 'the new number of partitions', positiveInt)
+    .action(async (name: string, opts: { partitions: number }, cmd: Command) => {
+      const { runnel, options } = clientFor(cmd);
+      const topic = await runnel.api.createPartitions(name, opts.partitions);
+      if (!options.quiet) printLine(`Topic ${topic.name} now has ${count(topic.partitions, 'partition')}.`);
+    });
+
   topics
     .command('alter-config <topic>')
     .description("change a topic's configs; those not named keep their values")
