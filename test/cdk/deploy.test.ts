@@ -118,7 +118,22 @@ describe('the synthesized template', () => {
     );
     expect(actionsOf('Fetch')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject'].sort());
     expect(actionsOf('Admin').filter((a) => a.startsWith('s3:'))).toEqual([]);
-    expect(actionsOf('Maintenance')).not.toContain('s3:PutObject');
+    // Compaction and merging read segments, write the rewritten ones and swap chunks with PutItem.
+    expect(actionsOf('Maintenance')).toEqual(
+      [
+        ...logs,
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'dynamodb:UpdateItem',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:PutObject',
+      ].sort(),
+    );
   });
 
   it('alarms on errors, throttles and latency, and has a dashboard', () => {
