@@ -1,16 +1,14 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
-import { Grant, PolicyStatement, Role, ServicePrincipal, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -19,21 +17,10 @@ import { RunnelMonitoring } from './monitoring.js';
 import { routeOf } from '../lib/contract/routes.js';
 import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
 
-/** Every Lambda of a deployment: the API's concerns plus the scheduled maintenance job. */
-export type RunnelFunction = FunctionConcern | 'maintenance';
+import { pascal, runnelFunction, type RunnelFunction } from './functions.js';
+import { STORAGE_GRANTS, type StorageResource } from './grants.js';
 
-/**
- * The directory of a function's prebuilt bundle (`npm run build`, bin/build.ts): `index.mjs`, every
- * dependency inside. Compiled (dist/cdk/runnel.js, in the published package or here) the construct finds
- * the bundles beside it in dist/lambdas; run from source (tsx, in this repository) in ../dist/lambdas. So
- * a synth needs neither the handlers' sources nor esbuild, and deploys exactly what the tests ran.
- */
-export function bundleDir(name: RunnelFunction): string {
-  const base = import.meta.url.endsWith('.ts') ? '../dist/lambdas/' : '../lambdas/';
-  const dir = fileURLToPath(new URL(`${base}${name}/`, import.meta.url));
-  if (!existsSync(`${dir}index.mjs`)) throw new Error(`no Lambda bundle for ${name} in ${dir}: run \`npm run build\` first`);
-  return dir;
-}
+export { bundleDir, type RunnelFunction } from './functions.js';
 
 export interface RunnelJwtAuth {
   /** The token issuer URL, e.g. a Cognito user pool's `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
@@ -146,7 +133,7 @@ export class Runnel extends Construct {
       });
     }
 
-    const table = (name: string, keys: { partitionKey: KeyDef; sortKey?: KeyDef }) =>
+    const table = (name: string, keys: { partitionKey: KeyDef; sortKey?: KeyDef }, dynamoStream?: StreamViewType) =>
       new TableV2(this, name, {
         partitionKey: attribute(keys.partitionKey),
         sortKey: keys.sortKey && attribute(keys.sortKey),
@@ -154,9 +141,12 @@ export class Runnel extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         deletionProtection: !destroy,
         removalPolicy,
+        dynamoStream,
       });
     this.topicsTable = table('TopicsTable', TOPICS_TABLE_KEYS);
-    this.logTable = table('LogTable', LOG_TABLE_KEYS);
+    // Every commit rewrites its partition's head item: the stream of new images is what wakes push
+    // subscriptions. Writing to a stream costs nothing; only reading it does, and Lambda reads it for free.
+    this.logTable = table('LogTable', LOG_TABLE_KEYS, StreamViewType.NEW_IMAGE);
     this.groupsTable = table('GroupsTable', GROUPS_TABLE_KEYS);
 
     const environment: Record<string, string> = {
@@ -167,29 +157,8 @@ export class Runnel extends Construct {
       ...(props.endpoints?.s3 ? { RUNNEL_S3_ENDPOINT: props.endpoints.s3 } : {}),
       ...(props.endpoints?.dynamoDb ? { RUNNEL_DYNAMODB_ENDPOINT: props.endpoints.dynamoDb } : {}),
     };
-    const fn = (name: RunnelFunction, timeout: Duration, memorySize: number) => {
-      const logGroup = new LogGroup(this, `${pascal(name)}Logs`, { retention: logRetention, removalPolicy });
-      // An own role instead of AWSLambdaBasicExecutionRole, whose log grant covers every log group.
-      const role = new Role(this, `${pascal(name)}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
-      role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-      const handler = new LambdaFunction(this, pascal(name), {
-        code: Code.fromAsset(bundleDir(name)),
-        handler: 'index.handler',
-        description: `Runnel ${name}`,
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        memorySize,
-        timeout,
-        environment,
-        role,
-        logGroup,
-      });
-      Validations.of(handler).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-L1',
-        reason: 'Pinned to nodejs22.x (LTS, supported by Lambda into 2027): the bundles are built for and tested against node22; move the runtime and the esbuild target (bin/build.ts) together.',
-      });
-      return handler;
-    };
+    const fn = (name: RunnelFunction, timeout: Duration, memorySize: number) =>
+      runnelFunction(this, name, { timeout, memorySize, environment, logRetention, removalPolicy });
 
     // API functions answer within API Gateway's 30 s integration limit (a long poll waits at most 20 s).
     const apiTimeout = Duration.seconds(30);
@@ -278,56 +247,25 @@ export class Runnel extends Construct {
     return Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
   }
 
-  /** Exactly the storage calls each function's lib/ code paths make, and no more. */
+  /** Each function's rows of the grant table (cdk/grants.ts), on this deployment's tables and bucket. */
   private grantStorage(functions: Record<RunnelFunction, LambdaFunction>): void {
-    const objects = this.bucket.arnForObjects('*');
-    const allow = (fn: LambdaFunction, actions: string[], resources: string[]) => fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
-    for (const fn of [functions.produce, functions.fetch, functions.groups, functions.maintenance, functions.admin]) {
-      Validations.of(fn.role!).acknowledge({
-        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/*]`,
-        reason: 'Segment objects are keyed <topicId>/<partition>/<segmentId> with ids generated at runtime, so the object ARN cannot be narrower than the bucket; the actions are listed one by one.',
-      });
+    const arns: Record<StorageResource, string> = {
+      topics: this.topicsTable.tableArn,
+      log: this.logTable.tableArn,
+      groups: this.groupsTable.tableArn,
+      bucket: this.bucket.bucketArn,
+      objects: this.bucket.arnForObjects('*'),
+    };
+    for (const [name, grants] of Object.entries(STORAGE_GRANTS) as Array<[RunnelFunction, (typeof STORAGE_GRANTS)[RunnelFunction]]>) {
+      const fn = functions[name];
+      for (const grant of grants) fn.addToRolePolicy(new PolicyStatement({ actions: [...grant.actions], resources: [arns[grant.on]] }));
+      if (grants.some((g) => g.on === 'objects')) {
+        Validations.of(fn.role!).acknowledge({
+          id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnBucket)}.Arn>/*]`,
+          reason: 'Segment objects are keyed <topicId>/<partition>/<segmentId> with ids generated at runtime, so the object ARN cannot be narrower than the bucket; the actions are listed one by one.',
+        });
+      }
     }
-    const { produce, fetch, admin, groups, maintenance } = functions;
-    const topics = this.topicsTable.tableArn;
-    const log = this.logTable.tableArn;
-
-    // Topic lookup; segment PUT, and DELETE of its own uncommitted object after a duplicate; head append and
-    // roll; batched head reads (an idempotent request's sequence check across partitions); chunk Query (did an
-    // append whose answer was lost commit?).
-    allow(produce, ['dynamodb:GetItem'], [topics]);
-    allow(produce, ['s3:PutObject', 's3:DeleteObject'], [objects]);
-    allow(produce, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'], [log]);
-
-    // Topic lookup; head and chunk reads; segment GETs.
-    allow(fetch, ['dynamodb:GetItem'], [topics]);
-    allow(fetch, ['dynamodb:GetItem', 'dynamodb:Query'], [log]);
-    allow(fetch, ['s3:GetObject'], [objects]);
-
-    // Topic CRUD and the purge marker; head creation, batched head reads, fencing a deleted topic's heads,
-    // and the cleanup of a lost create race.
-    allow(admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'], [topics]);
-    allow(admin, ['dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'], [log]);
-    // Push subscriptions: their items and their group's leases; marking heads (UpdateItem above); describe's
-    // age of the oldest undelivered record reads the head, the index and one segment.
-    allow(admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.groupsTable.tableArn]);
-    allow(admin, ['dynamodb:GetItem'], [log]);
-    allow(admin, ['s3:GetObject'], [objects]);
-
-    // Members, leases and committed offsets (Scan lists groups); topic lookup; heads for lag; and an offset
-    // reset by timestamp, which searches the index and reads a segment.
-    allow(groups, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'], [this.groupsTable.tableArn]);
-    allow(groups, ['dynamodb:GetItem'], [topics]);
-    allow(groups, ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'], [log]);
-    allow(groups, ['s3:GetObject'], [objects]);
-
-    // Purge of deleted topics (markers, segments by prefix, heads and chunks); retention (advance the log
-    // start, drop expired chunks and their segments); the orphan sweep (LIST a partition, read its index);
-    // compaction and merging (read segments, write the rewritten ones, swap chunks with PutItem).
-    allow(maintenance, ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [topics]);
-    allow(maintenance, ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [log]);
-    allow(maintenance, ['s3:ListBucket'], [this.bucket.bucketArn]);
-    allow(maintenance, ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], [objects]);
   }
 }
 
@@ -337,8 +275,6 @@ interface KeyDef {
 }
 
 const attribute = (key: KeyDef) => ({ name: key.name, type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER });
-
-const pascal = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({

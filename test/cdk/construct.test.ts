@@ -69,6 +69,14 @@ describe('the Runnel construct', () => {
     expect(table.cfnOptions.deletionPolicy).toBe(CfnDeletionPolicy.DELETE);
   });
 
+  it('streams the log table\'s new images (the wake-up of push subscriptions) and no other table', () => {
+    const { stack, runnel } = build();
+    const streamOf = (t: { node: { defaultChild: unknown } }) => stack.resolve((t.node.defaultChild as CfnGlobalTable).streamSpecification);
+    expect(streamOf(runnel.logTable)).toEqual({ streamViewType: 'NEW_IMAGE' });
+    expect(streamOf(runnel.topicsTable)).toBeUndefined();
+    expect(streamOf(runnel.groupsTable)).toBeUndefined();
+  });
+
   it('passes endpoint overrides to every function, and none by default', () => {
     const envOf = (runnel: Runnel) =>
       Object.values(runnel.functions).map((fn) => {

@@ -1,0 +1,62 @@
+import type { RunnelFunction } from './functions.js';
+
+/** What a function's storage grant is on: a table, the bucket itself (LIST), or the segment objects in it. */
+export type StorageResource = 'topics' | 'log' | 'groups' | 'bucket' | 'objects';
+
+export interface StorageGrant {
+  readonly on: StorageResource;
+  readonly actions: readonly string[];
+}
+
+/**
+ * Exactly the storage calls each function's lib/ code paths make, and no more: the construct turns each
+ * row into one policy statement on the function's own role. A new code path that calls storage adds its
+ * actions here, with the reason in the comment above the function's rows.
+ */
+export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGrant[]>> = {
+  // Topic lookup; segment PUT, and DELETE of its own uncommitted object after a duplicate; head append and
+  // roll; batched head reads (an idempotent request's sequence check across partitions); chunk Query (did an
+  // append whose answer was lost commit?).
+  produce: [
+    { on: 'topics', actions: ['dynamodb:GetItem'] },
+    { on: 'objects', actions: ['s3:PutObject', 's3:DeleteObject'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+  ],
+
+  // Topic lookup; head and chunk reads; segment GETs.
+  fetch: [
+    { on: 'topics', actions: ['dynamodb:GetItem'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
+    { on: 'objects', actions: ['s3:GetObject'] },
+  ],
+
+  // Topic CRUD and the purge marker; head creation, batched head reads, fencing a deleted topic's heads,
+  // and the cleanup of a lost create race.
+  // Push subscriptions: their items and their group's leases; marking heads (UpdateItem); describe's age of
+  // the oldest undelivered record reads the head, the index and one segment.
+  admin: [
+    { on: 'topics', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'] },
+    { on: 'objects', actions: ['s3:GetObject'] },
+  ],
+
+  // Members, leases and committed offsets (Scan lists groups); topic lookup; heads for lag; and an offset
+  // reset by timestamp, which searches the index and reads a segment.
+  groups: [
+    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'] },
+    { on: 'topics', actions: ['dynamodb:GetItem'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'] },
+    { on: 'objects', actions: ['s3:GetObject'] },
+  ],
+
+  // Purge of deleted topics (markers, segments by prefix, heads and chunks); retention (advance the log
+  // start, drop expired chunks and their segments); the orphan sweep (LIST a partition, read its index);
+  // compaction and merging (read segments, write the rewritten ones, swap chunks with PutItem).
+  maintenance: [
+    { on: 'topics', actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DeleteItem'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+    { on: 'bucket', actions: ['s3:ListBucket'] },
+    { on: 'objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
+  ],
+};

@@ -1,0 +1,55 @@
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { PartitionRef } from '../log/partition-log.js';
+import { HEAD_SORT_KEY, LOG_TABLE_KEYS } from '../storage/schema.js';
+
+const PK = LOG_TABLE_KEYS.partitionKey.name;
+const SK = LOG_TABLE_KEYS.sortKey.name;
+/** The attribute `HeadStore.markSubscriber` keeps on the heads of subscribed topics: a string set of names. */
+const SUBSCRIBERS = 'subscribers';
+
+/**
+ * The Lambda event filter of the dispatcher's event source mapping, as a pattern of Lambda event
+ * filtering: new images (inserts and updates, not removals) of head items whose topic has push
+ * subscriptions. Numbers are strings in DynamoDB JSON, so the head's sort key is matched as "-1"; `exists`
+ * applies to the leaf, here the string set. The CDK construct installs it; `streamWakeups` applies the
+ * same test itself, so the dispatcher is right even on an unfiltered stream.
+ */
+export const HEAD_WAKEUP_FILTER = {
+  eventName: ['INSERT', 'MODIFY'],
+  dynamodb: {
+    Keys: { [SK]: { N: [String(HEAD_SORT_KEY)] } },
+    NewImage: { [SUBSCRIBERS]: { SS: [{ exists: true }] } },
+  },
+} as const;
+
+/** The partition a stream record wakes, or undefined when the record is not a live head of a subscribed topic. */
+export function wakeupOf(record: DynamoDBRecord): PartitionRef | undefined {
+  if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return undefined;
+  const image = record.dynamodb?.NewImage;
+  if (record.dynamodb?.Keys?.[SK]?.N !== String(HEAD_SORT_KEY) || !image) return undefined;
+  if (!image[SUBSCRIBERS]?.SS?.length) return undefined;
+  // A deleted topic's fenced heads: nothing to deliver, and the dispatcher would only read to find that out.
+  if (image.deleted) return undefined;
+  const pk = record.dynamodb.Keys[PK]?.S;
+  const cut = pk?.lastIndexOf('#') ?? -1;
+  if (!pk || cut <= 0) return undefined;
+  const partition = Number(pk.slice(cut + 1));
+  if (!Number.isInteger(partition) || partition < 0 || pk.slice(cut + 1) !== String(partition)) return undefined;
+  return { topicId: pk.slice(0, cut), partition };
+}
+
+/**
+ * The partitions a batch of the log table's stream records wakes: heads of topics with subscribers only,
+ * each partition once, in the order of its first record. Once is enough: a woken dispatcher delivers
+ * from the subscription's committed offset up to the head's `nextOffset` as it reads it then, which
+ * covers every commit of the batch.
+ */
+export function streamWakeups(event: DynamoDBStreamEvent): PartitionRef[] {
+  const seen = new Map<string, PartitionRef>();
+  for (const record of event.Records) {
+    const ref = wakeupOf(record);
+    const key = ref && `${ref.topicId}#${ref.partition}`;
+    if (ref && key && !seen.has(key)) seen.set(key, ref);
+  }
+  return [...seen.values()];
+}
