@@ -7,8 +7,11 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { FunctionConcern } from './routes.js';
 
-/** Every Lambda of a deployment: the API's concerns plus the scheduled maintenance job. */
-export type RunnelFunction = FunctionConcern | 'maintenance';
+/**
+ * Every Lambda of a deployment: the API's concerns, the scheduled maintenance job, the dispatcher of push
+ * subscriptions (woken by the log table's stream), and the custom resource behind `Runnel.subscribe`.
+ */
+export type RunnelFunction = FunctionConcern | 'maintenance' | 'dispatcher' | 'subscription-resource';
 
 /**
  * The directory of a function's prebuilt bundle (`npm run build`, bin/build.ts): `index.mjs`, every

@@ -50,12 +50,34 @@ export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGra
     { on: 'objects', actions: ['s3:GetObject'] },
   ],
 
+  // Push subscriptions, woken by the stream: the subscription and its delivery state (a lease item, taken,
+  // committed and released with conditional writes); topic lookup; head, chunk and segment reads; and the
+  // produce path for dead letters.
+  dispatcher: [
+    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
+    { on: 'topics', actions: ['dynamodb:GetItem'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
+    { on: 'objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
+  ],
+
+  // Runnel.subscribe's custom resource runs the subscriptions admin, as the admin function does: create
+  // (with its dead-letter topic and the marks on the topic's heads), change and delete.
+  'subscription-resource': [
+    { on: 'topics', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'] },
+    { on: 'objects', actions: ['s3:GetObject'] },
+  ],
+
   // Purge of deleted topics (markers, segments by prefix, heads and chunks); retention (advance the log
   // start, drop expired chunks and their segments); the orphan sweep (LIST a partition, read its index);
-  // compaction and merging (read segments, write the rewritten ones, swap chunks with PutItem).
+  // compaction and merging (read segments, write the rewritten ones, swap chunks with PutItem); resuming
+  // push-subscription retries that are due (Scan lists subscriptions, head bounds in batches, then what the
+  // dispatcher does).
   maintenance: [
     { on: 'topics', actions: ['dynamodb:Scan', 'dynamodb:GetItem', 'dynamodb:DeleteItem'] },
-    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+    { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'] },
+    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan'] },
     { on: 'bucket', actions: ['s3:ListBucket'] },
     { on: 'objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
   ],

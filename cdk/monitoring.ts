@@ -5,6 +5,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  Metric,
   TreatMissingData,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -13,6 +14,7 @@ import { Operation, type TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { DELIVERY_METRICS, METRICS_NAMESPACE } from '../lib/observability/metric-names.js';
 
 export interface RunnelMonitoringProps {
   readonly api: HttpApi;
@@ -20,6 +22,8 @@ export interface RunnelMonitoringProps {
   readonly logTable: TableV2;
   readonly alarmTopic?: ITopic;
   readonly produceLatencyThreshold: Duration;
+  /** The age of the oldest undelivered record of any subscription above which the delivery-lag alarm fires. */
+  readonly subscriptionAgeThreshold: Duration;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
@@ -67,6 +71,17 @@ export class RunnelMonitoring extends Construct {
         description: 'Produce p99 duration is above its threshold',
       });
     }
+
+    // Published by the dispatcher (lib/observability/metrics.ts) while it delivers: the largest age, over
+    // every subscription, of a record still waiting to be delivered.
+    const oldestUndelivered = new Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: DELIVERY_METRICS.oldestUndeliveredAge,
+      dimensionsMap: { service: 'dispatcher' },
+      statistic: 'Maximum',
+      period: FIVE_MINUTES,
+    });
+    alarm('SubscriptionLag', oldestUndelivered, props.subscriptionAgeThreshold.toMilliseconds(), 'A push subscription has a record older than its threshold still undelivered');
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(

@@ -8,7 +8,8 @@ import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaFunctionTarget } from 'aws-cdk-lib/aws-events-targets';
 import { Grant, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, StartingPosition, type Function as LambdaFunction, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -19,8 +20,11 @@ import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
 
 import { pascal, runnelFunction, type RunnelFunction } from './functions.js';
 import { STORAGE_GRANTS, type StorageResource } from './grants.js';
+import { RunnelEventSource, type RunnelEventSourceProps } from './event-source.js';
+import { HEAD_WAKEUP_FILTER } from '../lib/subscriptions/stream-wakeups.js';
 
 export { bundleDir, type RunnelFunction } from './functions.js';
+export { RunnelEventSource, type RunnelEventSourceProps } from './event-source.js';
 
 export interface RunnelJwtAuth {
   /** The token issuer URL, e.g. a Cognito user pool's `https://cognito-idp.<region>.amazonaws.com/<poolId>`. */
@@ -88,6 +92,11 @@ export interface RunnelProps {
    * @default Duration.seconds(1)
    */
   readonly produceLatencyThreshold?: Duration;
+  /**
+   * The age of a subscription's oldest undelivered record above which the delivery-lag alarm fires.
+   * @default Duration.minutes(15)
+   */
+  readonly subscriptionAgeThreshold?: Duration;
 }
 
 /**
@@ -169,9 +178,30 @@ export class Runnel extends Construct {
       fetch: fn('fetch', apiTimeout, memory),
       groups: fn('groups', apiTimeout, memory),
       maintenance: fn('maintenance', Duration.minutes(15), 512),
+      // Waits on targets (a function answers within its own timeout, at most 60 s here), retries them with
+      // backoff while its budget lasts, and leaves longer waits to maintenance.
+      dispatcher: fn('dispatcher', Duration.minutes(5), memory),
+      'subscription-resource': fn('subscription-resource', Duration.minutes(1), 512),
     };
     this.functions = functions;
     this.grantStorage(functions);
+
+    // The dispatcher reads the log table's stream through a mapping that passes only the heads of
+    // subscribed topics (HEAD_WAKEUP_FILTER): other topics' commits are dropped by Lambda before any
+    // invocation, so they cost nothing beyond the stream itself, which Lambda reads for free. Up to ten
+    // batches per shard run at once, each head item (a partition) always in the same one, in order. A
+    // record is only a wake-up: the dispatcher never fails a batch, and should the function crash, two
+    // retries are enough since the maintenance run resumes any partition left with records.
+    functions.dispatcher.addEventSource(
+      new DynamoEventSource(this.logTable, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        parallelizationFactor: 10,
+        retryAttempts: 2,
+        bisectBatchOnError: false,
+        filters: [FilterCriteria.filter(JSON.parse(JSON.stringify(HEAD_WAKEUP_FILTER)) as Record<string, unknown>)],
+      }),
+    );
 
     const authorizer: IHttpRouteAuthorizer = props.jwt
       ? new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: props.jwt.audience })
@@ -208,7 +238,29 @@ export class Runnel extends Construct {
       logTable: this.logTable,
       alarmTopic: props.alarmTopic,
       produceLatencyThreshold: props.produceLatencyThreshold ?? Duration.seconds(1),
+      subscriptionAgeThreshold: props.subscriptionAgeThreshold ?? Duration.minutes(15),
     });
+  }
+
+  /**
+   * Subscribes `fn` to `topic`: a push subscription created with the stack (and deleted with it), whose
+   * dispatcher invokes `fn` with batches of records in the shape of Lambda's self-managed Kafka trigger.
+   * Shorthand for `fn.addEventSource(new RunnelEventSource(this, topic, options))`.
+   */
+  subscribe(topic: string, fn: IFunction, options: RunnelEventSourceProps = {}): RunnelEventSource {
+    const source = new RunnelEventSource(this, topic, options);
+    fn.addEventSource(source);
+    return source;
+  }
+
+  /**
+   * Lets the dispatcher, and the maintenance job that resumes its retries, invoke `fn`: for subscriptions
+   * created through the API rather than `subscribe`. Only the functions given here (or subscribed) can be
+   * a subscription's target.
+   */
+  grantDeliverTo(fn: IFunction): void {
+    fn.grantInvoke(this.functions.dispatcher);
+    fn.grantInvoke(this.functions.maintenance);
   }
 
   /** The API's base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */

@@ -2,12 +2,14 @@ import { configFromEnv } from '../lib/config.js';
 import { logger } from '../lib/observability/logger.js';
 import type { MaintenanceReport } from '../lib/maintenance/maintenance.js';
 import { createServices } from '../lib/runtime.js';
+import { LAMBDA_DISPATCHER, perInvocation } from '../lib/subscriptions/lambda-invocation.js';
 
-const runnel = createServices(configFromEnv());
+// Maintenance also resumes push-subscription retries that are due: it delivers with the dispatcher's budget and metrics.
+const runnel = createServices(configFromEnv(), { dispatcher: LAMBDA_DISPATCHER });
 
 /** Run by EventBridge schedules; the daily one sets `sweepOrphans`. */
-export async function handler(event: { sweepOrphans?: boolean } = {}): Promise<MaintenanceReport> {
+export const handler = perInvocation(async (event: { sweepOrphans?: boolean } = {}): Promise<MaintenanceReport> => {
   const report = await runnel.maintain({ sweepOrphans: event.sweepOrphans === true });
   logger.info('maintenance done', { ...report });
   return report;
-}
+});

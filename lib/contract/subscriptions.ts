@@ -82,3 +82,9 @@ export interface SubscriptionPartition {
 export interface SubscriptionDescription extends SubscriptionInfo {
   partitions: SubscriptionPartition[];
 }
+
+/**
+ * The property of the construct's `Custom::RunnelSubscription` resource that carries its create request,
+ * as JSON (lib/subscriptions/subscription-resource.ts reads it).
+ */
+export const SUBSCRIPTION_REQUEST_PROPERTY = 'Request';

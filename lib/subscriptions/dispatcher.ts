@@ -6,6 +6,7 @@ import { OffsetOutOfRangeError, type PartitionLog, type ReadRecord } from '../lo
 import { logger } from '../observability/logger.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { encodeBatchEvent } from './batch-event.js';
+import { IGNORE_DELIVERIES, type DeliveryObserver } from './delivery-observer.js';
 import { commitPoint, type BatchVerdict } from './batch-response.js';
 import { afterFailure } from './retry-policy.js';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, type DeliveryFailure, type Subscription } from './subscription.js';
@@ -26,6 +27,8 @@ export interface DispatcherOptions {
   source: string;
   /** The largest event: Lambda's synchronous request payload limit, less room for framing. */
   maxEventBytes: number;
+  /** Told of every delivery, acknowledgement, failure and dead letter: the dispatcher's metrics on Lambda. */
+  observer: DeliveryObserver;
 }
 
 export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
@@ -34,6 +37,7 @@ export const DEFAULT_DISPATCHER_OPTIONS: DispatcherOptions = {
   timers: false,
   source: 'runnel',
   maxEventBytes: 6 * 1024 * 1024 - 64 * 1024,
+  observer: IGNORE_DELIVERIES,
 };
 
 /** Time kept back from the budget for committing and releasing after the last delivery. */
@@ -346,13 +350,17 @@ export class Dispatcher {
       const encoded = encodeBatchEvent({ source: this.options.source, topic: topic.name, partition, records: page.records, maxBytes: this.options.maxEventBytes });
       const batch = page.records.slice(0, encoded.count);
       const offsets = batch.map((r) => r.offset);
+      const observer = this.options.observer;
+      observer.delivering(name, Math.max(0, this.clock() - batch[0]!.timestamp));
       const { verdict, error } = await this.deliverBatch(sub, topic, partition, encoded.json, offsets);
       if (verdict.commitTo > committed) {
         if (!(await store.commit(name, tp, hold, { offset: verdict.commitTo, topicId: topic.topicId, now: this.clock() }))) return 'fenced';
+        observer.delivered(name, offsets.filter((o) => o < verdict.commitTo).length);
         committed = verdict.commitTo;
         attempts = 0;
       }
       if (!verdict.failure || !error) continue;
+      observer.failed(name);
       attempts++;
       const step = afterFailure(sub, attempts);
       const now = this.clock();
@@ -372,6 +380,7 @@ export class Dispatcher {
           return 'retry_later';
         }
         if (!(await store.commit(name, tp, hold, { offset: record.offset + 1, topicId: topic.topicId, now, deadLettered: 1, error }))) return 'fenced';
+        observer.deadLettered(name);
         committed = record.offset + 1;
         attempts = 0;
         continue;

@@ -2,7 +2,13 @@ import { App, CfnDeletionPolicy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { CfnGlobalTable } from 'aws-cdk-lib/aws-dynamodb';
 import { AccountRootPrincipal, Policy, Role } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { Duration } from 'aws-cdk-lib';
+import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { CfnEventSourceMapping, Code, Function as LambdaFunction, Runtime, StartingPosition, type CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { CustomResource } from 'aws-cdk-lib';
+import { RunnelEventSource } from '../../cdk/event-source.js';
+import { HEAD_WAKEUP_FILTER } from '../../lib/subscriptions/stream-wakeups.js';
+import { DELIVERY_METRICS } from '../../lib/observability/metric-names.js';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
 import { runnelPropsFromContext } from '../../cdk/app.js';
@@ -88,6 +94,109 @@ describe('the Runnel construct', () => {
     for (const env of envOf(local)) {
       expect(env).toMatchObject({ RUNNEL_S3_ENDPOINT: 'http://s3.localhost.localstack.cloud:4566', RUNNEL_DYNAMODB_ENDPOINT: 'http://localhost.localstack.cloud:4566' });
     }
+  });
+});
+
+describe('push subscriptions in the construct', () => {
+  const consumer = (stack: Stack, id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler=async()=>{}') });
+  const requestOf = (stack: Stack, fn: LambdaFunction) => {
+    const resource = fn.node.children.find((c): c is CustomResource => c instanceof CustomResource)!;
+    const cfn = stack.resolve((resource.node.defaultChild as any)._toCloudFormation());
+    const props = (Object.values(cfn.Resources)[0] as any).Properties;
+    // Stack.toJsonString renders tokens as an Fn::Join: put the function's ARN back as a marker.
+    const json = props.Request['Fn::Join'] ? props.Request['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : 'ARN')).join('') : props.Request;
+    return { request: JSON.parse(json), serviceToken: props.ServiceToken };
+  };
+  const policyOf = (stack: Stack, fn: LambdaFunction) => {
+    const policy = fn.role!.node.tryFindChild('DefaultPolicy') as Policy | undefined;
+    return policy ? (stack.resolve(policy.document).Statement as Array<{ Action: string | string[]; Resource: unknown }>) : [];
+  };
+  const invokeResources = (stack: Stack, fn: LambdaFunction) =>
+    policyOf(stack, fn)
+      .filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'))
+      .flatMap((s) => [s.Resource].flat());
+
+  it('maps the log table stream to the dispatcher through the head-item filter, with bounded retries', () => {
+    const { stack, runnel } = build();
+    const mappings = runnel.node.findAll().filter((c): c is CfnEventSourceMapping => c instanceof CfnEventSourceMapping);
+    expect(mappings).toHaveLength(1);
+    const m = stack.resolve(mappings[0]!._toCloudFormation());
+    const props = (Object.values(m.Resources)[0] as any).Properties;
+    expect(props.EventSourceArn).toEqual(stack.resolve(runnel.logTable.tableStreamArn));
+    expect(props.FunctionName).toEqual(stack.resolve(runnel.functions.dispatcher.functionName));
+    expect(props).toMatchObject({ StartingPosition: 'LATEST', BatchSize: 100, ParallelizationFactor: 10, MaximumRetryAttempts: 2, BisectBatchOnFunctionError: false });
+    expect(props.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([HEAD_WAKEUP_FILTER]);
+  });
+
+  it('creates a subscription at deploy time with Kinesis-like defaults, through its own custom resource function', () => {
+    const { stack, runnel } = build();
+    const fn = consumer(stack, 'Billing');
+    const source = runnel.subscribe('orders', fn, { subscriptionName: 'billing' });
+    const { request, serviceToken } = requestOf(stack, fn);
+    expect(serviceToken).toEqual(stack.resolve(runnel.functions['subscription-resource'].functionArn));
+    expect(request).toEqual({
+      name: 'billing',
+      topic: 'orders',
+      target: { type: 'lambda', functionArn: 'ARN' },
+      batchSize: 100,
+      maxBatchingWindowMs: 0,
+      startPosition: 'latest',
+      maxAttempts: 5,
+      deadLetterTopic: 'billing.dlq',
+    });
+    expect(source.subscriptionName).toBe('billing');
+  });
+
+  it('translates the Kinesis prop names: starting position, batching window, retry attempts, dead-letter topic', () => {
+    const { stack, runnel } = build();
+    const fn = consumer(stack, 'Email');
+    fn.addEventSource(
+      new RunnelEventSource(runnel, 'orders', {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(2),
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        retryAttempts: 0,
+        deadLetterTopic: 'orders-failed',
+      }),
+    );
+    expect(requestOf(stack, fn).request).toMatchObject({ batchSize: 10, maxBatchingWindowMs: 2000, startPosition: 'earliest', maxAttempts: 1, deadLetterTopic: 'orders-failed' });
+    expect(requestOf(stack, fn).request.name).toMatch(/^orders\.[A-Za-z0-9._-]+$/);
+    const at = consumer(stack, 'Audit');
+    runnel.subscribe('orders', at, { startingPosition: StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: 1_790_000_000.5 });
+    expect(requestOf(stack, at).request.startPosition).toEqual({ timestamp: 1_790_000_000_500 });
+  });
+
+  it('refuses options that cannot be right, naming them', () => {
+    const { runnel } = build();
+    expect(() => new RunnelEventSource(runnel, 'orders', { startingPosition: StartingPosition.AT_TIMESTAMP })).not.toThrow();
+    expect(() => runnel.subscribe('orders', consumer(Stack.of(runnel), 'X'), { startingPosition: StartingPosition.AT_TIMESTAMP })).toThrow(/startingPositionTimestamp/);
+    expect(() => new RunnelEventSource(runnel, 'orders', { startingPositionTimestamp: 5 })).toThrow(/AT_TIMESTAMP/);
+    expect(() => new RunnelEventSource(runnel, 'orders', { retryAttempts: -1 })).toThrow(/retryAttempts/);
+  });
+
+  it('lets the dispatcher and maintenance invoke subscribed functions and no other', () => {
+    const { stack, runnel } = build();
+    expect(invokeResources(stack, runnel.functions.dispatcher)).toEqual([]);
+    const subscribed = consumer(stack, 'Subscribed');
+    const other = consumer(stack, 'Other');
+    runnel.subscribe('orders', subscribed);
+    const arns = (fn: LambdaFunction) => [stack.resolve(fn.functionArn), { 'Fn::Join': ['', [stack.resolve(fn.functionArn), ':*']] }];
+    for (const fn of [runnel.functions.dispatcher, runnel.functions.maintenance]) {
+      const resources = invokeResources(stack, fn);
+      expect(resources).toEqual(arns(subscribed));
+      expect(JSON.stringify(resources)).not.toContain(JSON.stringify(stack.resolve(other.functionArn)));
+    }
+    for (const name of ['produce', 'fetch', 'groups', 'admin', 'subscription-resource'] as const) expect(invokeResources(stack, runnel.functions[name]), name).toEqual([]);
+  });
+
+  it('alarms when a subscription\'s oldest undelivered record is older than the threshold', () => {
+    const age = (runnel: Runnel) =>
+      runnel.monitoring.alarms
+        .map((a) => Stack.of(runnel).resolve((a.node.defaultChild as CfnAlarm)._toCloudFormation()))
+        .map((t) => (Object.values(t.Resources)[0] as any).Properties)
+        .find((p) => p.MetricName === DELIVERY_METRICS.oldestUndeliveredAge);
+    expect(age(build().runnel)).toMatchObject({ Namespace: 'Runnel', Statistic: 'Maximum', Threshold: 15 * 60_000, Dimensions: [{ Name: 'service', Value: 'dispatcher' }] });
+    expect(age(build({ subscriptionAgeThreshold: Duration.minutes(2) }).runnel).Threshold).toBe(120_000);
   });
 });
 

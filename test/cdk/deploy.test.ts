@@ -30,10 +30,10 @@ const resourcesOf = (type: string): Array<[string, any]> => Object.entries<any>(
 const CONCERNS = Object.keys(ROUTES) as FunctionConcern[];
 
 describe('the synthesized template', () => {
-  it('has one nodejs22.x arm64 ESM function per concern plus maintenance', () => {
+  it('has one nodejs22.x arm64 ESM function per concern plus maintenance, the dispatcher and the subscription resource', () => {
     const functions = resourcesOf('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(functions.map((f) => f.Description).sort()).toEqual(
-      ['admin', 'fetch', 'groups', 'maintenance', 'produce'].map((n) => `Runnel ${n}`),
+      ['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource'].map((n) => `Runnel ${n}`),
     );
     for (const f of functions) expect(f).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
   });
@@ -116,12 +116,20 @@ describe('the synthesized template', () => {
     expect(actionsOf('Produce')).toEqual(
       [...logs, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:PutObject'].sort(),
     );
+    // The dispatcher reads and delivers, commits with conditional writes, and produces dead letters; it
+    // deletes no item and scans nothing, and may invoke no function until one is subscribed.
+    expect(actionsOf('Dispatcher')).toEqual(
+      [...logs, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'].sort(),
+    );
     expect(actionsOf('Fetch')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject'].sort());
-    expect(actionsOf('Admin').filter((a) => a.startsWith('s3:'))).toEqual([]);
-    // Compaction and merging read segments, write the rewritten ones and swap chunks with PutItem.
+    // Describing a subscription reads one segment for the age of its oldest undelivered record; admin writes no object.
+    expect(actionsOf('Admin').filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
+    // Compaction and merging write rewritten segments (PutObject) and swap chunks (PutItem); resuming
+    // subscriptions reads head bounds in batches (BatchGetItem) and lists subscriptions (Scan).
     expect(actionsOf('Maintenance')).toEqual(
       [
         ...logs,
+        'dynamodb:BatchGetItem',
         'dynamodb:DeleteItem',
         'dynamodb:GetItem',
         'dynamodb:PutItem',
@@ -169,7 +177,7 @@ describe('cdk-nag AwsSolutions', () => {
 describe('the synthesized bundles', () => {
   it('are ESM files under 1 MB each', () => {
     const bundles = bundlesIn(outdir);
-    expect(bundles.map((b) => b.name)).toEqual(['admin', 'fetch', 'groups', 'maintenance', 'produce']);
+    expect(bundles.map((b) => b.name)).toEqual(['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource']);
     for (const b of bundles) expect(b.bytes, b.name).toBeLessThan(1_000_000);
   });
 

@@ -50,7 +50,7 @@ export function bundlesIn(outdir: string, stack = 'Runnel'): LambdaBundle[] {
   const bundles: LambdaBundle[] = [];
   for (const resource of Object.values<any>(readTemplate(outdir, stack).Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const name = /^Runnel (\w+)$/.exec(resource.Properties.Description ?? '')?.[1] as RunnelFunction | undefined;
+    const name = /^Runnel ([\w-]+)$/.exec(resource.Properties.Description ?? '')?.[1] as RunnelFunction | undefined;
     if (!name) continue;
     const hash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
     const file = join(outdir, `asset.${hash}`, 'index.mjs');
