@@ -117,9 +117,11 @@ describe('the synthesized template', () => {
       [...logs, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:PutObject'].sort(),
     );
     // The dispatcher reads and delivers, commits with conditional writes, and produces dead letters; it
-    // deletes no item and scans nothing, and may invoke no function until one is subscribed.
+    // deletes no item and scans nothing, and may invoke no function until one is subscribed. The stream
+    // actions are the event source mapping's, which reads the stream with the function's role.
+    const streamReads = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
     expect(actionsOf('Dispatcher')).toEqual(
-      [...logs, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'].sort(),
+      [...logs, ...streamReads, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'].sort(),
     );
     expect(actionsOf('Fetch')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject'].sort());
     // Describing a subscription reads one segment for the age of its oldest undelivered record; admin writes no object.
