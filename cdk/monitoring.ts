@@ -81,7 +81,11 @@ export class RunnelMonitoring extends Construct {
       statistic: 'Maximum',
       period: FIVE_MINUTES,
     });
-    alarm('SubscriptionLag', oldestUndelivered, props.subscriptionAgeThreshold.toMilliseconds(), 'A push subscription has a record older than its threshold still undelivered');
+    alarm('SubscriptionLag', {
+      metric: oldestUndelivered,
+      threshold: props.subscriptionAgeThreshold.toMilliseconds(),
+      description: 'A push subscription has a record older than its threshold still undelivered',
+    });
 
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
