@@ -12,6 +12,7 @@ import { fetchSection } from './fetch.js';
 import { groupsSection } from './groups.js';
 import { produceSection } from './produce.js';
 import { requestCostsSection } from './request-costs.js';
+import { subscriptionsSection } from './subscriptions.js';
 import { targetsSection } from './targets.js';
 
 /**
@@ -28,6 +29,7 @@ const SECTIONS: BenchSection[] = [
   groupsSection,
   clientSection,
   compactionSection,
+  subscriptionsSection,
   targetsSection,
   // New sections go here, before or after targetsSection: the PASS/MISS table prints last either way.
 ];
