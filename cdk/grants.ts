@@ -30,12 +30,12 @@ export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGra
     { on: 'objects', actions: ['s3:GetObject'] },
   ],
 
-  // Topic CRUD and the purge marker; head creation, batched head reads, fencing a deleted topic's heads,
+  // Topic CRUD (UpdateItem: altering configs, adding partitions) and the purge marker; head creation, batched head reads, fencing a deleted topic's heads,
   // and the cleanup of a lost create race.
   // Push subscriptions: their items and their group's leases; marking heads (UpdateItem); describe's age of
   // the oldest undelivered record reads the head, the index and one segment.
   admin: [
-    { on: 'topics', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'] },
+    { on: 'topics', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Scan'] },
     { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
     { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'] },
     { on: 'objects', actions: ['s3:GetObject'] },
@@ -80,5 +80,25 @@ export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGra
     { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:Scan'] },
     { on: 'bucket', actions: ['s3:ListBucket'] },
     { on: 'objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
+  ],
+};
+
+/**
+ * Added only when the construct's `autoCreateTopics` turns Kafka's auto.create.topics.enable on: a
+ * produce (the dispatcher's dead letters included) or a group member's join creates a missing topic,
+ * its item and its heads, and removes the heads again when another request created the topic first.
+ */
+export const AUTO_CREATE_TOPIC_GRANTS: Readonly<Partial<Record<RunnelFunction, readonly StorageGrant[]>>> = {
+  produce: [
+    { on: 'topics', actions: ['dynamodb:PutItem'] },
+    { on: 'log', actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+  ],
+  groups: [
+    { on: 'topics', actions: ['dynamodb:PutItem'] },
+    { on: 'log', actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+  ],
+  dispatcher: [
+    { on: 'topics', actions: ['dynamodb:PutItem'] },
+    { on: 'log', actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
   ],
 };

@@ -19,7 +19,7 @@ import { routeOf } from '../lib/contract/routes.js';
 import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
 
 import { pascal, runnelFunction, type RunnelFunction } from './functions.js';
-import { STORAGE_GRANTS, type StorageResource } from './grants.js';
+import { AUTO_CREATE_TOPIC_GRANTS, STORAGE_GRANTS, type StorageResource } from './grants.js';
 import { RunnelEventSource, type RunnelEventSourceProps } from './event-source.js';
 import { HEAD_WAKEUP_FILTER } from '../lib/subscriptions/stream-wakeups.js';
 
@@ -45,6 +45,15 @@ export interface RunnelProps {
    * @default - IAM (SigV4) authorization on every route; grant access with the `grant*` methods
    */
   readonly jwt?: RunnelJwtAuth;
+  /**
+   * Kafka's `auto.create.topics.enable` with its `num.partitions`: a produce, or a consumer group
+   * member's join, naming a topic that does not exist creates it with `numPartitions` partitions
+   * (default 1) and the default configs. Off by default, the secure choice: a mistyped topic name is
+   * then a 404 rather than a new topic, anyone allowed to produce cannot create topics, and the produce
+   * and groups functions get no write access to the topics table.
+   * @default - off: producing to a missing topic answers 404 `unknown_topic`
+   */
+  readonly autoCreateTopics?: { readonly numPartitions?: number };
   /**
    * Stage-wide throttling of the HTTP API.
    * @default - 1,000 requests per second steady, bursts of 2,000
@@ -163,6 +172,7 @@ export class Runnel extends Construct {
       RUNNEL_TOPICS_TABLE: this.topicsTable.tableName,
       RUNNEL_LOG_TABLE: this.logTable.tableName,
       RUNNEL_GROUPS_TABLE: this.groupsTable.tableName,
+      ...(props.autoCreateTopics ? { RUNNEL_AUTO_CREATE_TOPICS: 'true', RUNNEL_NUM_PARTITIONS: String(props.autoCreateTopics.numPartitions ?? 1) } : {}),
       ...(props.endpoints?.s3 ? { RUNNEL_S3_ENDPOINT: props.endpoints.s3 } : {}),
       ...(props.endpoints?.dynamoDb ? { RUNNEL_DYNAMODB_ENDPOINT: props.endpoints.dynamoDb } : {}),
     };
@@ -184,7 +194,7 @@ export class Runnel extends Construct {
       'subscription-resource': fn('subscription-resource', Duration.minutes(1), 512),
     };
     this.functions = functions;
-    this.grantStorage(functions);
+    this.grantStorage(functions, props.autoCreateTopics !== undefined);
 
     // The dispatcher reads the log table's stream through a mapping that passes only the heads of
     // subscribed topics (HEAD_WAKEUP_FILTER): other topics' commits are dropped by Lambda before any
@@ -300,7 +310,7 @@ export class Runnel extends Construct {
   }
 
   /** Each function's rows of the grant table (cdk/grants.ts), on this deployment's tables and bucket. */
-  private grantStorage(functions: Record<RunnelFunction, LambdaFunction>): void {
+  private grantStorage(functions: Record<RunnelFunction, LambdaFunction>, autoCreateTopics: boolean): void {
     const arns: Record<StorageResource, string> = {
       topics: this.topicsTable.tableArn,
       log: this.logTable.tableArn,
@@ -308,8 +318,9 @@ export class Runnel extends Construct {
       bucket: this.bucket.bucketArn,
       objects: this.bucket.arnForObjects('*'),
     };
-    for (const [name, grants] of Object.entries(STORAGE_GRANTS) as Array<[RunnelFunction, (typeof STORAGE_GRANTS)[RunnelFunction]]>) {
+    for (const [name, base] of Object.entries(STORAGE_GRANTS) as Array<[RunnelFunction, (typeof STORAGE_GRANTS)[RunnelFunction]]>) {
       const fn = functions[name];
+      const grants = [...base, ...(autoCreateTopics ? (AUTO_CREATE_TOPIC_GRANTS[name] ?? []) : [])];
       for (const grant of grants) fn.addToRolePolicy(new PolicyStatement({ actions: [...grant.actions], resources: [arns[grant.on]] }));
       if (grants.some((g) => g.on === 'objects')) {
         Validations.of(fn.role!).acknowledge({

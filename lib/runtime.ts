@@ -9,6 +9,7 @@ import { SegmentStore } from './log/segment-store.js';
 import { TailNotifier } from './log/tail-notifier.js';
 import { ProduceService } from './produce/produce-service.js';
 import { createStorageClients, type StorageClients } from './storage/clients.js';
+import { TopicAutoCreation } from './topics/auto-create.js';
 import { TopicAdmin } from './topics/topic-admin.js';
 import { purgeDeletedTopics } from './topics/topic-purge.js';
 import { TopicStore } from './topics/topic-store.js';
@@ -72,7 +73,8 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
   const admin = new TopicAdmin(topics, () => {
     if (options.purgeOnDelete) purging = purging.then(purge).catch((error) => logger.error('purge of deleted topics failed', { error }));
   });
-  const produce = new ProduceService(topics, log, options.clock);
+  const autoCreate = new TopicAutoCreation(topics, config.autoCreateTopics?.numPartitions);
+  const produce = new ProduceService({ topics, log, autoCreate, clock: options.clock });
   const subscriptions = createSubscriptions({
     config,
     dynamo: clients.dynamo,
@@ -106,6 +108,7 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
       dynamo: clients.dynamo,
       table: config.groupsTable,
       topics,
+      autoCreate,
       log,
       clock: options.clock,
       isSubscription: async (group) => (await subscriptions.store.get(group)) !== undefined,

@@ -15,6 +15,7 @@ import type {
 import { DEFAULT_SESSION_TIMEOUT_MS } from '../contract/limits.js';
 import { compareTopicPartitions, parseTopicPartitionKey, topicPartitionKey as partitionKey, type TopicPartition } from '../contract/topic-partition.js';
 import { RunnelError, conflict, notFound } from '../errors.js';
+import type { TopicAutoCreation } from '../topics/auto-create.js';
 import type { TopicStore } from '../topics/topic-store.js';
 import { assign } from './assignment.js';
 import { NOBODY, committedOffsetOf, type GroupItems, type LeaseItem, type LeaseStore, type MemberItem } from './lease-store.js';
@@ -43,6 +44,7 @@ export function leaseHeld(lease: LeaseItem, live: readonly MemberItem[], now: nu
 export class GroupCoordinator {
   private readonly store: LeaseStore;
   private readonly topics: TopicStore;
+  private readonly autoCreate: TopicAutoCreation | undefined;
   private readonly clock: () => number;
   /** Whether a group is a push subscription's: its dispatcher holds the leases, so no member may join it. */
   private readonly isSubscription: (group: string) => Promise<boolean>;
@@ -50,22 +52,26 @@ export class GroupCoordinator {
   constructor({
     store,
     topics,
+    autoCreate,
     clock = Date.now,
     isSubscription = async () => false,
   }: {
     store: LeaseStore;
     topics: TopicStore;
+    /** Creates a subscribed topic that does not exist, when `auto.create.topics.enable` is on (as a Kafka consumer's metadata request does). */
+    autoCreate?: TopicAutoCreation | undefined;
     clock?: () => number;
     isSubscription?: (group: string) => Promise<boolean>;
   }) {
     this.store = store;
     this.topics = topics;
+    this.autoCreate = autoCreate;
     this.clock = clock;
     this.isSubscription = isSubscription;
   }
 
   async join(group: string, request: JoinRequest): Promise<HeartbeatResponse> {
-    for (const topic of request.topics) await this.topics.get(topic);
+    for (const topic of request.topics) await (this.autoCreate ?? this.topics).get(topic);
     if (await this.isSubscription(group)) throw conflict('group_is_subscription', `"${group}" is a push subscription's group; its records are delivered by Runnel, not by members`);
     const memberId = request.memberId ?? `member-${randomBytes(8).toString('hex')}`;
     const sessionTimeoutMs = request.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { PartitionLog } from '../log/partition-log.js';
+import type { TopicAutoCreation } from '../topics/auto-create.js';
 import type { TopicStore } from '../topics/topic-store.js';
 import { GroupAdmin } from './group-admin.js';
 import { GroupCoordinator } from './group-coordinator.js';
@@ -14,6 +15,7 @@ export function createGroups({
   dynamo,
   table,
   topics,
+  autoCreate,
   log,
   clock = Date.now,
   isSubscription = async () => false,
@@ -22,6 +24,8 @@ export function createGroups({
   /** The groups table. */
   table: string;
   topics: TopicStore;
+  /** A member's join creates the topics it subscribes to, when `auto.create.topics.enable` is on. */
+  autoCreate?: TopicAutoCreation;
   log: PartitionLog;
   /** The server clock sessions and leases are judged by (G7). */
   clock?: (() => number) | undefined;
@@ -29,5 +33,5 @@ export function createGroups({
   isSubscription?: (group: string) => Promise<boolean>;
 }): Groups {
   const store = new LeaseStore(dynamo, table);
-  return { coordinator: new GroupCoordinator({ store, topics, clock, isSubscription }), admin: new GroupAdmin({ store, topics, log, clock, isSubscription }) };
+  return { coordinator: new GroupCoordinator({ store, topics, autoCreate, clock, isSubscription }), admin: new GroupAdmin({ store, topics, log, clock, isSubscription }) };
 }

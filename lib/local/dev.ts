@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { autoCreateTopicsFromEnv } from '../config.js';
 import { startEmbeddedStack } from './embedded.js';
 import { allowedHostsFrom } from './hosts.js';
 import { StartupError } from './startup-error.js';
@@ -17,12 +18,20 @@ const dataDir = resolve(process.env.RUNNEL_DATA_DIR ?? '.runnel/data');
 const portText = process.env.PORT ?? '7430';
 if (!/^\d+$/.test(portText) || Number(portText) > 65535) fail(`PORT must be a port number from 0 to 65535, not ${JSON.stringify(portText)}`);
 const port = Number(portText);
+// On here, as in a Kafka broker's default config; RUNNEL_AUTO_CREATE_TOPICS=false turns it off.
+let autoCreateTopics: ReturnType<typeof autoCreateTopicsFromEnv>;
+try {
+  autoCreateTopics = autoCreateTopicsFromEnv(process.env, true);
+} catch (e) {
+  fail((e as Error).message);
+}
 
 const stack = await startEmbeddedStack({
   dataDir,
   port,
   host: process.env.HOST ?? '127.0.0.1',
   allowedHosts: allowedHostsFrom(process.env.RUNNEL_ALLOWED_HOSTS),
+  autoCreateTopics,
   lambdaEndpoint: process.env.RUNNEL_LAMBDA_ENDPOINT || undefined,
 }).catch((e: Error) => fail(e instanceof StartupError ? e.message : `could not start: ${e.message}`));
 console.log(`Runnel is running at ${stack.url}  (data in ${dataDir})

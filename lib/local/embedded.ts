@@ -19,6 +19,8 @@ export interface EmbeddedStackOptions {
   host?: string;
   /** How often to purge deleted topics and apply retention, as the scheduled Lambda does on AWS. */
   maintenanceIntervalMs?: number;
+  /** Kafka's `auto.create.topics.enable` and `num.partitions` (RunnelConfig); off when absent. */
+  autoCreateTopics?: RunnelConfig['autoCreateTopics'];
   /** Host names the API answers to (any other Host or Origin gets 403); the loopback names by default. */
   allowedHosts?: readonly string[];
   /**
@@ -50,6 +52,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       dynamoDbEndpoint: dynamo.endpoint,
       credentials: LOCAL_CREDENTIALS,
       ...(options.lambdaEndpoint ? { lambdaEndpoint: options.lambdaEndpoint } : {}),
+      ...(options.autoCreateTopics ? { autoCreateTopics: options.autoCreateTopics } : {}),
     };
     // Push subscriptions are delivered in this process, woken by each commit.
     const runnel = createServices(config, { purgeOnDelete: true, dispatchInProcess: true });

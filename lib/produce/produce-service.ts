@@ -4,6 +4,7 @@ import type { ProducedOffset, ProduceRequest, ProduceResponse } from '../contrac
 import { badRequest, tooLarge } from '../errors.js';
 import { compacts } from '../log/compaction.js';
 import type { PartitionLog } from '../log/partition-log.js';
+import type { TopicAutoCreation } from '../topics/auto-create.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { toStoredRecord } from '../api/wire-record.js';
 
@@ -13,12 +14,29 @@ import { toStoredRecord } from '../api/wire-record.js';
  * over several partitions that includes every partition's sequence check.
  */
 export class ProduceService {
-  constructor(
-    private readonly topics: TopicStore,
-    private readonly log: PartitionLog,
+  private readonly topics: TopicStore;
+  private readonly log: PartitionLog;
+  private readonly autoCreate: TopicAutoCreation;
+  private readonly clock: () => number;
+
+  constructor({
+    topics,
+    log,
+    autoCreate,
+    clock = Date.now,
+  }: {
+    topics: TopicStore;
+    log: PartitionLog;
+    /** Creates a missing topic when `auto.create.topics.enable` is on. */
+    autoCreate: TopicAutoCreation;
     /** The server clock: default record timestamps, and how far ahead a given one may be. */
-    private readonly clock: () => number = Date.now,
-  ) {}
+    clock?: (() => number) | undefined;
+  }) {
+    this.topics = topics;
+    this.log = log;
+    this.autoCreate = autoCreate;
+    this.clock = clock;
+  }
 
   /** `request` is valid as lib/api/produce-request.ts checks it; what depends on the topic (partitions, sizes, timestamps) is checked here. */
   async produce(topicName: string, request: ProduceRequest): Promise<ProduceResponse> {
@@ -26,7 +44,7 @@ export class ProduceService {
     const records = request.records.map((r, i) => toStoredRecord(r, now, i));
     // A record naming a partition the cached topic does not have makes the topic be read afresh: it may be new.
     const highest = Math.max(-1, ...request.records.map((r) => r.partition ?? -1));
-    return this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records), highest >= 0 ? highest : undefined);
+    return this.autoCreate.orCreate(topicName, () => this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records), highest >= 0 ? highest : undefined));
   }
 
   private async produceTo(topic: Topic, request: ProduceRequest, records: StoredRecord[]): Promise<ProduceResponse> {

@@ -200,6 +200,38 @@ describe('push subscriptions in the construct', () => {
   });
 });
 
+describe('topic auto-creation in the construct', () => {
+  const envOf = (runnel: Runnel, fn: 'produce' | 'groups') => {
+    const rendered = Stack.of(runnel).resolve((runnel.functions[fn].node.defaultChild as CfnFunction)._toCloudFormation());
+    return (Object.values(rendered.Resources)[0] as any).Properties.Environment.Variables;
+  };
+  /** The actions a function's role may take on the topics table. */
+  const topicsActions = (runnel: Runnel, fn: 'produce' | 'groups') => {
+    const stack = Stack.of(runnel);
+    const policy = runnel.functions[fn].role!.node.findChild('DefaultPolicy') as Policy;
+    const topics = JSON.stringify(stack.resolve(runnel.topicsTable.tableArn));
+    return (stack.resolve(policy.document).Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+      .filter((st) => [st.Resource].flat().some((r) => JSON.stringify(r) === topics))
+      .flatMap((st) => [st.Action].flat());
+  };
+
+  it('is off by default: no setting, and the produce and groups functions only read the topics table', () => {
+    const { runnel } = build();
+    for (const fn of ['produce', 'groups'] as const) {
+      expect(envOf(runnel, fn)).not.toHaveProperty('RUNNEL_AUTO_CREATE_TOPICS');
+      expect(topicsActions(runnel, fn)).toEqual(['dynamodb:GetItem']);
+    }
+  });
+
+  it('on with autoCreateTopics: the setting and num.partitions reach the functions, which may then create topics', () => {
+    const { runnel } = build({ autoCreateTopics: { numPartitions: 6 } });
+    for (const fn of ['produce', 'groups'] as const) {
+      expect(envOf(runnel, fn)).toMatchObject({ RUNNEL_AUTO_CREATE_TOPICS: 'true', RUNNEL_NUM_PARTITIONS: '6' });
+      expect(topicsActions(runnel, fn)).toContain('dynamodb:PutItem');
+    }
+  });
+});
+
 describe('the app context', () => {
   const props = (context: Record<string, string>) => runnelPropsFromContext(new App({ context }));
 

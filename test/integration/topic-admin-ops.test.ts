@@ -10,6 +10,9 @@ import { HeadStore } from '../../lib/log/head-store.js';
 import { partitionKey } from '../../lib/log/partition-log.js';
 import { readAll, readThroughGaps } from '../support/records.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+import { autoCreateTopicsFromEnv } from '../../lib/config.js';
+import { createApp } from '../../lib/http/app.js';
+import { createServices } from '../../lib/runtime.js';
 
 describe.each(BACKENDS)('altering topic configs (%s)', (backend) => {
   it('sets the configs named, puts a null one back to its default, keeps the rest; one conditional write', async () => {
@@ -265,5 +268,59 @@ describe.each(BACKENDS)('adding partitions to a topic with a push subscription (
       stack.runnel.subscriptions.dispatcher.close();
       await receiver.close();
     }
+  });
+});
+
+/** An instance of the stack's deployment with auto.create.topics.enable on, num.partitions 3. */
+function autoCreating(stack: TestStack) {
+  const app = createApp(createServices({ ...stack.config, autoCreateTopics: { numPartitions: 3 } }));
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await app.request(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+}
+
+describe.each(BACKENDS)('topic auto-creation (%s)', (backend) => {
+  it('on: a produce to a missing topic creates it with num.partitions and the default configs, once, however many race', async () => {
+    const stack = await createTestStack(backend);
+    const [a, b] = [autoCreating(stack), autoCreating(stack)];
+    const results = await Promise.all([a, b, a, b].map((request, i) => request('POST', '/v1/topics/clicks/records', { records: [{ key: `k${i}`, value: i }] })));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    const topic = await stack.request('GET', '/v1/topics/clicks');
+    expect(topic.body).toMatchObject({ name: 'clicks', partitions: 3, config: TOPIC_CONFIG_DEFAULTS });
+    const stored = (await Promise.all([0, 1, 2].map((p) => readAll(stack, 'clicks', p)))).flat();
+    expect(stored.map((r) => r.value).sort()).toEqual([0, 1, 2, 3]);
+    expect((await stack.request('GET', '/v1/topics')).body.topics.map((t: any) => t.name)).toEqual(['clicks']);
+  });
+
+  it("on: a group member's join creates the topics it subscribes to; a fetch or describe of a missing topic is still 404", async () => {
+    const stack = await createTestStack(backend);
+    const request = autoCreating(stack);
+    expect((await request('GET', '/v1/topics/views/partitions/0/records?offset=0')).status).toBe(404);
+    expect((await request('GET', '/v1/topics/views')).status).toBe(404);
+    expect((await request('POST', '/v1/groups/g/members', { topics: ['views'], memberId: 'm' })).status).toBe(200);
+    expect((await stack.request('GET', '/v1/topics/views')).body.partitions).toBe(3);
+  });
+
+  it('off (the default): a produce to a missing topic is 404 unknown_topic and creates nothing', async () => {
+    const stack = await createTestStack(backend);
+    const res = await stack.request('POST', '/v1/topics/clicks/records', { records: [{ value: 1 }] });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('unknown_topic');
+    expect((await stack.request('POST', '/v1/groups/g/members', { topics: ['clicks'] })).status).toBe(404);
+    expect((await stack.request('GET', '/v1/topics')).body.topics).toEqual([]);
+  });
+});
+
+describe('auto.create.topics.enable from the environment', () => {
+  it('RUNNEL_AUTO_CREATE_TOPICS and RUNNEL_NUM_PARTITIONS, with a default per deployment; nonsense refused', () => {
+    expect(autoCreateTopicsFromEnv({}, false)).toBeUndefined();
+    expect(autoCreateTopicsFromEnv({}, true)).toEqual({ numPartitions: 1 });
+    expect(autoCreateTopicsFromEnv({ RUNNEL_AUTO_CREATE_TOPICS: 'true', RUNNEL_NUM_PARTITIONS: '6' }, false)).toEqual({ numPartitions: 6 });
+    expect(autoCreateTopicsFromEnv({ RUNNEL_AUTO_CREATE_TOPICS: 'false' }, true)).toBeUndefined();
+    expect(() => autoCreateTopicsFromEnv({ RUNNEL_AUTO_CREATE_TOPICS: 'yes' }, true)).toThrow(/true or false/);
+    expect(() => autoCreateTopicsFromEnv({ RUNNEL_NUM_PARTITIONS: '0' }, true)).toThrow(/from 1 to 1000/);
+    expect(() => autoCreateTopicsFromEnv({ RUNNEL_NUM_PARTITIONS: '1001' }, true)).toThrow(/from 1 to 1000/);
   });
 });
