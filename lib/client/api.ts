@@ -1,4 +1,4 @@
-import type { FetchRequest, FetchResponse, OffsetQuery } from '../contract/fetch.js';
+import type { FetchRequest, FetchResponse, MultiFetchRequest, MultiFetchResponse, OffsetQuery } from '../contract/fetch.js';
 import type { GroupDescription, GroupSummary, ResetOffsetsRequest, TopicPartitionOffset } from '../contract/groups.js';
 import type { ResponseOf } from '../contract/operations.js';
 import type { ProduceResponse } from '../contract/records.js';
@@ -60,6 +60,13 @@ export class RunnelApi {
     // A long poll must be allowed to last longer than it waits.
     const timeout = options.timeout ?? (query.waitMs ? query.waitMs + 30_000 : undefined);
     return this.call('fetchRecords', { topic, partition }, { ...options, timeout, query: { ...query } });
+  }
+
+  /** Many partitions of `topic` in one request; answered as soon as any has records, or after `waitMs`. */
+  fetchMany(topic: string, body: MultiFetchRequest, options: Pick<RequestOptions, 'signal' | 'timeout'> = {}): Promise<MultiFetchResponse> {
+    const timeout = options.timeout ?? (body.waitMs ? body.waitMs + 30_000 : undefined);
+    // A fetch changes nothing, so a retry after a lost answer is harmless.
+    return this.call('fetchPartitions', { topic }, { ...options, timeout, body, idempotent: true });
   }
 
   async offsetFor(topic: string, partition: number, at: OffsetQuery): Promise<number> {

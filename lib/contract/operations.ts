@@ -1,4 +1,4 @@
-import type { FetchQuery, FetchResponse, OffsetQuery, OffsetResponse } from './fetch.js';
+import type { FetchQuery, FetchResponse, MultiFetchRequest, MultiFetchResponse, OffsetQuery, OffsetResponse } from './fetch.js';
 import type {
   CommitRequest,
   CommitResponse,
@@ -29,6 +29,7 @@ export interface Operations {
   health: { response: { status: 'ok' } };
   produceRecords: { body: ProduceRequest; response: ProduceResponse };
   fetchRecords: { query: FetchQuery; response: FetchResponse };
+  fetchPartitions: { body: MultiFetchRequest; response: MultiFetchResponse };
   lookupOffset: { query: OffsetQuery; response: OffsetResponse };
   listGroups: { response: GroupList };
   describeGroup: { response: GroupDescription };

@@ -31,6 +31,7 @@ export const ROUTES = [
   { operationId: 'health', method: 'GET', path: '/health', concern: 'admin', operator: true },
   { operationId: 'produceRecords', method: 'POST', path: '/v1/topics/{topic}/records', concern: 'produce' },
   { operationId: 'fetchRecords', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records', concern: 'fetch' },
+  { operationId: 'fetchPartitions', method: 'POST', path: '/v1/topics/{topic}/fetch', concern: 'fetch' },
   { operationId: 'lookupOffset', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets', concern: 'fetch' },
   { operationId: 'listGroups', method: 'GET', path: '/v1/groups', concern: 'groups', operator: true },
   { operationId: 'describeGroup', method: 'GET', path: '/v1/groups/{group}', concern: 'groups' },

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
+import { multiFetchSchema } from '../api/multi-fetch-request.js';
 import { produceRequestSchema } from '../api/produce-request.js';
 import { createSubscriptionSchema, updateSubscriptionSchema } from '../api/subscription-requests.js';
 import { alterTopicConfigSchema, createPartitionsSchema, createTopicSchema } from '../api/topic-requests.js';
@@ -142,6 +143,41 @@ const operations = (): Record<OperationId, object> => ({
       400: errorResponse('Invalid request'),
       404: errorResponse('Unknown topic'),
       416: errorResponse('Offset outside [logStartOffset, highWatermark]; the body carries both bounds'),
+    },
+  },
+  fetchPartitions: {
+    summary:
+      'Fetch from many partitions of a topic in one request (as Kafka\'s Fetch): answers as soon as any has records, or after waitMs; limit and maxBytes bound the whole answer, filled in the order the partitions are named',
+    requestBody: body(multiFetchSchema),
+    responses: {
+      200: json({
+        type: 'object',
+        properties: {
+          topicId: { type: 'string', description: 'the incarnation of the topic these offsets belong to' },
+          partitions: {
+            type: 'array',
+            description: 'one per partition asked for, in the order asked',
+            items: {
+              type: 'object',
+              required: ['partition', 'records', 'nextOffset', 'highWatermark', 'logStartOffset'],
+              properties: {
+                partition: { type: 'integer' },
+                records: { type: 'array', items: { $ref: '#/components/schemas/Record' } },
+                nextOffset: { type: 'integer', description: 'after the last record returned; the offset asked for if none was' },
+                highWatermark: { type: 'integer' },
+                logStartOffset: { type: 'integer' },
+                error: {
+                  type: 'object',
+                  description: "this partition's offset is outside [logStartOffset, highWatermark]; the others are answered",
+                  properties: { code: { const: 'offset_out_of_range' }, message: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
+      }),
+      400: errorResponse('Invalid request (a partition the topic does not have, or named twice)'),
+      404: errorResponse('Unknown topic'),
     },
   },
   lookupOffset: {

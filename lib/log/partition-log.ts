@@ -46,8 +46,13 @@ export interface ReadOptions {
 export interface LogOptions {
   /** Entries the head holds before a roll; each append rewrites the head, so this bounds its write cost. */
   maxTailEntries: number;
-  /** How often a long poll re-reads the head to see appends made by other processes. */
-  pollIntervalMs: number;
+  /**
+   * When a long poll first re-reads the heads it waits on, to see appends made by other processes
+   * (appends by this process wake it at once). Each gap after that is twice the one before, up to
+   * `maxRereadGapMs`: a wait of W ms re-reads at most about log2(min(W, max) / first) + W / max times.
+   */
+  firstRereadMs: number;
+  maxRereadGapMs: number;
   /**
    * Keep each batch this process appends in the segment cache, so a fetch served by the same process
    * reads it without a GET. Pointless where produce and fetch run in different functions.
@@ -55,7 +60,7 @@ export interface LogOptions {
   cacheAppends: boolean;
 }
 
-export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, pollIntervalMs: 100, cacheAppends: true };
+export const DEFAULT_LOG_OPTIONS: LogOptions = { maxTailEntries: 16, firstRereadMs: 200, maxRereadGapMs: 2000, cacheAppends: true };
 
 /**
  * How long an append keeps contending for a full head. Each lost race means other writers committed,
@@ -294,6 +299,38 @@ export class PartitionLog {
     return head;
   }
 
+  /**
+   * Waits until any of the partitions has records at or past the `nextOffset` given for it, for at
+   * most `waitMs`, and answers the heads that show it (keyed by partitionKey); none if the time ran
+   * out. An append by this process wakes it at once; appends by others are seen by re-reading the
+   * heads, a bounded number of times at growing gaps (LogOptions), never in a tight loop: inside
+   * Lambda a waiting fetch is billed by the millisecond, and each re-read of N heads is N GetItems.
+   * Waiters on one partition share each re-read.
+   */
+  async awaitAppend(tails: ReadonlyArray<{ ref: PartitionRef; nextOffset: number }>, waitMs: number, signal?: AbortSignal): Promise<Map<string, Head>> {
+    const moved = new Map<string, Head>();
+    const pks = tails.map((t) => partitionKey(t.ref));
+    const deadline = Date.now() + waitMs;
+    // The caller read the heads just before it called.
+    let lastRead = Date.now();
+    for (let gap = this.options.firstRereadMs; !signal?.aborted; gap = Math.min(2 * gap, this.options.maxRereadGapMs)) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const appended = await this.notifier.waitAny(pks, Math.min(left, gap), signal);
+      if (signal?.aborted || (appended === undefined && Date.now() >= deadline)) break;
+      // After a local append, that partition alone; at the end of a gap, every one. A shared read may
+      // have started before this fetch's own first read: a head no further than the one in hand is no news.
+      const due = appended === undefined ? tails : tails.filter((t) => partitionKey(t.ref) === appended);
+      // A read another waiter started since our last one is as good as a read of our own.
+      const since = lastRead;
+      lastRead = Date.now();
+      const heads = await Promise.all(due.map((t) => this.notifier.shared(partitionKey(t.ref), since, this.options.maxRereadGapMs, () => this.head(t.ref))));
+      heads.forEach((head, i) => head.nextOffset > due[i]!.nextOffset && moved.set(partitionKey(due[i]!.ref), head));
+      if (moved.size) break;
+    }
+    return moved;
+  }
+
   async read(ref: PartitionRef, offset: number, opts: ReadOptions): Promise<ReadResult> {
     const pk = partitionKey(ref);
     let head = await this.head(ref);
@@ -301,16 +338,7 @@ export class PartitionLog {
       throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
     }
     if (offset === head.nextOffset && opts.waitMs > 0) {
-      const deadline = Date.now() + opts.waitMs;
-      while (offset === head.nextOffset && !opts.signal?.aborted) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        await this.notifier.wait(pk, Math.min(left, this.options.pollIntervalMs), opts.signal);
-        // Waiters on this partition share one re-read per interval. A shared read may have started
-        // before this fetch's own first read; a head older than the one in hand is no news.
-        const polled = await this.notifier.shared(pk, this.options.pollIntervalMs, () => this.head(ref));
-        if (polled.nextOffset >= head.nextOffset) head = polled;
-      }
+      head = (await this.awaitAppend([{ ref, nextOffset: head.nextOffset }], opts.waitMs, opts.signal)).get(pk) ?? head;
     }
     let page: { records: ReadRecord[]; nextOffset: number } | undefined;
     for (let attempt = 1; !page; attempt++) {

@@ -2,8 +2,9 @@ import type { Head } from './head-store.js';
 
 /**
  * Wakes long-polling fetches in this process as soon as a local append commits. Appends made by other
- * processes (other Lambda instances) are seen by the fetch's periodic head re-read instead, which the
- * waiters on one partition share: 500 idle long-polls on a partition cost one read per interval, not 500.
+ * processes (other Lambda instances) are seen by the fetch's head re-reads instead (a few, at growing
+ * gaps: PartitionLog.awaitAppend), which the waiters on one partition share: 500 idle long-polls on a
+ * partition cost one read per re-read, not 500.
  */
 export class TailNotifier {
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -29,36 +30,47 @@ export class TailNotifier {
     for (const wake of set) wake();
   }
 
-  /** Resolves on the next append to `pk`, or after `ms`, whichever is first. */
-  wait(pk: string, ms: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next append to any of `pks` with the one appended to, or after `ms` (or on
+   * `signal`) with undefined, whichever is first.
+   */
+  waitAny(pks: readonly string[], ms: number, signal?: AbortSignal): Promise<string | undefined> {
     return new Promise((resolve) => {
-      let set = this.waiters.get(pk);
-      if (!set) this.waiters.set(pk, (set = new Set()));
-      const done = () => {
+      const registered: Array<[Set<() => void>, () => void]> = [];
+      const finish = (pk?: string) => {
         clearTimeout(timer);
-        set!.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
+        for (const [set, wake] of registered) set.delete(wake);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(pk);
       };
-      const timer = setTimeout(done, ms);
-      set.add(done);
-      signal?.addEventListener('abort', done, { once: true });
+      const onAbort = () => finish();
+      const timer = setTimeout(onAbort, ms);
+      for (const pk of pks) {
+        let set = this.waiters.get(pk);
+        if (!set) this.waiters.set(pk, (set = new Set()));
+        const wake = () => finish(pk);
+        set.add(wake);
+        registered.push([set, wake]);
+      }
+      if (signal?.aborted) return finish();
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 
   /**
-   * Runs `check` for `pk` at most once per `intervalMs`: a caller within the interval of the last
-   * check (or while it is in flight) shares its result. A failed check is not shared beyond its callers.
+   * Runs `check` for `pk`, unless one started at or after `since` (or one in flight since then) can
+   * answer instead: a waiter needs a read no older than its own last one. A failed check is not shared
+   * beyond its callers, and a result is kept for `keepMs` at most.
    */
-  shared<T>(pk: string, intervalMs: number, check: () => Promise<T>): Promise<T> {
+  shared<T>(pk: string, since: number, keepMs: number, check: () => Promise<T>): Promise<T> {
     const last = this.checks.get(pk);
-    if (last && Date.now() - last.at < intervalMs) return last.result as Promise<T>;
+    if (last && last.at >= since) return last.result as Promise<T>;
     const entry = { at: Date.now(), result: check() as Promise<unknown> };
     this.checks.set(pk, entry);
     const forget = () => {
       if (this.checks.get(pk) === entry) this.checks.delete(pk);
     };
-    entry.result.then(() => setTimeout(forget, intervalMs).unref(), forget);
+    entry.result.then(() => setTimeout(forget, keepMs).unref(), forget);
     return entry.result as Promise<T>;
   }
 }

@@ -131,6 +131,23 @@ const fetchQuery = fc.record(
 const offsetsQuery = fc.record({ timestamp: numberText, spec: fc.constantFrom('earliest', 'latest', 'middle', ''), junk: text }, { requiredKeys: [] });
 const anyQuery = fc.dictionary(text, text, { maxKeys: 3 });
 
+/** A multi-partition fetch: mostly near-valid, with waits short enough not to hold the fuzzer up. */
+const numberish = (min: number, max: number) => fc.oneof({ weight: 4, arbitrary: fc.integer({ min, max }) }, { weight: 1, arbitrary: fc.jsonValue() });
+const multiFetchBody = fc.oneof(
+  fc.record(
+    {
+      partitions: fc.oneof(
+        fc.array(fc.record({ partition: numberish(-1, PARTITIONS + 1), offset: numberish(-1, 1000), junk: text }, { requiredKeys: ['partition', 'offset'] }), { maxLength: 6 }),
+        fc.jsonValue(),
+      ),
+      limit: numberish(-1, 10_001),
+      maxBytes: numberish(-1, 4 * 1024 * 1024 + 1),
+      waitMs: fc.constantFrom<unknown>(0, 1, 5, -1, 20_001, 1.5, '5', null),
+    },
+    { requiredKeys: ['partitions'] },
+  ),
+  fc.jsonValue(),
+);
 const groupBody = fc.oneof(
   fc.record(
     {
@@ -220,6 +237,7 @@ const anyRequestPlan: fc.Arbitrary<RequestPlan> = fc.oneof(
   },
   { weight: 4, arbitrary: route('GET', fc.tuple(t, partitionSegment).map(([s, p]) => `/v1/topics/${s}/partitions/${p}/records`), fetchQuery, noBody) },
   { weight: 2, arbitrary: route('GET', fc.tuple(t, partitionSegment).map(([s, p]) => `/v1/topics/${s}/partitions/${p}/offsets`), offsetsQuery, noBody) },
+  { weight: 3, arbitrary: route('POST', t.map((s) => `/v1/topics/${s}/fetch`), noQuery, fc.oneof(jsonBodyOf(multiFetchBody), junkBody)) },
   { weight: 1, arbitrary: route('GET', fc.constant('/v1/groups'), noQuery, noBody) },
   { weight: 1, arbitrary: route('GET', groupSegment.map((g) => `/v1/groups/${g}`), noQuery, noBody) },
   { weight: 1, arbitrary: route('DELETE', groupSegment.map((g) => `/v1/groups/${g}`), noQuery, noBody) },
