@@ -1,7 +1,8 @@
+import type { PartitionFetchResult } from '../contract/fetch.js';
 import type { WireRecordOut } from '../contract/records.js';
 import type { RunnelApi } from './api.js';
 import type { FencedOffset, LeaseAssignment } from './consumer-group-api.js';
-import { isRunnelHttpError } from './errors.js';
+import { sleep } from './member-fetcher.js';
 
 /** A record as a handler sees it; offsets and timestamps are strings, as in KafkaJS. */
 export interface KafkaMessage {
@@ -53,8 +54,6 @@ export interface WorkerSettings {
   eachMessage?: EachMessageHandler;
   eachBatch?: EachBatchHandler;
   eachBatchAutoResolve: boolean;
-  maxWaitTimeInMs: number;
-  maxBatchSize: number;
   /** Handler retries before a record is dead-lettered or skipped. */
   retries: number;
   initialRetryTime: number;
@@ -65,6 +64,8 @@ export interface WorkerSettings {
   deadLetter(message: KafkaMessage, tp: { topic: string; partition: number }, error: Error): Promise<void>;
   commit(worker: PartitionWorker): Promise<void>;
   pause(topic: string, partition: number): () => void;
+  /** Told when the worker may want records again: it finished a batch, moved, or resumed. */
+  ready(): void;
 }
 
 const toMessage = (r: WireRecordOut): KafkaMessage => ({
@@ -75,21 +76,11 @@ const toMessage = (r: WireRecordOut): KafkaMessage => ({
   headers: r.headers,
 });
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
-
 /**
- * One leased partition: a long-poll fetch loop feeding the handler, with the position (next offset to
- * process) it commits. Stopping lets the record in hand finish; losing the lease also aborts it.
+ * One leased partition: the handler's side of it, with the position (next offset to process) it
+ * commits. The member's one fetch loop (MemberFetcher) reads for every worker that wants records and
+ * hands each its part of the answer. Stopping lets the record in hand finish; losing the lease also
+ * aborts it.
  */
 export class PartitionWorker {
   /** The next offset to process; undefined until resolved from the committed offset or the reset policy. */
@@ -97,10 +88,14 @@ export class PartitionWorker {
   committed: number | undefined;
   paused = false;
   private readonly lease = new AbortController();
-  /** Aborts fetches and waits when the worker is asked to stop. */
+  /** Aborts retry waits when the worker is asked to stop. */
   private readonly stopping = new AbortController();
-  private wake = new AbortController();
-  private loop: Promise<void> | undefined;
+  /** The batch being handled, or the position being worked out; one at a time. */
+  private work: Promise<void> | undefined;
+  /** Bumped by each seek: an answer to a fetch sent before it is dropped. */
+  private moves = 0;
+  /** Failed lookups in a row (a position, a topic's incarnation): they back off. */
+  private failures = 0;
 
   readonly topic: string;
   readonly partition: number;
@@ -137,14 +132,25 @@ export class PartitionWorker {
     return !this.stopping.signal.aborted;
   }
 
-  start(): void {
-    this.loop ??= this.run();
+  /** Whether the fetch loop should read for this worker now, from `position`. */
+  get wantsRecords(): boolean {
+    return this.running && !this.paused && !this.work && this.position !== undefined;
+  }
+
+  /** Whether it needs its starting position worked out before it can fetch. */
+  get needsPosition(): boolean {
+    return this.running && !this.paused && !this.work && this.position === undefined;
+  }
+
+  /** A token for the fetch about to be sent: `accept` drops the answer if the worker moved since. */
+  get fetchToken(): number {
+    return this.moves;
   }
 
   /** Finish the record in hand, then end. */
   async stop(): Promise<void> {
     this.stopping.abort();
-    await this.loop;
+    await this.work;
   }
 
   /** The lease is gone: abort the handler as well. */
@@ -166,67 +172,64 @@ export class PartitionWorker {
     return false;
   }
 
-  /** Moves the position (a seek); the fetch in flight is dropped. */
+  /** Moves the position (a seek); the answer to a fetch in flight is dropped. */
   seek(offset: number): void {
     this.position = offset;
-    this.interrupt();
+    this.moves++;
+    this.settings.ready();
   }
 
-  /** Stops after the record in hand; the fetch in flight is dropped. */
+  /** Stops after the record in hand; the answer to a fetch in flight is dropped. */
   pause(): void {
     this.paused = true;
-    this.interrupt();
+    this.moves++;
   }
 
   resume(): void {
     this.paused = false;
-    this.interrupt();
+    this.settings.ready();
   }
 
-  private interrupt() {
-    this.wake.abort();
-    this.wake = new AbortController();
+  /** Runs one piece of work at a time (a batch, a position lookup); the fetch loop hears when it ends. */
+  private busy(task: () => Promise<void>): void {
+    this.work = task()
+      .then(
+        () => void (this.failures = 0),
+        // Retried at a later turn, from the same position, after a backoff.
+        () => sleep(Math.min(this.settings.maxRetryTime, this.settings.initialRetryTime * 2 ** this.failures++), this.stopping.signal),
+      )
+      .finally(() => {
+        this.work = undefined;
+        if (this.running) this.settings.ready();
+      });
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      const wake = this.wake.signal;
-      const signal = AbortSignal.any([this.stopping.signal, wake]);
-      if (this.paused) {
-        await sleep(60_000, signal);
-        continue;
-      }
-      try {
-        this.position ??= await this.resetPosition(undefined);
-        const from = this.position;
-        const res = await this.api.fetch({ topic: this.topic, partition: this.partition, offset: from, waitMs: this.settings.maxWaitTimeInMs, limit: this.settings.maxBatchSize }, { signal });
-        if (wake.aborted || this.position !== from) continue;
-        failures = 0;
-        if (this.isNewIncarnation(res.topicId)) {
-          await this.startOver(res.topicId);
-          continue;
-        }
-        if (res.records.length) await this.deliver(res.records.map(toMessage), res.highWatermark);
-        // A range that compaction emptied answers no records and a later next offset: move past it.
-        else if (res.nextOffset > from) this.position = res.nextOffset;
-      } catch (error) {
-        if (!this.running || wake.aborted) continue;
-        if (isRunnelHttpError(error) && error.status === 416) {
-          try {
-            // Out of range may mean the topic was re-created with fewer records than our position.
-            const { topicId } = await this.api.describeTopic(this.topic);
-            if (this.isNewIncarnation(topicId)) await this.startOver(topicId);
-            else this.position = await this.resetPosition(this.position);
-          } catch {
-            // Retried at the next turn, from the same position.
-          }
-          continue;
-        }
-        failures++;
-        await sleep(Math.min(this.settings.maxRetryTime, this.settings.initialRetryTime * 2 ** failures), this.stopping.signal);
-      }
-    }
+  /** Works out where to start: the committed offset, else earliest or latest as configured. */
+  resolvePosition(): void {
+    if (!this.needsPosition) return;
+    this.busy(async () => {
+      this.position ??= await this.resetPosition(undefined);
+    });
+  }
+
+  /**
+   * This worker's part of a fetch answer, for a fetch sent from `from` with `token`. `topicId` is the
+   * topic's incarnation the answer came from.
+   */
+  accept(result: PartitionFetchResult, topicId: string, from: number, token: number): void {
+    if (!this.running || this.paused || this.work || token !== this.moves || this.position !== from) return;
+    if (this.isNewIncarnation(topicId)) return this.busy(() => this.startOver(topicId));
+    if (result.error) return this.busy(() => this.outOfRange());
+    if (result.records.length) return this.busy(() => this.deliver(result.records.map(toMessage), result.highWatermark));
+    // A range that compaction emptied answers no records and a later next offset: move past it.
+    if (result.nextOffset > from) this.position = result.nextOffset;
+  }
+
+  /** Out of range may mean the topic was re-created with fewer records than our position, or retention passed it. */
+  private async outOfRange(): Promise<void> {
+    const { topicId } = await this.api.describeTopic(this.topic);
+    if (this.isNewIncarnation(topicId)) await this.startOver(topicId);
+    else this.position = await this.resetPosition(this.position);
   }
 
   /** Whether `topicId` is another incarnation of the topic than the one our position belongs to; the first one seen is adopted. */
@@ -256,8 +259,10 @@ export class PartitionWorker {
 
   private async deliver(messages: KafkaMessage[], highWatermark: number): Promise<void> {
     if (this.settings.eachBatch) return this.deliverBatch(messages, highWatermark);
+    const moves = this.moves;
     for (const message of messages) {
-      if (!this.running || this.paused || !this.leaseStillHeld()) return;
+      // A seek or pause mid-batch: the rest of the batch is not ours to run.
+      if (!this.running || this.paused || this.moves !== moves || !this.leaseStillHeld()) return;
       const outcome = await this.withRetries(
         () => message,
         () =>

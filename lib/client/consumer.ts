@@ -7,9 +7,11 @@ import type { RunnelApi } from './api.js';
 import { ConsumerGroupApi, type FencedOffset, type HeartbeatAnswer, type LeaseAssignment } from './consumer-group-api.js';
 import { PartitionWorker, type EachBatchHandler, type EachMessageHandler, type KafkaMessage, type WorkerSettings } from './consumer-partition.js';
 import { isRunnelHttpError } from './errors.js';
+import { DEFAULT_IDLE_BACKOFF, MemberFetcher, type IdleBackoff } from './member-fetcher.js';
 import { withRetries } from './retry.js';
 
 export type { Batch, EachBatchPayload, EachMessagePayload, KafkaMessage } from './consumer-partition.js';
+export type { IdleBackoff } from './member-fetcher.js';
 
 export interface ConsumerConfig {
   groupId: string;
@@ -20,10 +22,22 @@ export interface ConsumerConfig {
   /** Commit processed offsets this often (default 5 000 ms); 0 commits only on demand, handoff and disconnect. */
   autoCommitInterval?: number;
   autoCommit?: boolean;
-  /** Long-poll wait of each fetch (default 5 000 ms). */
+  /**
+   * How long the server may hold each fetch waiting for records (default 0: it answers at once). The
+   * consumer sends one fetch per topic for all its partitions and, while nothing arrives, waits
+   * between fetches as `idleBackoff` says. On Lambda a held fetch is billed by the millisecond, so the
+   * default leaves the waiting to the client; against a local server a wait wakes at once on a record.
+   */
   maxWaitTimeInMs?: number;
-  /** Most records per fetch (default 500). */
+  /** Most records per fetch, across its partitions (default 500). */
   maxBatchSize?: number;
+  /**
+   * The pause between fetches while nothing arrives: `initialMs` after the first empty answer (default
+   * 100), doubling up to `maxMs` (default 1 500), and back to none on a record. An idle member sends
+   * one request per `maxMs` per topic; a record produced while it is idle reaches its handler within
+   * `maxMs` plus one fetch's round trip (and `maxWaitTimeInMs`, if the server holds fetches).
+   */
+  idleBackoff?: Partial<IdleBackoff>;
   /** Handler retries, KafkaJS names: a failing record is retried this many times, then dead-lettered. */
   retry?: { retries?: number; initialRetryTime?: number; maxRetryTime?: number };
   /** Where a record goes after its last retry. Without it the record is skipped (and reported to onDeadLetter). */
@@ -59,7 +73,7 @@ export interface TopicPartitionOffsetInput {
   offset: string | number;
 }
 
-const DEFAULTS = { sessionTimeout: DEFAULT_SESSION_TIMEOUT_MS, heartbeatInterval: 3_000, autoCommitInterval: 5_000, maxWaitTimeInMs: 5_000, maxBatchSize: 500 };
+const DEFAULTS = { sessionTimeout: DEFAULT_SESSION_TIMEOUT_MS, heartbeatInterval: 3_000, autoCommitInterval: 5_000, maxWaitTimeInMs: 0, maxBatchSize: 500 };
 const RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
 
 const key = topicPartitionKey;
@@ -76,7 +90,7 @@ function memberIdFor(clientId: string): string {
  * moves only the partitions it must, each handed over at its final committed offset.
  */
 export class Consumer {
-  private readonly config: Required<Omit<ConsumerConfig, 'deadLetterTopic' | 'onDeadLetter' | 'memberId' | 'clientId' | 'retry'>> & ConsumerConfig;
+  private readonly config: Required<Omit<ConsumerConfig, 'deadLetterTopic' | 'onDeadLetter' | 'memberId' | 'clientId' | 'retry' | 'idleBackoff'>> & ConsumerConfig;
   private readonly retry: typeof RETRY;
   private readonly group: ConsumerGroupApi;
   private topics: string[] = [];
@@ -85,6 +99,8 @@ export class Consumer {
   private readonly memberId: string;
   private readonly clientId: string;
   private readonly workers = new Map<string, PartitionWorker>();
+  /** The one fetch loop for every partition this member holds. */
+  private readonly fetcher: MemberFetcher;
   /** Partitions being handed off: their release is under way. */
   private readonly releasing = new Set<string>();
   /**
@@ -97,12 +113,15 @@ export class Consumer {
   private readonly seeks = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private commitTimer: NodeJS.Timeout | undefined;
+  private autoCommitting: Promise<void> | undefined;
   /** Fires when the leases run out by the local clock, whatever the heartbeats are doing. */
   private expiryTimer: NodeJS.Timeout | undefined;
   private lastHeartbeatOk = 0;
   /** Until when the leases are surely still ours: the last answered heartbeat's send time plus the session. */
   private leasesHeldUntil = 0;
   private lastHeartbeatSent = 0;
+  /** When the join or heartbeat whose answer was applied last was sent. */
+  private lastApplied = 0;
   private beating: Promise<void> | undefined;
   private stopped = true;
 
@@ -116,6 +135,13 @@ export class Consumer {
     this.group = new ConsumerGroupApi(api, config.groupId, Math.max(1000, this.config.heartbeatInterval));
     this.clientId = config.clientId ?? `${hostname()}-${process.pid}`;
     this.memberId = config.memberId ?? memberIdFor(this.clientId);
+    this.fetcher = new MemberFetcher(api, () => [...this.workers.values()].filter((w) => !w.lost), {
+      waitMs: this.config.maxWaitTimeInMs,
+      limit: this.config.maxBatchSize,
+      idle: { ...DEFAULT_IDLE_BACKOFF, ...config.idleBackoff },
+      initialRetryTime: this.retry.initialRetryTime,
+      maxRetryTime: this.retry.maxRetryTime,
+    });
   }
 
   async connect(): Promise<void> {
@@ -138,8 +164,14 @@ export class Consumer {
     this.stopped = false;
     // A storage hiccup at start-up should not need the caller's own retry loop.
     await withRetries(() => this.join(), { ...this.retry, shouldRetry: (e) => isRunnelHttpError(e) && e.retriable && !this.stopped });
+    this.fetcher.start();
     if (this.config.autoCommit && this.config.autoCommitInterval > 0) {
-      this.commitTimer = setInterval(() => void this.commitPositions().catch(() => {}), this.config.autoCommitInterval);
+      this.commitTimer = setInterval(() => {
+        // One auto-commit at a time: a slow answer must not pile up copies of the same commit.
+        this.autoCommitting ??= this.commitPositions()
+          .catch(() => {})
+          .finally(() => (this.autoCommitting = undefined));
+      }, this.config.autoCommitInterval);
     }
   }
 
@@ -189,6 +221,8 @@ export class Consumer {
     // A fixed rate, counted from the last send: a slow answer must not stretch the interval (G4).
     const wait = Math.max(0, interval - (Date.now() - this.lastHeartbeatSent));
     this.heartbeatTimer = setTimeout(() => {
+      // In flight now: heartbeatNow must not start a second one beside it.
+      this.heartbeatTimer = undefined;
       this.beating = this.heartbeat();
     }, wait);
   }
@@ -224,6 +258,10 @@ export class Consumer {
   /** Reconciles the workers with the leases the server says we hold, as of a request sent at `sentAt`. */
   private apply(answer: HeartbeatAnswer, sentAt: number): void {
     if (this.stopped) return;
+    // An answer older than one already applied says nothing new, and may list leases released since:
+    // the server answers from its read of the group, taken before any release that raced it.
+    if (sentAt < this.lastApplied) return;
+    this.lastApplied = sentAt;
     // Answers to requests sent after a release know of it.
     for (const [k, at] of this.released) if (at < sentAt) this.released.delete(k);
     const assignments = answer.assignments.filter((a) => !this.released.has(`${key(a)}@${a.epoch}`));
@@ -254,7 +292,7 @@ export class Consumer {
     }
     worker.paused = this.isPaused(lease.topic, lease.partition);
     this.workers.set(key(lease), worker);
-    worker.start();
+    this.fetcher.poke();
   }
 
   /** Graceful handoff (G5): finish the record in hand, commit, release; the next owner starts there. */
@@ -285,8 +323,6 @@ export class Consumer {
       eachMessage: this.run_!.eachMessage,
       eachBatch: this.run_!.eachBatch,
       eachBatchAutoResolve: this.run_!.eachBatchAutoResolve ?? true,
-      maxWaitTimeInMs: this.config.maxWaitTimeInMs,
-      maxBatchSize: this.config.maxBatchSize,
       ...this.retry,
       fromBeginning: this.fromBeginning,
       leasesHeld: () => this.leasesHeld(),
@@ -296,6 +332,7 @@ export class Consumer {
         this.pause([{ topic, partitions: [partition] }]);
         return () => this.resume([{ topic, partitions: [partition] }]);
       },
+      ready: () => this.fetcher.poke(),
     };
   }
 
@@ -397,6 +434,7 @@ export class Consumer {
   async disconnect(): Promise<void> {
     if (this.stopped) return;
     this.stopTimers();
+    await this.fetcher.stop();
     await this.beating?.catch(() => {});
     const workers = [...this.workers.values()];
     await Promise.all(workers.map((w) => w.stop()));

@@ -41,10 +41,17 @@ function racingServer() {
       releaseAnswered();
       return json(200, { released: [{ topic: 't', partition: 0 }] });
     }
-    if (path.endsWith('/records')) {
-      const offset = Number(url.searchParams.get('offset'));
+    if (path.endsWith('/fetch')) {
+      const { partitions } = JSON.parse(String(init.body)) as { partitions: Array<{ partition: number; offset: number }> };
       await new Promise((r) => setTimeout(r, 5));
-      return json(200, { topicId: 'x', records: [{ partition: 0, offset, timestamp: 0, key: null, value: offset, headers: {} }], nextOffset: offset + 1, highWatermark: 1000, logStartOffset: 0 });
+      const result = ({ partition, offset }: { partition: number; offset: number }) => ({
+        partition,
+        records: [{ partition, offset, timestamp: 0, key: null, value: offset, headers: {} }],
+        nextOffset: offset + 1,
+        highWatermark: 1000,
+        logStartOffset: 0,
+      });
+      return json(200, { topicId: 'x', partitions: partitions.map(result) });
     }
     if (path.endsWith('/commits')) return json(200, { committed: [] });
     if (init.method === 'DELETE') return json(200, { released: [] });
