@@ -33,7 +33,7 @@ export interface ConsumerConfig {
   maxBatchSize?: number;
   /**
    * The pause between fetches while nothing arrives: `initialMs` after the first empty answer (default
-   * 100), doubling up to `maxMs` (default 1 500), and back to none on a record. An idle member sends
+   * 100), doubling up to `maxMs` (default 1 000), and back to none on a record. An idle member sends
    * one request per `maxMs` per topic; a record produced while it is idle reaches its handler within
    * `maxMs` plus one fetch's round trip (and `maxWaitTimeInMs`, if the server holds fetches).
    */

@@ -6,14 +6,14 @@ export interface IdleBackoff {
   /** The pause after the first answer with no records (default 100 ms). */
   initialMs: number;
   /**
-   * The longest pause between fetches while nothing arrives (default 1 500 ms); each empty answer
+   * The longest pause between fetches while nothing arrives (default 1 000 ms); each empty answer
    * doubles the pause up to this, and a record resets it. It bounds the wake-up latency of an idle
    * consumer: a record produced at any moment is fetched within `maxMs` plus one fetch's round trip.
    */
   maxMs: number;
 }
 
-export const DEFAULT_IDLE_BACKOFF: IdleBackoff = { initialMs: 100, maxMs: 1_500 };
+export const DEFAULT_IDLE_BACKOFF: IdleBackoff = { initialMs: 100, maxMs: 1_000 };
 
 export interface FetcherSettings {
   /** The server's wait per fetch for records to arrive (the consumer's maxWaitTimeInMs; 0: answer at once). */

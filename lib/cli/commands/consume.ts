@@ -64,10 +64,11 @@ export function consumeCommand(): Command {
       let consumed = 0;
       const emit = async (r: OutputRecord): Promise<boolean> => {
         if (stop.signal.aborted) return false;
-        await writeOut(print(r));
+        // Counted before the write: handlers of several partitions emit at once, and only --max-messages may pass.
         consumed++;
-        progress.update(() => `consumed ${consumed} records`);
         if (opts.maxMessages !== undefined && consumed >= opts.maxMessages) stop.abort();
+        await writeOut(print(r));
+        progress.update(() => `consumed ${consumed} records`);
         return true;
       };
       if (opts.group) await consumeInGroup(runnel, topic, opts.group, opts, emit, stop);
