@@ -10,6 +10,7 @@ import { clientSection } from './client.js';
 import { compactionSection } from './compaction.js';
 import { fetchSection } from './fetch.js';
 import { groupsSection } from './groups.js';
+import { idleSection } from './idle.js';
 import { produceSection } from './produce.js';
 import { requestCostsSection } from './request-costs.js';
 import { subscriptionsSection } from './subscriptions.js';
@@ -30,6 +31,7 @@ const SECTIONS: BenchSection[] = [
   clientSection,
   compactionSection,
   subscriptionsSection,
+  idleSection,
   targetsSection,
   // New sections go here, before or after targetsSection: the PASS/MISS table prints last either way.
 ];
