@@ -19,8 +19,16 @@ export interface PartitionReadOptions {
 
 const PAGE = 1000;
 
+export interface ResolveStartOptions {
+  api: RunnelApi;
+  topic: string;
+  partition: number;
+  state: { logStartOffset: number; highWatermark: number };
+  start: OffsetSpec;
+}
+
 /** Where a partition's reading starts; an absolute offset outside its log throws, naming the bounds. */
-export async function resolveStart(api: RunnelApi, topic: string, partition: number, state: { logStartOffset: number; highWatermark: number }, start: OffsetSpec): Promise<number> {
+export async function resolveStart({ api, topic, partition, state, start }: ResolveStartOptions): Promise<number> {
   switch (start.from) {
     case 'earliest':
       return state.logStartOffset;
@@ -30,7 +38,7 @@ export async function resolveStart(api: RunnelApi, topic: string, partition: num
       // As kcat: fewer records than asked for start at the log start.
       return Math.max(state.logStartOffset, state.highWatermark - start.count);
     case 'offset':
-      assertInLog(topic, partition, start.offset, state);
+      assertInLog({ topic, partition, offset: start.offset, state });
       return start.offset;
     case 'timestamp':
       return api.offsetFor(topic, partition, { timestamp: start.timestamp });
@@ -48,7 +56,7 @@ export async function readPartitions(api: RunnelApi, options: PartitionReadOptio
     if (p >= d.partitions) throw new Error(`partition ${p} is not a partition of "${options.topic}" (0..${d.partitions - 1})`);
   }
   // Every start is resolved (and checked) before anything is printed, so a bad offset prints nothing.
-  const starts = await Promise.all(wanted.map((partition) => resolveStart(api, options.topic, partition, d.partitionStates[partition]!, options.start)));
+  const starts = await Promise.all(wanted.map((partition) => resolveStart({ api, topic: options.topic, partition, state: d.partitionStates[partition]!, start: options.start })));
   await Promise.all(
     wanted.map(async (partition, i) => {
       let offset = starts[i]!;

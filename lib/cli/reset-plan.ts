@@ -45,7 +45,7 @@ export async function planReset(api: RunnelApi, group: string, request: { topic:
   for (const partition of partitions) {
     const state = topic.partitionStates.find((s) => s.partition === partition);
     if (!state) throw new Error(`partition ${partition} is not a partition of "${request.topic}" (0..${topic.partitions - 1})`);
-    const next = await resolveStart(api, request.topic, partition, state, asOffsetSpec(request));
+    const next = await resolveStart({ api, topic: request.topic, partition, state, start: asOffsetSpec(request) });
     plan.push({ topic: request.topic, partition, current: current.get(partition) ?? null, next });
   }
   return plan;

@@ -62,7 +62,7 @@ export class CleanerStore {
   }
 
   /** Takes the lease until `until` unless another holder's lease is still running at `now`; answers the state, or undefined if held. */
-  async acquire(pk: string, owner: string, now: number, until: number): Promise<CleanerState | undefined> {
+  async acquire({ pk, owner, now, until }: { pk: string; owner: string; now: number; until: number }): Promise<CleanerState | undefined> {
     try {
       const res = await this.dynamo.send(
         new UpdateItemCommand({
@@ -83,42 +83,42 @@ export class CleanerStore {
   }
 
   async release(pk: string, owner: string): Promise<void> {
-    await this.update(pk, owner, 'SET leaseUntil = :zero', { ':zero': n(0) });
+    await this.update({ pk, owner, expression: 'SET leaseUntil = :zero', values: { ':zero': n(0) } });
   }
 
   /** Records a swap before it is made. False if the lease was lost: then the swap must not be made. */
   async recordSwap(pk: string, owner: string, intent: SwapIntent): Promise<boolean> {
-    return this.update(pk, owner, 'SET swapIntent = :swap', { ':swap': { S: JSON.stringify(intent) } });
+    return this.update({ pk, owner, expression: 'SET swapIntent = :swap', values: { ':swap': { S: JSON.stringify(intent) } } });
   }
 
   /** The swap is in place and its covered chunks are gone: its replaced segments wait out the delay. */
   async completeSwap(pk: string, owner: string, batch: GarbageBatch): Promise<boolean> {
-    return this.update(pk, owner, 'SET garbage = list_append(if_not_exists(garbage, :empty), :batch) REMOVE swapIntent', {
+    return this.update({ pk, owner, expression: 'SET garbage = list_append(if_not_exists(garbage, :empty), :batch) REMOVE swapIntent', values: {
       ':batch': { L: [{ S: JSON.stringify(batch) }] },
       ':empty': { L: [] },
-    });
+    } });
   }
 
   /** The swap never happened: forget it (its written segments are left to the orphan sweep). */
   async abandonSwap(pk: string, owner: string): Promise<boolean> {
-    return this.update(pk, owner, 'REMOVE swapIntent', {});
+    return this.update({ pk, owner, expression: 'REMOVE swapIntent', values: {} });
   }
 
   /** Replaces the garbage list whole (never list-index removals, which dynalite applies wrongly). */
   async setGarbage(pk: string, owner: string, garbage: GarbageBatch[]): Promise<boolean> {
-    return this.update(pk, owner, 'SET garbage = :garbage', { ':garbage': { L: garbage.map((g) => ({ S: JSON.stringify(g) })) } });
+    return this.update({ pk, owner, expression: 'SET garbage = :garbage', values: { ':garbage': { L: garbage.map((g) => ({ S: JSON.stringify(g) })) } } });
   }
 
   /** A compaction pass reached `offset`, leaving `cleanBytes` below it. */
-  async setCleanedThrough(pk: string, owner: string, offset: number, cleanBytes: number): Promise<boolean> {
-    return this.update(pk, owner, 'SET cleanedThrough = :offset, cleanBytes = :bytes', { ':offset': n(offset), ':bytes': n(cleanBytes) });
+  async setCleanedThrough({ pk, owner, offset, cleanBytes }: { pk: string; owner: string; offset: number; cleanBytes: number }): Promise<boolean> {
+    return this.update({ pk, owner, expression: 'SET cleanedThrough = :offset, cleanBytes = :bytes', values: { ':offset': n(offset), ':bytes': n(cleanBytes) } });
   }
 
   async setMergedThrough(pk: string, owner: string, offset: number): Promise<boolean> {
-    return this.update(pk, owner, 'SET mergedThrough = :offset', { ':offset': n(offset) });
+    return this.update({ pk, owner, expression: 'SET mergedThrough = :offset', values: { ':offset': n(offset) } });
   }
 
-  private update(pk: string, owner: string, expression: string, values: Record<string, AttributeValue>): Promise<boolean> {
+  private update({ pk, owner, expression, values }: { pk: string; owner: string; expression: string; values: Record<string, AttributeValue> }): Promise<boolean> {
     return conditional(
       this.dynamo.send(
         new UpdateItemCommand({

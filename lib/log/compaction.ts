@@ -47,6 +47,13 @@ export function latestOffsets(records: Iterable<OffsetRecord>, into = new Map<st
   return into;
 }
 
+export interface SurvivesOptions {
+  entry: OffsetRecord;
+  latest: Map<string, number>;
+  now: number;
+  settings: CompactionSettings;
+}
+
 /**
  * Whether a record survives compaction, given the latest offset of each key in the range being
  * compacted: the latest record of its key survives, and so does a record without a key (compacted
@@ -54,11 +61,19 @@ export function latestOffsets(records: Iterable<OffsetRecord>, into = new Map<st
  * latest, survives only until `deleteRetentionMs` after its timestamp, so that a consumer reading from
  * the start within that time still sees the delete.
  */
-export function survives({ offset, record }: OffsetRecord, latest: Map<string, number>, now: number, settings: CompactionSettings): boolean {
+export function survives({ entry: { offset, record }, latest, now, settings }: SurvivesOptions): boolean {
   const key = keyOf(record);
   if (key === undefined) return true;
   if ((latest.get(key) ?? offset) > offset) return false;
   return record.value !== null || now < record.timestamp + settings.deleteRetentionMs;
+}
+
+export interface CleanableEndOptions {
+  entries: PlacedEntry[];
+  tailBase: number;
+  now: number;
+  settings: CompactionSettings;
+  young: (e: PlacedEntry) => boolean;
 }
 
 /**
@@ -67,7 +82,7 @@ export function survives({ offset, record }: OffsetRecord, latest: Map<string, n
  * so recently that an append whose answer was lost may still be looking for it; see log-cleaner.ts),
  * and never past the tail, the active part of the log. `entries` run from the log start to the tail base.
  */
-export function cleanableEnd(entries: PlacedEntry[], tailBase: number, now: number, settings: CompactionSettings, young: (e: PlacedEntry) => boolean): number {
+export function cleanableEnd({ entries, tailBase, now, settings, young }: CleanableEndOptions): number {
   const first = entries.find((e) => e.maxTimestamp > now - settings.minCompactionLagMs || young(e));
   return first ? Math.min(first.baseOffset, tailBase) : tailBase;
 }

@@ -204,7 +204,7 @@ export class HeadStore {
    * resumed subscription) shows in the table's stream and wakes the dispatcher. False if the head is
    * gone or its topic deleted.
    */
-  async markSubscriber(pk: string, subscription: string, subscribed: boolean, now: number): Promise<boolean> {
+  async markSubscriber({ pk, subscription, subscribed, now }: { pk: string; subscription: string; subscribed: boolean; now: number }): Promise<boolean> {
     return conditional(
       this.dynamo.send(
         new UpdateItemCommand({
@@ -263,7 +263,7 @@ export class HeadStore {
    * committed at most once, whichever Lambda instance receives the retry.
    */
   /** `maxTail` is the hard limit: appends are refused only when a roll has fallen that far behind. */
-  async append(pk: string, entry: IndexEntry, maxTail: number, producer?: ProducerBatch): Promise<AppendResult> {
+  async append({ pk, entry, maxTail, producer }: { pk: string; entry: IndexEntry; maxTail: number; producer?: ProducerBatch }): Promise<AppendResult> {
     const formatted = formatEntry(entry);
     const values: Record<string, AttributeValue> = {
       ':entry': { L: [{ S: formatted }] },
@@ -456,7 +456,7 @@ export class HeadStore {
    * Lets maintenance delete what lies wholly below `below` from `after` (ms) on. Conditional on the
    * pair it replaces, so that of two concurrent runs one sets it, and never above the log start.
    */
-  async scheduleDeletion(pk: string, below: number, after: number, replacing: number): Promise<boolean> {
+  async scheduleDeletion({ pk, below, after, replacing }: { pk: string; below: number; after: number; replacing: number }): Promise<boolean> {
     return conditional(
       this.dynamo.send(
         new UpdateItemCommand({

@@ -18,11 +18,19 @@ export type ChunkProbe = (offset: number) => Promise<Chunk | undefined>;
  */
 export const totalsCoverLog = (head: Head): boolean => head.totalsFrom !== undefined && head.logStartOffset >= head.totalsFrom;
 
+export interface LowestChunkWhereOptions {
+  pk: string;
+  probe: ChunkProbe;
+  from: number;
+  to: number;
+  reached: (c: Chunk) => boolean;
+}
+
 /**
  * The lowest chunk overlapping [from, to) for which `reached` holds; `reached` must be monotone in
  * chunk order (false, …, false, true, …, true). Each probe halves the offsets left to search.
  */
-export async function lowestChunkWhere(pk: string, probe: ChunkProbe, from: number, to: number, reached: (c: Chunk) => boolean): Promise<Chunk | undefined> {
+export async function lowestChunkWhere({ pk, probe, from, to, reached }: LowestChunkWhereOptions): Promise<Chunk | undefined> {
   let found: Chunk | undefined;
   let lo = from;
   let hi = to;
@@ -49,13 +57,20 @@ export type TimestampReach =
   /** Nowhere: every record is earlier. */
   | { at: 'end' };
 
+export interface WhereTimestampReachedOptions {
+  pk: string;
+  probe: ChunkProbe;
+  head: Head;
+  timestamp: number;
+}
+
 /**
  * Where the running maximum of record timestamps first reaches `timestamp`, searching from the log
  * start. With timestamps in offset order (the usual case) this is the entry holding the first record
  * at or after `timestamp`. A record below the log start later than records after it makes the answer
  * the log start: earlier than the exact one, never later, so a consumer skips nothing.
  */
-export async function whereTimestampReached(pk: string, probe: ChunkProbe, head: Head, timestamp: number): Promise<TimestampReach> {
+export async function whereTimestampReached({ pk, probe, head, timestamp }: WhereTimestampReachedOptions): Promise<TimestampReach> {
   const start = head.logStartOffset;
   const firstIn = (entries: PlacedEntry[]): TimestampReach | undefined => {
     const entry = entries.find((e) => e.maxTimestamp >= timestamp);
@@ -63,7 +78,7 @@ export async function whereTimestampReached(pk: string, probe: ChunkProbe, head:
     return entry.baseOffset < start ? { at: 'start' } : { at: 'entry', entry };
   };
   if (start < head.tailBase) {
-    const chunk = await lowestChunkWhere(pk, probe, start, head.tailBase, (c) => c.maxTimestampThrough! >= timestamp);
+    const chunk = await lowestChunkWhere({ pk, probe, from: start, to: head.tailBase, reached: (c) => c.maxTimestampThrough! >= timestamp });
     // A chunk whose own entries do not reach it got its total from before itself: below the log start.
     if (chunk) return firstIn(placeEntries(chunk.base, chunk.entries)) ?? { at: 'start' };
   } else if (head.maxTimestampBelowTail >= timestamp) {
@@ -72,11 +87,18 @@ export async function whereTimestampReached(pk: string, probe: ChunkProbe, head:
   return firstIn(placeEntries(head.tailBase, head.tail)) ?? { at: 'end' };
 }
 
+export interface StartWithinBytesOptions {
+  pk: string;
+  probe: ChunkProbe;
+  head: Head;
+  maxBytes: number;
+}
+
 /**
  * The smallest entry boundary at or after the log start from which the partition holds at most
  * `maxBytes` of segments: Kafka's `retention.bytes` applied by whole segments from the oldest.
  */
-export async function startWithinBytes(pk: string, probe: ChunkProbe, head: Head, maxBytes: number): Promise<number> {
+export async function startWithinBytes({ pk, probe, head, maxBytes }: StartWithinBytesOptions): Promise<number> {
   const start = head.logStartOffset;
   const tail = placeEntries(head.tailBase, head.tail);
   const total = tail.reduce((sum, e) => sum + e.bytes, head.bytesBelowTail);
@@ -92,7 +114,7 @@ export async function startWithinBytes(pk: string, probe: ChunkProbe, head: Head
     return undefined;
   };
   if (start < head.tailBase) {
-    const chunk = await lowestChunkWhere(pk, probe, start, head.tailBase, (c) => c.bytesThrough! >= needed);
+    const chunk = await lowestChunkWhere({ pk, probe, from: start, to: head.tailBase, reached: (c) => c.bytesThrough! >= needed });
     if (chunk) {
       const before = chunk.entries.reduce((sum, e) => sum - e.bytes, chunk.bytesThrough!);
       // A chunk that a compaction or merge rewrote keeps the totals of the bytes as written, while its

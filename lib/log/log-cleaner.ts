@@ -113,9 +113,9 @@ export class LogCleaner {
     if (!(await this.mayHaveWork(pk, config, run))) return result;
     const owner = randomBytes(8).toString('hex');
     const now = run.clock();
-    const state = await this.cleaner.acquire(pk, owner, now, now + Math.max(0, run.deadline - Date.now()) + LEASE_MARGIN_MS);
+    const state = await this.cleaner.acquire({ pk, owner, now, until: now + Math.max(0, run.deadline - Date.now()) + LEASE_MARGIN_MS });
     if (!state) return result;
-    const job = new CleanerJob(this.heads, this.cleaner, this.segments, ref, owner, config, { ...DEFAULT_CLEANER_OPTIONS, ...run.options }, run, result);
+    const job = new CleanerJob({ heads: this.heads, cleaner: this.cleaner, segments: this.segments, ref, owner, config, options: { ...DEFAULT_CLEANER_OPTIONS, ...run.options }, run, result });
     try {
       if (state.swap) await job.recover(state.swap);
       await job.collectGarbage(state.garbage);
@@ -148,18 +148,29 @@ class CleanerJob {
   /** Replaced segment ids in the cleaner's item, waiting out their delay. */
   private pendingGarbage = 0;
 
-  constructor(
-    private readonly heads: HeadStore,
-    private readonly cleaner: CleanerStore,
-    private readonly segments: SegmentStore,
-    private readonly ref: PartitionRef,
-    private readonly owner: string,
-    private readonly config: TopicConfig,
-    private readonly options: CleanerOptions,
-    private readonly run: CleanerRun,
-    private readonly result: CleanerResult,
-  ) {
-    this.pk = partitionKey(ref);
+  private readonly heads: HeadStore;
+  private readonly cleaner: CleanerStore;
+  private readonly segments: SegmentStore;
+  private readonly ref: PartitionRef;
+  private readonly owner: string;
+  private readonly config: TopicConfig;
+  private readonly options: CleanerOptions;
+  private readonly run: CleanerRun;
+  private readonly result: CleanerResult;
+
+  constructor(job: {
+    heads: HeadStore;
+    cleaner: CleanerStore;
+    segments: SegmentStore;
+    ref: PartitionRef;
+    owner: string;
+    config: TopicConfig;
+    options: CleanerOptions;
+    run: CleanerRun;
+    result: CleanerResult;
+  }) {
+    ({ heads: this.heads, cleaner: this.cleaner, segments: this.segments, ref: this.ref, owner: this.owner, config: this.config, options: this.options, run: this.run, result: this.result } = job);
+    this.pk = partitionKey(job.ref);
   }
 
   private key(segmentId: string): string {
@@ -223,7 +234,7 @@ class CleanerJob {
       const entries = group.flatMap((c) => placeEntries(c.base, c.entries));
       const originals = await this.readEntries(entries);
       const inputs = entries.map((entry, i): PackInput => {
-        const kept = originals[i]!.filter((r) => survives(r, latest, now, settings));
+        const kept = originals[i]!.filter((r) => survives({ entry: r, latest, now, settings }));
         return { entry, records: kept, whole: kept.length === originals[i]!.length };
       });
       const pieces = packSegments(inputs, this.options.targetSegmentBytes);
@@ -237,7 +248,7 @@ class CleanerJob {
       }
       cleanBytesAfter += written.reduce((sum, e) => sum + e.bytes, 0);
     }
-    await this.cleaner.setCleanedThrough(this.pk, this.owner, end, cleanBytesAfter);
+    await this.cleaner.setCleanedThrough({ pk: this.pk, owner: this.owner, offset: end, cleanBytes: cleanBytesAfter });
     if (state.mergedThrough < end) await this.cleaner.setMergedThrough(this.pk, this.owner, end);
     this.result.compacted = true;
   }
@@ -248,7 +259,7 @@ class CleanerJob {
     const asRolled = new Set(chunks.filter((c) => c.gen === undefined).flatMap((c) => c.entries.map((e) => e.segmentId)));
     const young = (e: PlacedEntry) => asRolled.has(e.segmentId) && Date.now() - segmentIdTime(e.segmentId) < this.options.settleMs;
     const entries = chunks.flatMap((c) => placeEntries(c.base, c.entries));
-    const end = cleanableEnd(entries, head.tailBase, now, settings, young);
+    const end = cleanableEnd({ entries, tailBase: head.tailBase, now, settings, young });
     return chunks.filter((c) => c.nextBase <= end).at(-1)?.nextBase ?? 0;
   }
 

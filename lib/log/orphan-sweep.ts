@@ -3,6 +3,15 @@ import { partitionKey, type PartitionRef } from './partition-log.js';
 import { segmentIdTime } from './segment-id.js';
 import type { SegmentStore } from './segment-store.js';
 
+export interface SweepOrphansOptions {
+  heads: HeadStore;
+  segments: SegmentStore;
+  ref: PartitionRef;
+  minAgeMs: number;
+  now?: number;
+  deadline?: number;
+}
+
 /**
  * A writer that died between its S3 PUT and its commit leaves an object no index entry names. Appends
  * happen within seconds of their PUT (a Lambda cannot outlive 15 minutes), so an unreferenced object
@@ -12,12 +21,14 @@ import type { SegmentStore } from './segment-store.js';
  * it stops after the current page of 1,000 keys.
  */
 export async function sweepOrphans(
-  heads: HeadStore,
-  segments: SegmentStore,
-  ref: PartitionRef,
-  minAgeMs: number,
-  now = Date.now(),
-  deadline = Infinity,
+  {
+    heads,
+    segments,
+    ref,
+    minAgeMs,
+    now = Date.now(),
+    deadline = Infinity,
+  }: SweepOrphansOptions,
 ): Promise<number> {
   const pk = partitionKey(ref);
   const prefix = `${ref.topicId}/${ref.partition}/`;

@@ -97,12 +97,21 @@ export class OffsetOutOfRangeError extends RunnelError {
   }
 }
 
+export interface SequenceRefusalOptions {
+  partition: number;
+  producer: ProducerBatch;
+  count: number;
+  check: Extract<SequenceCheck, { kind: 'out_of_order' | 'mismatched_retry' }>;
+}
+
 /** The 409 for an idempotent batch whose sequence the partition refuses. */
 export function sequenceRefusal(
-  partition: number,
-  producer: ProducerBatch,
-  count: number,
-  check: Extract<SequenceCheck, { kind: 'out_of_order' | 'mismatched_retry' }>,
+  {
+    partition,
+    producer,
+    count,
+    check,
+  }: SequenceRefusalOptions,
 ): RunnelError {
   if (check.kind === 'out_of_order') {
     return conflict(
@@ -118,6 +127,13 @@ export function sequenceRefusal(
   );
 }
 
+export interface PartitionLogOptions {
+  heads: HeadStore;
+  segments: SegmentStore;
+  notifier: TailNotifier;
+  options?: LogOptions;
+}
+
 /**
  * The partition log protocol of docs/log-protocol (shared design note): PUT the segment under a fresh
  * key, then append its entry to the head in one conditional UpdateItem that hands out the offsets.
@@ -127,12 +143,17 @@ export class PartitionLog {
   /** Per partition, the highest tail base and next offset this process has seen, and when (see anchorFor). */
   private readonly anchors = new LruCache<string, Anchor & { seenAt: number }>(4096);
 
-  constructor(
-    private readonly heads: HeadStore,
-    private readonly segments: SegmentStore,
-    private readonly notifier: TailNotifier,
-    private readonly options: LogOptions = DEFAULT_LOG_OPTIONS,
-  ) {}
+  private readonly heads: HeadStore;
+  private readonly segments: SegmentStore;
+  private readonly notifier: TailNotifier;
+  private readonly options: LogOptions;
+
+  constructor({ heads, segments, notifier, options = DEFAULT_LOG_OPTIONS }: PartitionLogOptions) {
+    this.heads = heads;
+    this.segments = segments;
+    this.notifier = notifier;
+    this.options = options;
+  }
 
   /**
    * Writes one batch as one segment object and commits it. Returns the batch's base offset; for an
@@ -141,7 +162,7 @@ export class PartitionLog {
    * The segment object is deleted only when its entry is known not to be committed: never after an
    * append whose outcome was unknown, where an unreferenced object is left to the orphan sweep.
    */
-  async append(ref: PartitionRef, records: StoredRecord[], compression: Compression, producer?: ProducerBatch): Promise<AppendOutcome> {
+  async append({ ref, records, compression, producer }: { ref: PartitionRef; records: StoredRecord[]; compression: Compression; producer?: ProducerBatch }): Promise<AppendOutcome> {
     const pk = partitionKey(ref);
     const segmentId = newSegmentId();
     const key = segmentKey(ref.topicId, ref.partition, segmentId);
@@ -160,7 +181,7 @@ export class PartitionLog {
     for (let attempt = 0; Date.now() < deadline; attempt++) {
       let result: AppendResult;
       try {
-        result = await this.heads.append(pk, entry, this.hardTailLimit, producer);
+        result = await this.heads.append({ pk, entry, maxTail: this.hardTailLimit, producer });
       } catch (e) {
         if (!(e instanceof AmbiguousWriteError)) throw e;
         uncertain = true;
@@ -185,7 +206,7 @@ export class PartitionLog {
       }
       if (result.kind === 'out_of_order' || result.kind === 'mismatched_retry') {
         await discard();
-        throw sequenceRefusal(ref.partition, producer!, records.length, result);
+        throw sequenceRefusal({ partition: ref.partition, producer: producer!, count: records.length, check: result });
       }
       if (result.kind === 'missing') throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
       if (result.head.tail.length >= this.hardTailLimit) await this.heads.roll(pk, result.head);
@@ -210,7 +231,7 @@ export class PartitionLog {
     for (const { partition, sequence, count } of batches) {
       const check = checkSequence(states.get(partitionKey({ topicId, partition })), sequence, count);
       if (check.kind === 'out_of_order' || check.kind === 'mismatched_retry') {
-        throw sequenceRefusal(partition, { id: producerId, sequence }, count, check);
+        throw sequenceRefusal({ partition, producer: { id: producerId, sequence }, count, check });
       }
     }
   }
@@ -343,7 +364,7 @@ export class PartitionLog {
     let page: { records: ReadRecord[]; nextOffset: number } | undefined;
     for (let attempt = 1; !page; attempt++) {
       try {
-        page = await this.readPastGaps(ref, head, offset, opts, attempt > 1);
+        page = await this.readPastGaps({ ref, head, offset, opts, fresh: attempt > 1 });
       } catch (e) {
         // A compaction or merge swapped the index under this read (or under this process's cached
         // chunks) and its old segments are gone: read the index afresh once before giving up.
@@ -360,20 +381,20 @@ export class PartitionLog {
    * from where they end (up to MAX_GAP_READS times), so a consumer is not handed an empty answer while
    * records lie further on. `nextOffset` is the offset after the last one this read covered.
    */
-  private async readPastGaps(ref: PartitionRef, head: Head, offset: number, opts: ReadOptions, fresh: boolean): Promise<{ records: ReadRecord[]; nextOffset: number }> {
-    let page = await this.readFrom(ref, head, offset, opts, fresh);
+  private async readPastGaps({ ref, head, offset, opts, fresh }: { ref: PartitionRef; head: Head; offset: number; opts: ReadOptions; fresh: boolean }): Promise<{ records: ReadRecord[]; nextOffset: number }> {
+    let page = await this.readFrom({ ref, head, offset, opts, fresh });
     for (let n = 1; page.records.length === 0 && page.nextOffset > offset && page.nextOffset < head.nextOffset && n < MAX_GAP_READS; n++) {
       offset = page.nextOffset;
-      page = await this.readFrom(ref, head, offset, opts, fresh);
+      page = await this.readFrom({ ref, head, offset, opts, fresh });
     }
     return page;
   }
 
-  private async readFrom(ref: PartitionRef, head: Head, offset: number, opts: ReadOptions, fresh: boolean): Promise<{ records: ReadRecord[]; nextOffset: number }> {
+  private async readFrom({ ref, head, offset, opts, fresh }: { ref: PartitionRef; head: Head; offset: number; opts: ReadOptions; fresh: boolean }): Promise<{ records: ReadRecord[]; nextOffset: number }> {
     const records: ReadRecord[] = [];
     let bytes = 0;
     let nextOffset = offset;
-    const entries = await this.entriesToRead(partitionKey(ref), head, offset, opts, fresh);
+    const entries = await this.entriesToRead({ pk: partitionKey(ref), head, offset, opts, fresh });
     // GET every segment the answer needs at once; a catch-up read should not pay one S3 round trip per segment.
     const segments = entries.map((entry) => this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId)));
     segments.forEach((s) => s.catch(() => undefined));
@@ -411,11 +432,11 @@ export class PartitionLog {
   }
 
   /** The entries a read can use: enough for `limit` records and, by their stored sizes, for `maxBytes`. */
-  private async entriesToRead(pk: string, head: Head, offset: number, opts: ReadOptions, fresh: boolean): Promise<PlacedEntry[]> {
+  private async entriesToRead({ pk, head, offset, opts, fresh }: { pk: string; head: Head; offset: number; opts: ReadOptions; fresh: boolean }): Promise<PlacedEntry[]> {
     const entries: PlacedEntry[] = [];
     let count = 0;
     let bytes = 0;
-    for await (const entry of this.entriesFrom(pk, head, offset, fresh)) {
+    for await (const entry of this.entriesFrom({ pk, head, offset, fresh })) {
       entries.push(entry);
       count += entry.baseOffset + entry.count - Math.max(offset, entry.baseOffset);
       bytes += entry.bytes;
@@ -429,7 +450,7 @@ export class PartitionLog {
    * `fresh` reads every chunk from the table rather than this process's cache, whose chunks a
    * compaction or merge may have replaced since.
    */
-  async *entriesFrom(pk: string, head: Head, offset: number, fresh = false): AsyncGenerator<PlacedEntry> {
+  async *entriesFrom({ pk, head, offset, fresh = false }: { pk: string; head: Head; offset: number; fresh?: boolean }): AsyncGenerator<PlacedEntry> {
     if (offset < head.tailBase) {
       let chunk = await this.chunkContaining(pk, offset);
       if (!chunk || chunk.nextBase <= offset) throw new IndexGapError(pk, offset);
@@ -473,7 +494,7 @@ export class PartitionLog {
       const head = await this.head(ref);
       try {
         if (!totalsCoverLog(head)) return await this.walkForTimestamp(ref, head, timestamp);
-        const reach = await whereTimestampReached(pk, this.probe(pk), head, timestamp);
+        const reach = await whereTimestampReached({ pk, probe: this.probe(pk), head, timestamp });
         if (reach.at === 'start') return head.logStartOffset;
         if (reach.at === 'end') return head.nextOffset;
         const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, reach.entry.segmentId));
@@ -487,7 +508,7 @@ export class PartitionLog {
 
   /** The lookup for a partition whose oldest chunks predate the index totals: entry by entry. */
   private async walkForTimestamp(ref: PartitionRef, head: Head, timestamp: number): Promise<number> {
-    for await (const entry of this.entriesFrom(partitionKey(ref), head, head.logStartOffset)) {
+    for await (const entry of this.entriesFrom({ pk: partitionKey(ref), head, offset: head.logStartOffset })) {
       if (entry.maxTimestamp < timestamp) continue;
       const segment = await this.segments.get(segmentKey(ref.topicId, ref.partition, entry.segmentId));
       const i = segment.records.findIndex((r) => r.timestamp >= timestamp);

@@ -30,6 +30,14 @@ export interface RetentionResult {
   deletedSegments: number;
 }
 
+export interface ApplyRetentionOptions extends RetentionOptions {
+  log: PartitionLog;
+  heads: HeadStore;
+  segments: SegmentStore;
+  ref: PartitionRef;
+  config: TopicConfig;
+}
+
 /**
  * Kafka's delete policy, by whole segments from the oldest: a segment goes when its newest record is
  * older than `retention.ms`, or while the partition is over `retention.bytes`, and deletion stops at
@@ -42,12 +50,15 @@ export interface RetentionResult {
  * Segments still listed in the head's tail are deleted once a roll has moved them into a chunk.
  */
 export async function applyRetention(
-  log: PartitionLog,
-  heads: HeadStore,
-  segments: SegmentStore,
-  ref: PartitionRef,
-  config: TopicConfig,
-  { clock, deadline }: RetentionOptions,
+  {
+    log,
+    heads,
+    segments,
+    ref,
+    config,
+    clock,
+    deadline,
+  }: ApplyRetentionOptions,
 ): Promise<RetentionResult> {
   const pk = partitionKey(ref);
   const now = clock();
@@ -77,10 +88,10 @@ export async function applyRetention(
     }
   }
 
-  const start = await retentionStart(log, pk, head, config, now);
+  const start = await retentionStart({ log, pk, head, config, now });
   if (start > head.logStartOffset) await heads.advanceLogStart(pk, start);
   const logStartOffset = Math.max(start, head.logStartOffset);
-  if (cleared && logStartOffset > head.deleteBelow) await heads.scheduleDeletion(pk, logStartOffset, clock() + FILE_DELETE_DELAY_MS, head.deleteBelow);
+  if (cleared && logStartOffset > head.deleteBelow) await heads.scheduleDeletion({ pk, below: logStartOffset, after: clock() + FILE_DELETE_DELAY_MS, replacing: head.deleteBelow });
   return { logStartOffset, deletedSegments };
 }
 
@@ -90,27 +101,27 @@ export async function applyRetention(
  * searches of the index (see index-search.ts); a partition whose oldest chunks predate the index
  * totals is walked instead.
  */
-async function retentionStart(log: PartitionLog, pk: string, head: Head, config: TopicConfig, now: number): Promise<number> {
-  if (!totalsCoverLog(head)) return walkRetentionStart(log, pk, head, config, now);
+async function retentionStart({ log, pk, head, config, now }: { log: PartitionLog; pk: string; head: Head; config: TopicConfig; now: number }): Promise<number> {
+  if (!totalsCoverLog(head)) return walkRetentionStart({ log, pk, head, config, now });
   const probe = log.probe(pk);
   let start = head.logStartOffset;
   if (config['retention.ms'] >= 0) {
     // Segments go while every record up to theirs is older than the cutoff; the first to keep stops it.
-    const reach = await whereTimestampReached(pk, probe, head, now - config['retention.ms']);
+    const reach = await whereTimestampReached({ pk, probe, head, timestamp: now - config['retention.ms'] });
     start = Math.max(start, reach.at === 'entry' ? reach.entry.baseOffset : reach.at === 'end' ? head.nextOffset : start);
   }
-  if (config['retention.bytes'] >= 0) start = Math.max(start, await startWithinBytes(pk, probe, head, config['retention.bytes']));
+  if (config['retention.bytes'] >= 0) start = Math.max(start, await startWithinBytes({ pk, probe, head, maxBytes: config['retention.bytes'] }));
   return start;
 }
 
 /** Retention for a partition whose oldest chunks predate the index totals: entry by entry. */
-async function walkRetentionStart(log: PartitionLog, pk: string, head: Head, config: TopicConfig, now: number): Promise<number> {
+async function walkRetentionStart({ log, pk, head, config, now }: { log: PartitionLog; pk: string; head: Head; config: TopicConfig; now: number }): Promise<number> {
   const retentionMs = config['retention.ms'];
   const retentionBytes = config['retention.bytes'];
   let bytes = 0;
-  if (retentionBytes >= 0) for await (const entry of log.entriesFrom(pk, head, head.logStartOffset)) bytes += entry.bytes;
+  if (retentionBytes >= 0) for await (const entry of log.entriesFrom({ pk, head, offset: head.logStartOffset })) bytes += entry.bytes;
   let start = head.logStartOffset;
-  for await (const entry of log.entriesFrom(pk, head, head.logStartOffset)) {
+  for await (const entry of log.entriesFrom({ pk, head, offset: head.logStartOffset })) {
     const expired = retentionMs >= 0 && entry.maxTimestamp < now - retentionMs;
     const overSize = retentionBytes >= 0 && bytes > retentionBytes;
     if (!expired && !overSize) break;

@@ -119,13 +119,13 @@ export async function runMaintenance(deps: MaintenanceDeps, options: Maintenance
       await Promise.all(
         partitions.slice(i, i + CONCURRENCY).map(async (ref) => {
           const retained = await step('retention', ref, async () => {
-            if (trims) report.segmentsDeleted += (await applyRetention(deps.log, deps.heads, deps.segments, ref, topic.config, { clock, deadline })).deletedSegments;
+            if (trims) report.segmentsDeleted += (await applyRetention({ log: deps.log, heads: deps.heads, segments: deps.segments, ref, config: topic.config, clock, deadline })).deletedSegments;
           });
           const cleaned = await step('compaction and merging', ref, async () => {
             if (Date.now() < deadline) addCleaning(await deps.cleaner.clean(ref, topic.config, { clock, deadline, options: options.cleaner }));
           });
           const swept = await step('orphan sweep', ref, async () => {
-            if (options.sweepOrphans && Date.now() < deadline) report.orphansDeleted += await sweepOrphans(deps.heads, deps.segments, ref, ORPHAN_MIN_AGE_MS, now, deadline);
+            if (options.sweepOrphans && Date.now() < deadline) report.orphansDeleted += await sweepOrphans({ heads: deps.heads, segments: deps.segments, ref, minAgeMs: ORPHAN_MIN_AGE_MS, now, deadline });
           });
           if (retained && cleaned && swept) report.partitionsChecked++;
           else report.partitionsFailed++;

@@ -99,10 +99,10 @@ export class ProduceService {
     const results = await Promise.allSettled(
       [...batches].map(async ([partition, batch]) => {
         const { baseOffset: base } = await this.log.append(
-          { topicId: topic.topicId, partition },
-          batch.records,
-          topic.config['compression.type'],
-          producer && { id: producer.id, sequence: producer.sequences[String(partition)]! },
+          { ref: { topicId: topic.topicId, partition },
+          records: batch.records,
+          compression: topic.config['compression.type'],
+          producer: producer && { id: producer.id, sequence: producer.sequences[String(partition)]! } },
         );
         batch.positions.forEach((pos, j) => (offsets[pos] = { partition, offset: base + j, timestamp: batch.records[j]!.timestamp }));
       }),

@@ -154,7 +154,7 @@ export class Dispatcher {
       if (!topic || ref.partition >= topic.partitions) return;
       const head = await this.readHead(topic, ref.partition);
       if (!head) return;
-      await Promise.all(head.subscribers.map((name) => this.run(name, topic, ref.partition, head)));
+      await Promise.all(head.subscribers.map((name) => this.run({ name, topic, partition: ref.partition, head })));
       return;
     }
     // A head the commit itself returned saves a read; a coalesced round reads afresh, the head having moved.
@@ -165,7 +165,7 @@ export class Dispatcher {
         // The head names its subscriptions; each names its topic, which must still be this incarnation.
         const sub = await this.deps.store.get(name);
         const topic = sub && sub.topicId === ref.topicId ? await this.deps.topics.find(sub.topic) : undefined;
-        if (topic && topic.topicId === ref.topicId) await this.run(name, topic, ref.partition, head);
+        if (topic && topic.topicId === ref.topicId) await this.run({ name, topic, partition: ref.partition, head });
       }),
     );
   }
@@ -180,9 +180,9 @@ export class Dispatcher {
   }
 
   /** One run at a time per (subscription, partition) in this process; a wake during a run makes it go round again. */
-  run(name: string, topic: Topic, partition: number, head?: Head): Promise<void> {
+  run({ name, topic, partition, head }: { name: string; topic: Topic; partition: number; head?: Head }): Promise<void> {
     return this.rerun(this.runs, `${name}\u0000${topic.name}\u0000${partition}`, async (first) => {
-      const end = await this.deliverPartition(name, topic, partition, first ? head : undefined);
+      const end = await this.deliverPartition({ name, topic, partition, headHint: first ? head : undefined });
       if (end !== 'caught_up') return false;
       // Released: a commit that a busy wake missed while we held the lease is seen now.
       const after = await this.readHead(topic, partition);
@@ -210,7 +210,7 @@ export class Dispatcher {
         const free = !d?.owner || (d.expiresAt ?? 0) <= now;
         if (committed < s.highWatermark && due && free) {
           resumed++;
-          runs.push(this.run(sub.name, topic, s.partition));
+          runs.push(this.run({ name: sub.name, topic, partition: s.partition }));
         }
       }
       await Promise.all(runs);
@@ -234,13 +234,13 @@ export class Dispatcher {
     return target;
   }
 
-  private scheduleResume(name: string, topic: Topic, partition: number, at: number): void {
+  private scheduleResume({ name, topic, partition, at }: { name: string; topic: Topic; partition: number; at: number }): void {
     if (!this.options.timers || this.closed) return;
     const key = `${name}\u0000${topic.name}\u0000${partition}`;
     clearTimeout(this.timers.get(key));
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      void this.run(name, topic, partition).catch((error) => logger.error('resumed dispatch failed', { error, name, partition }));
+      void this.run({ name, topic, partition }).catch((error) => logger.error('resumed dispatch failed', { error, name, partition }));
     }, Math.max(0, at - this.clock()));
     timer.unref();
     this.timers.set(key, timer);
@@ -251,7 +251,7 @@ export class Dispatcher {
   }
 
   /** One run over one (subscription, partition): lease, deliver until caught up (or stopped), release. */
-  private async deliverPartition(name: string, topic: Topic, partition: number, headHint?: Head): Promise<RunEnd> {
+  private async deliverPartition({ name, topic, partition, headHint }: { name: string; topic: Topic; partition: number; headHint?: Head }): Promise<RunEnd> {
     const sub = await this.deps.store.get(name);
     if (!sub || sub.topicId !== topic.topicId) return 'gone';
     if (sub.state !== 'active') return 'paused';
@@ -264,7 +264,7 @@ export class Dispatcher {
     if (committed >= head.nextOffset) return 'caught_up';
     const now = this.clock();
     if (state?.nextAttemptAt !== undefined && state.nextAttemptAt > now) {
-      this.scheduleResume(name, topic, partition, state.nextAttemptAt);
+      this.scheduleResume({ name, topic, partition, at: state.nextAttemptAt });
       return 'retry_later';
     }
     const taken = await this.deps.leases.acquire(name, tp, { seenEpoch: state?.epoch, memberId: this.id, now, expiresAt: now + this.options.leaseMs });
@@ -272,13 +272,13 @@ export class Dispatcher {
     if (!taken) return 'busy';
     const hold: LeaseHold = { owner: this.id, epoch: taken.epoch };
     try {
-      return await this.deliverHeld(sub, topic, partition, hold, taken.expiresAt ?? now + this.options.leaseMs);
+      return await this.deliverHeld({ first: sub, topic, partition, hold, leaseExpiresAt: taken.expiresAt ?? now + this.options.leaseMs });
     } finally {
       await this.deps.leases.release({ group: name, tp, memberId: this.id, epoch: hold.epoch }).catch((error) => logger.warn('lease release failed', { error, name, partition }));
     }
   }
 
-  private async deliverHeld(first: Subscription, topic: Topic, partition: number, hold: LeaseHold, leaseExpiresAt: number): Promise<RunEnd> {
+  private async deliverHeld({ first, topic, partition, hold, leaseExpiresAt }: { first: Subscription; topic: Topic; partition: number; hold: LeaseHold; leaseExpiresAt: number }): Promise<RunEnd> {
     const { store, log, leases } = this.deps;
     const name = first.name;
     const tp = { topic: topic.name, partition };
@@ -326,7 +326,7 @@ export class Dispatcher {
         // Retention removed records before they were delivered: move on, and say so (S2).
         const expired = logStartOffset - committed;
         const error: DeliveryFailure = { kind: 'expired', retriable: false, at: this.clock(), message: `retention removed offsets ${committed}–${logStartOffset - 1} before they were delivered` };
-        if (!(await store.commit(name, tp, hold, { offset: logStartOffset, topicId: topic.topicId, now: this.clock(), expired, error }))) return 'fenced';
+        if (!(await store.commit({ name, tp, hold, at: { offset: logStartOffset, topicId: topic.topicId, now: this.clock(), expired, error } }))) return 'fenced';
         logger.warn('subscription lagged past retention', { subscription: name, partition, expired });
         committed = logStartOffset;
         attempts = 0;
@@ -335,7 +335,7 @@ export class Dispatcher {
       if (page.records.length === 0) {
         if (page.nextOffset > committed) {
           // Offsets emptied by compaction: nothing to deliver, but the position moves past them.
-          if (!(await store.commit(name, tp, hold, { offset: page.nextOffset, topicId: topic.topicId, now: this.clock() }))) return 'fenced';
+          if (!(await store.commit({ name, tp, hold, at: { offset: page.nextOffset, topicId: topic.topicId, now: this.clock() } }))) return 'fenced';
           committed = page.nextOffset;
           continue;
         }
@@ -352,9 +352,9 @@ export class Dispatcher {
       const offsets = batch.map((r) => r.offset);
       const observer = this.options.observer;
       observer.delivering(name, Math.max(0, this.clock() - batch[0]!.timestamp));
-      const { verdict, error } = await this.deliverBatch(sub, topic, partition, encoded.json, offsets);
+      const { verdict, error } = await this.deliverBatch({ sub, topic, partition, body: encoded.json, offsets });
       if (verdict.commitTo > committed) {
-        if (!(await store.commit(name, tp, hold, { offset: verdict.commitTo, topicId: topic.topicId, now: this.clock() }))) return 'fenced';
+        if (!(await store.commit({ name, tp, hold, at: { offset: verdict.commitTo, topicId: topic.topicId, now: this.clock() } }))) return 'fenced';
         observer.delivered(name, offsets.filter((o) => o < verdict.commitTo).length);
         committed = verdict.commitTo;
         attempts = 0;
@@ -375,31 +375,31 @@ export class Dispatcher {
           // The record stays where it is, and is tried again later: dropping it would lose it.
           const failure: DeliveryFailure = { kind: 'dead_letter_failed', retriable: true, at: now, message: `could not write to dead-letter topic "${sub.deadLetterTopic}": ${errorText(e)}` };
           const retryAt = now + sub.backoff.maxMs;
-          if (!(await store.recordFailure(name, tp, hold, { now, offset: committed, attempts: attempts - 1, error: failure, nextAttemptAt: retryAt }))) return 'fenced';
-          this.scheduleResume(name, topic, partition, retryAt);
+          if (!(await store.recordFailure({ name, tp, hold, at: { now, offset: committed, attempts: attempts - 1, error: failure, nextAttemptAt: retryAt } }))) return 'fenced';
+          this.scheduleResume({ name, topic, partition, at: retryAt });
           return 'retry_later';
         }
-        if (!(await store.commit(name, tp, hold, { offset: record.offset + 1, topicId: topic.topicId, now, deadLettered: 1, error }))) return 'fenced';
+        if (!(await store.commit({ name, tp, hold, at: { offset: record.offset + 1, topicId: topic.topicId, now, deadLettered: 1, error } }))) return 'fenced';
         observer.deadLettered(name);
         committed = record.offset + 1;
         attempts = 0;
         continue;
       }
       const retryAt = now + step.delayMs;
-      if (!(await store.recordFailure(name, tp, hold, { now, offset: committed, attempts, error, nextAttemptAt: retryAt }))) return 'fenced';
+      if (!(await store.recordFailure({ name, tp, hold, at: { now, offset: committed, attempts, error, nextAttemptAt: retryAt } }))) return 'fenced';
       // Wait holding the lease only if the wait fits in the budget and the lease; otherwise leave the
       // retry as state (the lease released) for a timer or the maintenance run to pick up.
       if (step.delayMs < Math.min(this.budgetLeft(), this.options.leaseMs / 2)) {
         await sleep(step.delayMs);
         continue;
       }
-      this.scheduleResume(name, topic, partition, retryAt);
+      this.scheduleResume({ name, topic, partition, at: retryAt });
       return 'retry_later';
     }
   }
 
   /** Invokes the target; any failure becomes a verdict that commits nothing past the first record. */
-  private async deliverBatch(sub: Subscription, topic: Topic, partition: number, body: string, offsets: number[]): Promise<{ verdict: BatchVerdict; error?: DeliveryFailure }> {
+  private async deliverBatch({ sub, topic, partition, body, offsets }: { sub: Subscription; topic: Topic; partition: number; body: string; offsets: number[] }): Promise<{ verdict: BatchVerdict; error?: DeliveryFailure }> {
     const first = offsets[0]!;
     const last = offsets.at(-1)!;
     const configured = sub.target.type === 'webhook' ? (sub.target.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS) : MAX_TARGET_TIMEOUT_MS;

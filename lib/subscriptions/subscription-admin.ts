@@ -60,7 +60,7 @@ export class SubscriptionAdmin {
   private async mark(sub: Subscription, topic: Topic, subscribed: boolean): Promise<void> {
     const now = this.clock();
     for (let partition = 0; partition < topic.partitions; partition++) {
-      await this.deps.heads.markSubscriber(partitionKey({ topicId: topic.topicId, partition }), sub.name, subscribed, now);
+      await this.deps.heads.markSubscriber({ pk: partitionKey({ topicId: topic.topicId, partition }), subscription: sub.name, subscribed, now });
     }
   }
 
@@ -151,7 +151,7 @@ export class SubscriptionAdmin {
         committedOffset: committed,
         highWatermark: s.highWatermark,
         lag,
-        oldestUndeliveredAgeMs: lag > 0 ? await this.oldestAge(live!, s.partition, Math.max(from, s.logStartOffset), now) : null,
+        oldestUndeliveredAgeMs: lag > 0 ? await this.oldestAge({ topic: live!, partition: s.partition, offset: Math.max(from, s.logStartOffset), now }) : null,
         attempts: d?.attempts ?? 0,
         lastError: d?.lastError ?? null,
         nextAttemptAt: d?.nextAttemptAt ?? null,
@@ -164,7 +164,7 @@ export class SubscriptionAdmin {
   }
 
   /** The age of the record at `offset`, the oldest one not delivered. */
-  private async oldestAge(topic: Topic, partition: number, offset: number, now: number): Promise<number | null> {
+  private async oldestAge({ topic, partition, offset, now }: { topic: Topic; partition: number; offset: number; now: number }): Promise<number | null> {
     try {
       const page = await this.deps.log.read({ topicId: topic.topicId, partition }, offset, { limit: 1, maxBytes: 1, waitMs: 0 });
       const record = page.records[0];

@@ -156,7 +156,7 @@ export class SubscriptionStore {
     return res.Item ? toDelivery(res.Item) : undefined;
   }
 
-  private fenced(name: string, tp: TopicPartition, hold: LeaseHold, now: number, update: string, values: Record<string, AttributeValue>, extraCondition = '') {
+  private fenced({ name, tp, hold, now, update, values, extraCondition = '' }: { name: string; tp: TopicPartition; hold: LeaseHold; now: number; update: string; values: Record<string, AttributeValue>; extraCondition?: string }) {
     return conditional(
       this.dynamo.send(
         new UpdateItemCommand({
@@ -177,10 +177,12 @@ export class SubscriptionStore {
    * expired records in the same write. False: fenced, expired, or not forward.
    */
   async commit(
-    name: string,
-    tp: TopicPartition,
-    hold: LeaseHold,
-    at: { offset: number; topicId: string; now: number; deadLettered?: number; expired?: number; error?: DeliveryFailure },
+    {
+    name,
+    tp,
+    hold,
+    at,
+  }: { name: string; tp: TopicPartition; hold: LeaseHold; at: { offset: number; topicId: string; now: number; deadLettered?: number; expired?: number; error?: DeliveryFailure } },
   ): Promise<boolean> {
     const counts = [at.deadLettered ? 'deadLettered :dl' : '', at.expired ? 'expiredUndelivered :ex' : ''].filter(Boolean);
     const values: Record<string, AttributeValue> = { ':o': n(at.offset), ':tid': { S: at.topicId } };
@@ -190,28 +192,30 @@ export class SubscriptionStore {
     const set = `SET committedOffset = :o, offsetTopicId = :tid${at.error ? ', lastError = :err' : ''}`;
     const update = `${set} REMOVE attempts, failedOffset, nextAttemptAt${counts.length ? ` ADD ${counts.join(', ')}` : ''}`;
     return this.fenced(
-      name,
+      { name,
       tp,
       hold,
-      at.now,
+      now: at.now,
       update,
       values,
-      ' AND (attribute_not_exists(committedOffset) OR attribute_not_exists(offsetTopicId) OR offsetTopicId <> :tid OR committedOffset <= :o)',
+      extraCondition: ' AND (attribute_not_exists(committedOffset) OR attribute_not_exists(offsetTopicId) OR offsetTopicId <> :tid OR committedOffset <= :o)' },
     );
   }
 
   /** Records a failed attempt on the record at `offset` (the committed offset), and when the next is due. */
   async recordFailure(
-    name: string,
-    tp: TopicPartition,
-    hold: LeaseHold,
-    at: { now: number; offset: number; attempts: number; error: DeliveryFailure; nextAttemptAt: number },
+    {
+    name,
+    tp,
+    hold,
+    at,
+  }: { name: string; tp: TopicPartition; hold: LeaseHold; at: { now: number; offset: number; attempts: number; error: DeliveryFailure; nextAttemptAt: number } },
   ): Promise<boolean> {
-    return this.fenced(name, tp, hold, at.now, 'SET attempts = :a, failedOffset = :f, lastError = :err, nextAttemptAt = :next', {
+    return this.fenced({ name, tp, hold, now: at.now, update: 'SET attempts = :a, failedOffset = :f, lastError = :err, nextAttemptAt = :next', values: {
       ':a': n(at.attempts),
       ':f': n(at.offset),
       ':err': { S: JSON.stringify(at.error) },
       ':next': n(at.nextAttemptAt),
-    });
+    } });
   }
 }

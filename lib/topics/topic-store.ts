@@ -227,7 +227,7 @@ export class TopicStore {
         // get the marks the first partition carries, so their records are delivered too.
         const first = await this.heads.read(partitionKey({ topicId: topic.topicId, partition: 0 }));
         for (const subscription of first?.subscribers ?? []) {
-          await inBatches(pks, 25, async (pk) => void (await this.heads.markSubscriber(pk, subscription, true, Date.now())));
+          await inBatches(pks, 25, async (pk) => void (await this.heads.markSubscriber({ pk, subscription, subscribed: true, now: Date.now() })));
         }
         const grown = { ...topic, partitions: count };
         this.cache.set(name, { topic: grown, at: Date.now() });

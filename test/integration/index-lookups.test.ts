@@ -106,7 +106,7 @@ describe.each(BACKENDS)('index lookups at 50,000 batches (%s)', (backend) => {
     const counter = countReads(stack.runnel.clients.dynamo, stack.runnel.clients.s3, stack.config.logTable);
     const ref = { topicId, partition: 0 };
     const now = stampOf(20_000) - 500 + day;
-    expect((await applyRetention(stack.runnel.log, heads, segments, ref, config, { clock: () => now, deadline: Infinity })).logStartOffset).toBe(25_000);
+    expect((await applyRetention({ log: stack.runnel.log, heads, segments, ref, config, clock: () => now, deadline: Infinity })).logStartOffset).toBe(25_000);
     console.info(`retention over ${CHUNKS} chunks (${backend}): reads ${counter.reads()} ${JSON.stringify([...counter.byCommand])}`);
     expect(counter.reads()).toBeLessThanOrEqual(2 * bound);
     expect((await stack.request('GET', '/v1/topics/week')).body.partitionStates[0]).toEqual({ partition: 0, logStartOffset: 25_000, highWatermark: BATCHES });

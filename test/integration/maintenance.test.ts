@@ -144,7 +144,7 @@ describe.each(BACKENDS)('maintenance at scale (%s)', (backend) => {
     // (68 chunks); their objects need not exist, as deleting a missing key succeeds.
     for (let i = 0; i < 1100; i++) {
       const entry = { segmentId: newSegmentId(now - 3 * DAY), count: 1, bytes: 10, maxTimestamp: now - 3 * DAY };
-      const result = await heads.append(pk, entry, 32);
+      const result = await heads.append({ pk, entry, maxTail: 32 });
       if (result.kind === 'appended' && result.head.tail.length === 16) await heads.roll(pk, result.head);
     }
     await batch(stack, 'busy', now, 'fresh');

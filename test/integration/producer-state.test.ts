@@ -131,7 +131,7 @@ describe.each(BACKENDS)('producer state in the head (%s)', (backend) => {
     const clients = freshClients(stack.config);
     const clock = { now: Date.now() };
     const heads = new HeadStore(clients.dynamo, stack.config.logTable, () => clock.now);
-    const log = new PartitionLog(heads, new SegmentStore(clients.s3, stack.config.bucket), new TailNotifier(), { ...DEFAULT_LOG_OPTIONS, cacheAppends: false });
+    const log = new PartitionLog({ heads, segments: new SegmentStore(clients.s3, stack.config.bucket), notifier: new TailNotifier(), options: { ...DEFAULT_LOG_OPTIONS, cacheAppends: false } });
     const units = new Map<string, number[]>();
     (clients.dynamo.middlewareStack as any).add(
       (next: any, context: any) => async (args: any) => {
@@ -154,12 +154,12 @@ describe.each(BACKENDS)('producer state in the head (%s)', (backend) => {
   it('200 expired producer ids leave neither a wedged partition nor dearer appends', async () => {
     const { log, clock, ref, unitsOf } = await setup();
     // 208 producers, one batch each: 13 full tails of 16, so partition 0 ends on a roll, as partition 1 starts.
-    for (let i = 0; i < 208; i++) await log.append(ref(0), [record(i)], 'none', { id: producerId(i), sequence: 0 });
+    for (let i = 0; i < 208; i++) await log.append({ ref: ref(0), records: [record(i)], compression: 'none', producer: { id: producerId(i), sequence: 0 } });
     clock.now += PRODUCER_EXPIRY_MS + 1;
     const before = unitsOf(0).length;
     for (let i = 0; i < 40; i++) {
-      await log.append(ref(0), [record(i)], 'none');
-      await log.append(ref(1), [record(i)], 'none');
+      await log.append({ ref: ref(0), records: [record(i)], compression: 'none' });
+      await log.append({ ref: ref(1), records: [record(i)], compression: 'none' });
     }
     const stale = unitsOf(0).slice(before);
     const control = unitsOf(1);
@@ -177,7 +177,7 @@ describe.each(BACKENDS)('producer state in the head (%s)', (backend) => {
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        for (let i = next++; i < 2000; i = next++) await log.append(ref(0), [record(i)], 'none', { id: producerId(i), sequence: 0 });
+        for (let i = next++; i < 2000; i = next++) await log.append({ ref: ref(0), records: [record(i)], compression: 'none', producer: { id: producerId(i), sequence: 0 } });
       }),
     );
     const head = await log.head(ref(0));
@@ -185,20 +185,20 @@ describe.each(BACKENDS)('producer state in the head (%s)', (backend) => {
     expect(head.producers.size).toBeLessThanOrEqual(MAX_PRODUCERS_KEPT + 2 * DEFAULT_LOG_OPTIONS.maxTailEntries);
     // The head stays a few KB: an append costs a handful of write units (5 measured), not hundreds.
     expect(Math.max(...unitsOf(0))).toBeLessThanOrEqual(8);
-    await log.append(ref(0), [record(0)], 'none');
-    await log.append(ref(0), [record(0)], 'none', { id: producerId(0), sequence: 1 });
+    await log.append({ ref: ref(0), records: [record(0)], compression: 'none' });
+    await log.append({ ref: ref(0), records: [record(0)], compression: 'none', producer: { id: producerId(0), sequence: 1 } });
   }, 120_000);
 
   it("a producer evicted by newer ones has its retry appended again: at-least-once, nothing lost", async () => {
     const { stack, log, clock, ref } = await setup();
-    const first = await log.append(ref(0), [record(0)], 'none', { id: producerId(0), sequence: 0 });
+    const first = await log.append({ ref: ref(0), records: [record(0)], compression: 'none', producer: { id: producerId(0), sequence: 0 } });
     // More producers than a roll keeps, each seen later than the first.
     for (let i = 1; i <= MAX_PRODUCERS_KEPT + 16; i++) {
       clock.now += 1;
-      await log.append(ref(0), [record(i)], 'none', { id: producerId(i), sequence: 0 });
+      await log.append({ ref: ref(0), records: [record(i)], compression: 'none', producer: { id: producerId(i), sequence: 0 } });
     }
     expect((await log.head(ref(0))).producers.size).toBeLessThanOrEqual(MAX_PRODUCERS_KEPT + 2 * DEFAULT_LOG_OPTIONS.maxTailEntries);
-    const retry = await log.append(ref(0), [record(0)], 'none', { id: producerId(0), sequence: 0 });
+    const retry = await log.append({ ref: ref(0), records: [record(0)], compression: 'none', producer: { id: producerId(0), sequence: 0 } });
     expect(retry.duplicate).toBe(false);
     expect(retry.baseOffset).toBe(MAX_PRODUCERS_KEPT + 17);
     expect(first.baseOffset).toBe(0);

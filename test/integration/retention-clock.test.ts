@@ -24,7 +24,7 @@ describe.each(BACKENDS)('retention clock (%s)', (backend) => {
     const readings = [1_000 + Date.now(), 62_000 + Date.now()];
     let reads = 0;
     const clock = () => readings[Math.min(reads++, readings.length - 1)]!;
-    const result = await applyRetention(stack.runnel.log, heads, segments, ref, topic.config, { clock, deadline: Infinity });
+    const result = await applyRetention({ log: stack.runnel.log, heads, segments, ref, config: topic.config, clock, deadline: Infinity });
     expect(result.logStartOffset).toBe(5);
     const head = (await heads.read(partitionKey(ref)))!;
     expect(head.deleteBelow).toBe(5);

@@ -57,7 +57,7 @@ function modelSurvivors(records: OffsetRecord[], now: number, deleteRetentionMs:
 
 const compact = (records: OffsetRecord[], now: number, s: CompactionSettings) => {
   const latest = latestOffsets(records);
-  return records.filter((r) => survives(r, latest, now, s));
+  return records.filter((r) => survives({ entry: r, latest, now, settings: s }));
 };
 
 describe('compaction plan: which records survive', () => {
@@ -110,10 +110,10 @@ describe('compaction plan: how far, and when', () => {
   const entries = [entry(0, 5, 50, 10), entry(5, 5, 50, 20), entry(10, 5, 50, 950), entry(15, 5, 50, 30)];
 
   it('stops at the first entry younger than min.compaction.lag.ms, and never passes the tail', () => {
-    expect(cleanableEnd(entries, 20, 1000, s, () => false)).toBe(10);
-    expect(cleanableEnd(entries, 20, 2000, s, () => false)).toBe(20);
-    expect(cleanableEnd(entries, 20, 2000, s, (e) => e.baseOffset === 15)).toBe(15);
-    expect(cleanableEnd([], 0, 2000, s, () => false)).toBe(0);
+    expect(cleanableEnd({ entries, tailBase: 20, now: 1000, settings: s, young: () => false })).toBe(10);
+    expect(cleanableEnd({ entries, tailBase: 20, now: 2000, settings: s, young: () => false })).toBe(20);
+    expect(cleanableEnd({ entries, tailBase: 20, now: 2000, settings: s, young: (e) => e.baseOffset === 15 })).toBe(15);
+    expect(cleanableEnd({ entries: [], tailBase: 0, now: 2000, settings: s, young: () => false })).toBe(0);
   });
 
   it('is due at min.cleanable.dirty.ratio, or when the dirty part has waited max.compaction.lag.ms', () => {

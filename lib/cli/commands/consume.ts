@@ -71,7 +71,7 @@ export function consumeCommand(): Command {
         progress.update(() => `consumed ${consumed} records`);
         return true;
       };
-      if (opts.group) await consumeInGroup(runnel, topic, opts.group, opts, emit, stop);
+      if (opts.group) await consumeInGroup({ runnel, topic, group: opts.group, opts, emit, stop });
       else {
         const start: OffsetSpec =
           opts.offset !== undefined
@@ -92,12 +92,14 @@ export function consumeCommand(): Command {
  * partition it holds is read up to the high watermark that partition had at the start.
  */
 async function consumeInGroup(
-  runnel: Runnel,
-  topic: string,
-  group: string,
-  opts: ConsumeOptions,
-  emit: (r: OutputRecord) => Promise<boolean>,
-  stop: AbortController,
+  {
+    runnel,
+    topic,
+    group,
+    opts,
+    emit,
+    stop,
+  }: { runnel: Runnel; topic: string; group: string; opts: ConsumeOptions; emit: (r: OutputRecord) => Promise<boolean>; stop: AbortController },
 ): Promise<void> {
   const fromBeginning = opts.fromBeginning || !opts.follow;
   const start = await runnel.api.describeTopic(topic);
@@ -120,7 +122,7 @@ async function consumeInGroup(
   });
   try {
     while (!stop.signal.aborted) {
-      if (!opts.follow && (await caughtUp(runnel, group, topic, consumer.assignment(), next, end, fromBeginning ? start.partitionStates.map((p) => p.logStartOffset) : end))) break;
+      if (!opts.follow && (await caughtUp({ runnel, group, topic, assigned: consumer.assignment(), next, end, initial: fromBeginning ? start.partitionStates.map((p) => p.logStartOffset) : end }))) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } finally {
@@ -130,13 +132,15 @@ async function consumeInGroup(
 }
 
 async function caughtUp(
-  runnel: Runnel,
-  group: string,
-  topic: string,
-  assigned: Array<{ topic: string; partition: number }>,
-  next: Map<number, number>,
-  end: number[],
-  initial: number[],
+  {
+    runnel,
+    group,
+    topic,
+    assigned,
+    next,
+    end,
+    initial,
+  }: { runnel: Runnel; group: string; topic: string; assigned: Array<{ topic: string; partition: number }>; next: Map<number, number>; end: number[]; initial: number[] },
 ): Promise<boolean> {
   const waiting = assigned.filter((a) => a.topic === topic).filter((a) => (next.get(a.partition) ?? -1) < end[a.partition]!);
   if (waiting.length === 0) return true;
