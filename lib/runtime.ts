@@ -82,7 +82,7 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     topicAdmin: admin,
     heads,
     log,
-    deadLetter: async (topic, record) => void (await produce.produce(topic, { records: [record] })),
+    deadLetter: async (topic, record) => void (await produce.produce(topic, { records: [record] }, { deadLetter: true })),
     clock: options.clock,
     dispatchInProcess: options.dispatchInProcess ?? false,
     dispatcher: { timers: options.dispatchInProcess ?? false, ...options.dispatcher },

@@ -7,6 +7,21 @@ import type { PartitionLog } from '../log/partition-log.js';
 import type { TopicAutoCreation } from '../topics/auto-create.js';
 import type { Topic, TopicStore } from '../topics/topic-store.js';
 import { toStoredRecord } from '../api/wire-record.js';
+import { MAX_MESSAGE_BYTES_LIMIT } from '../contract/limits.js';
+
+/**
+ * What a dead-letter record may weigh: the largest record any topic accepts, plus its dead-letter headers
+ * (an error cut to 1,000 characters and a few names). Still well inside a fetch answer's bound.
+ */
+export const MAX_DEAD_LETTER_RECORD_BYTES = MAX_MESSAGE_BYTES_LIMIT + 16 * 1024;
+
+export interface ProduceOptions {
+  /**
+   * A consumer gives up on a record and writes it to a dead-letter topic: the dead-letter topic's own
+   * max.message.bytes must not refuse it, or the record would hold its partition forever (S4).
+   */
+  deadLetter?: boolean;
+}
 
 /**
  * Turns one produce request into at most one segment write per partition. The whole request is
@@ -39,17 +54,17 @@ export class ProduceService {
   }
 
   /** `request` is valid as lib/api/produce-request.ts checks it; what depends on the topic (partitions, sizes, timestamps) is checked here. */
-  async produce(topicName: string, request: ProduceRequest): Promise<ProduceResponse> {
+  async produce(topicName: string, request: ProduceRequest, options: ProduceOptions = {}): Promise<ProduceResponse> {
     const now = this.clock();
     const records = request.records.map((r, i) => toStoredRecord(r, now, i));
     // A record naming a partition the cached topic does not have makes the topic be read afresh: it may be new.
     const highest = Math.max(-1, ...request.records.map((r) => r.partition ?? -1));
-    return this.autoCreate.orCreate(topicName, () => this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records), highest >= 0 ? highest : undefined));
+    return this.autoCreate.orCreate(topicName, () => this.topics.withTopic(topicName, (topic) => this.produceTo(topic, request, records, options), highest >= 0 ? highest : undefined));
   }
 
-  private async produceTo(topic: Topic, request: ProduceRequest, records: StoredRecord[]): Promise<ProduceResponse> {
+  private async produceTo(topic: Topic, request: ProduceRequest, records: StoredRecord[], options: ProduceOptions): Promise<ProduceResponse> {
     const topicName = topic.name;
-    const limit = topic.config['max.message.bytes'];
+    const limit = options.deadLetter ? MAX_DEAD_LETTER_RECORD_BYTES : topic.config['max.message.bytes'];
     const latestTimestamp = this.clock() + topic.config['message.timestamp.after.max.ms'];
     records.forEach((r, i) => {
       if (r.timestamp > latestTimestamp) {

@@ -64,6 +64,16 @@ describe.each(BACKENDS)('push subscriptions (%s)', (backend) => {
   const describeSub = async () => (await stack.request('GET', '/v1/subscriptions/billing')).body;
   const fastRetries = { maxAttempts: 3, backoff: { initialMs: 10, maxMs: 10, multiplier: 1 } };
 
+  it('dead-letters a record as large as the source topic allows, whatever the dead-letter topic\'s own max.message.bytes (S4)', async () => {
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1, config: { 'max.message.bytes': 4 * 1024 * 1024 } });
+    await subscribe({ ...fastRetries, maxAttempts: 1 });
+    answer = () => ({ status: 400 });
+    await produce([{ key: 'big', value: 'x'.repeat(4 * 1024 * 1024 - 1024) }, { key: 'k', value: { n: 1 } }]);
+    await vi.waitFor(async () => expect((await describeSub()).partitions[0]).toMatchObject({ committedOffset: 2, deadLettered: 2 }), { timeout: 30_000 });
+    const dlq = await stack.request('GET', '/v1/topics/billing.dlq');
+    expect(dlq.body.partitionStates[0].highWatermark).toBe(2);
+  });
+
   it('sends a poison record to the dead-letter topic after exactly maxAttempts, with its headers, and delivers the records after it', async () => {
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
     await subscribe(fastRetries);
