@@ -345,7 +345,7 @@ export class PartitionLog {
       // A read another waiter started since our last one is as good as a read of our own.
       const since = lastRead;
       lastRead = Date.now();
-      const heads = await Promise.all(due.map((t) => this.notifier.shared(partitionKey(t.ref), since, this.options.maxRereadGapMs, () => this.head(t.ref))));
+      const heads = await Promise.all(due.map((t) => this.notifier.shared({ pk: partitionKey(t.ref), since, keepMs: this.options.maxRereadGapMs, check: () => this.head(t.ref) })));
       heads.forEach((head, i) => head.nextOffset > due[i]!.nextOffset && moved.set(partitionKey(due[i]!.ref), head));
       if (moved.size) break;
     }

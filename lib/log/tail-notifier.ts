@@ -62,7 +62,7 @@ export class TailNotifier {
    * answer instead: a waiter needs a read no older than its own last one. A failed check is not shared
    * beyond its callers, and a result is kept for `keepMs` at most.
    */
-  shared<T>(pk: string, since: number, keepMs: number, check: () => Promise<T>): Promise<T> {
+  shared<T>({ pk, since, keepMs, check }: { pk: string; since: number; keepMs: number; check: () => Promise<T> }): Promise<T> {
     const last = this.checks.get(pk);
     if (last && last.at >= since) return last.result as Promise<T>;
     const entry = { at: Date.now(), result: check() as Promise<unknown> };
