@@ -216,7 +216,7 @@ export class PartitionWorker {
    * This worker's part of a fetch answer, for a fetch sent from `from` with `token`. `topicId` is the
    * topic's incarnation the answer came from.
    */
-  accept(result: PartitionFetchResult, topicId: string, from: number, token: number): void {
+  accept({ result, topicId, from, token }: { result: PartitionFetchResult; topicId: string; from: number; token: number }): void {
     if (!this.running || this.paused || this.work || token !== this.moves || this.position !== from) return;
     if (this.isNewIncarnation(topicId)) return this.busy(() => this.startOver(topicId));
     if (result.error) return this.busy(() => this.outOfRange());

@@ -123,7 +123,7 @@ export class MemberFetcher {
         const { worker, from, token } = sent[i]!;
         // Records, an error, a move past a compacted gap, or a new incarnation of the topic: each needs the worker.
         if (result.records.length || result.error || result.nextOffset !== from || (worker.topicId !== undefined && worker.topicId !== answer.topicId)) news = true;
-        worker.accept(result, answer.topicId, from, token);
+        worker.accept({ result, topicId: answer.topicId, from, token });
       });
       return news ? 'records' : 'none';
     } catch {

@@ -105,7 +105,7 @@ export class FetchService {
     const { limit = DEFAULT_FETCH_LIMIT, maxBytes = DEFAULT_FETCH_BYTES, waitMs = 0 } = request;
     return this.topics.withTopic(request.topic, async (topic) => {
       const refs = request.partitions.map((p, i) => this.partition(topic, p.partition, `partitions[${i}].partition`));
-      const read = (i: number) => this.readOrRefuse(refs[i]!, request.partitions[i]!.offset, limit, maxBytes, signal);
+      const read = (i: number) => this.readOrRefuse({ ref: refs[i]!, offset: request.partitions[i]!.offset, limit, maxBytes, signal });
       const results = await Promise.all(refs.map((_, i) => read(i)));
       // An out-of-range partition is news too: its consumer must move.
       const nothingNew = results.every((r) => !('error' in r) && r.records.length === 0 && r.nextOffset === r.highWatermark);
@@ -129,7 +129,7 @@ export class FetchService {
   }
 
   /** One partition's read, without waiting; an offset outside its log is an answer, not a throw. */
-  private async readOrRefuse(ref: PartitionRef, offset: number, limit: number, maxBytes: number, signal?: AbortSignal) {
+  private async readOrRefuse({ ref, offset, limit, maxBytes, signal }: { ref: PartitionRef; offset: number; limit: number; maxBytes: number; signal?: AbortSignal | undefined }) {
     try {
       return await this.log.read(ref, offset, { limit, maxBytes, waitMs: 0, signal });
     } catch (e) {
