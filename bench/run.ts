@@ -3,7 +3,10 @@ import { cpus, loadavg, platform, arch, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedStack } from '../lib/local/embedded.js';
+import { applyLatencyProfile } from './latency-profile.js';
 import { RequestMeter } from './meter.js';
+import { LoadGenerator, startEmulatorProcesses, type EmulatorProcess } from './processes.js';
+import { RoundTripRecorder } from './round-trips.js';
 import { formatTable, targetsTable } from './report.js';
 import type { BenchContext, BenchSection, SectionReport, TargetCheck } from './section.js';
 import { clientSection } from './client.js';
@@ -17,8 +20,9 @@ import { subscriptionsSection } from './subscriptions.js';
 import { targetsSection } from './targets.js';
 
 /**
- * `npm run bench`: the sections below run in order on one embedded local stack (dynalite + s3rver +
- * the HTTP API on a loopback port); each adds its results to bench/results.json and its tables to
+ * `npm run bench`: the sections below run in order on one embedded local stack (the HTTP API on a
+ * loopback port in this process; dynalite, s3rver and the load generator each in a process of its
+ * own); each adds its results to bench/results.json and its tables to
  * stdout. To add a section, write a module exporting a BenchSection and add it to this list.
  * `npm run bench -- --section compaction` runs only the named sections (repeat the flag for more);
  * their results go to bench/results.<names>.json, leaving the full run's results.json alone.
@@ -79,9 +83,22 @@ const started = Date.now();
 const log = (message: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${message}\n`);
 // Maintenance (retention, orphan sweep) runs on a schedule of its own on AWS; here it would land in the
 // middle of a measurement and in its request counts, so it does not run during the bench.
-const stack = await startEmbeddedStack({ dataDir, port: 0, maintenanceIntervalMs: 24 * 60 * 60 * 1000 });
+let emulators: EmulatorProcess[] = [];
+const stack = await startEmbeddedStack({
+  dataDir,
+  port: 0,
+  maintenanceIntervalMs: 24 * 60 * 60 * 1000,
+  startEmulators: async (dir) => {
+    const started = await startEmulatorProcesses(dir);
+    emulators = [started.dynamo, started.s3];
+    return started;
+  },
+});
+const loadGenerator = await LoadGenerator.start();
 const meter = new RequestMeter().attach(stack.runnel.clients);
-const ctx: BenchContext = { stack, meter, results: new Map(), quick, logOptions, log };
+const roundTrips = new RoundTripRecorder().attach(stack.runnel.clients);
+const latencyProfile = applyLatencyProfile(stack.runnel.clients);
+const ctx: BenchContext = { stack, meter, processes: { loadGenerator, emulators }, latencyProfile, roundTrips, results: new Map(), quick, logOptions, log };
 const targets: TargetCheck[] = [];
 const failures: string[] = [];
 try {
@@ -94,6 +111,7 @@ try {
   for (const section of sections.filter((s) => only.length === 0 || only.includes(s.name))) {
     log(`section ${section.name}`);
     try {
+      latencyProfile.disable();
       const report = await section.run(ctx);
       ctx.results.set(section.name, report.results);
       targets.push(...(report.targets ?? []));
@@ -104,6 +122,8 @@ try {
     }
   }
 } finally {
+  latencyProfile.disable();
+  await loadGenerator.stop();
   await stack.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
@@ -123,7 +143,7 @@ const output = {
     loadAverageAtStart,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
   },
-  stack: 'embedded: dynalite + s3rver + Runnel HTTP API in one Node process, loopback only',
+  stack: 'embedded, loopback only: the Runnel HTTP API in the bench process; dynalite, s3rver and the load generator each in a Node process of its own',
   sections: Object.fromEntries(ctx.results),
   targets,
   failures,

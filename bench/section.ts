@@ -1,6 +1,9 @@
 import type { EmbeddedStack } from '../lib/local/embedded.js';
 import type { LogOptions } from '../lib/log/partition-log.js';
+import type { LatencyProfileSwitch } from './latency-profile.js';
 import type { RequestMeter } from './meter.js';
+import type { BenchProcesses } from './processes.js';
+import type { RoundTripRecorder } from './round-trips.js';
 
 /** A printable table: a title, column headings and rows of already formatted cells. */
 export interface Table {
@@ -29,8 +32,15 @@ export interface SectionReport<R = unknown> {
 
 /** What every section gets: the running stack, its request meter, and the results of the sections before it. */
 export interface BenchContext {
+  /** Runnel in this process; its emulators in processes of their own (`processes`). */
   stack: EmbeddedStack;
   meter: RequestMeter;
+  /** The load generator's process and the emulators', for loads run outside this one and their CPU. */
+  processes: BenchProcesses;
+  /** AWS-like service times on the stack's storage clients (bench/latency-profile.ts); off unless a section turns it on, and back off after it. */
+  latencyProfile: LatencyProfileSwitch;
+  /** Traces the stack's storage calls per operation (bench/round-trips.ts). */
+  roundTrips: RoundTripRecorder;
   /** Section results so far, by section name. */
   results: Map<string, unknown>;
   /** Quick mode (BENCH_QUICK=1): shorter windows, for checking the bench itself, not for figures. */

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { encodeSegment } from '../lib/codec/segment.js';
 import type { StoredRecord } from '../lib/codec/record.js';
+import { callApi } from './http.js';
+import type { LoadOperation } from './processes.js';
 
 /** The record shape of issue 2: 1 KiB values, 100 records per produce request. */
 export const RECORD_BYTES = 1024;
@@ -30,4 +32,13 @@ export function segmentBody(): Uint8Array {
     headers: [],
   }));
   return encodeSegment(records);
+}
+
+/**
+ * Producers POSTing to the HTTP API, each its next request when the previous one is acknowledged:
+ * producer i writes to partition i mod partitions. A load for the load generator process.
+ */
+export async function httpProduce({ url, partitions, producers }: { url: string; partitions: number; producers: number }): Promise<LoadOperation> {
+  const bodies = Array.from({ length: producers }, (_, i) => produceBody(i % partitions));
+  return { op: async (w) => void (await callApi(url, { method: 'POST', body: bodies[w]! })) };
 }

@@ -28,6 +28,11 @@ export interface EmbeddedStackOptions {
    * start-lambda`'s. Without it they invoke functions on AWS, with the default AWS credentials.
    */
   lambdaEndpoint?: string;
+  /**
+   * Starts dynalite and s3rver with their files under `dataDir`; in this process by default. The bench
+   * starts them in processes of their own, so that their CPU is not the API's.
+   */
+  startEmulators?: (dataDir: string) => Promise<{ dynamo: Emulator; s3: Emulator }>;
 }
 
 export interface EmbeddedStack {
@@ -36,15 +41,23 @@ export interface EmbeddedStack {
   stop(): Promise<void>;
 }
 
+async function startEmulatorsHere(dataDir: string): Promise<{ dynamo: Emulator; s3: Emulator }> {
+  const dynamo = await startDynalite(join(dataDir, 'dynamodb'));
+  try {
+    return { dynamo, s3: await startS3rver(join(dataDir, 's3')) };
+  } catch (e) {
+    await dynamo.close();
+    throw e;
+  }
+}
+
 /** dynalite + s3rver + the API, all in this process: the whole service with nothing to install. */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<EmbeddedStack> {
   const emulators: Emulator[] = [];
   const unlock = lockDataDir(options.dataDir);
   try {
-    const dynamo = await startDynalite(join(options.dataDir, 'dynamodb'));
-    emulators.push(dynamo);
-    const s3 = await startS3rver(join(options.dataDir, 's3'));
-    emulators.push(s3);
+    const { dynamo, s3 } = await (options.startEmulators ?? startEmulatorsHere)(options.dataDir);
+    emulators.push(dynamo, s3);
     const config: RunnelConfig = {
       region: 'us-east-1',
       ...DEFAULT_NAMES,
