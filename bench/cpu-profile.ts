@@ -1,0 +1,99 @@
+/**
+ * Summarises V8 CPU profiles (`node --cpu-prof`): where a process's busy time went, by function (self
+ * time) and by module (inclusive time: a sample counts once for each package or lib/ file on its stack).
+ *
+ *   npx tsx bench/cpu-profile.ts DIR|FILE.cpuprofile
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** `@aws-sdk/client-s3`, `zod`, `lib/codec/segment`, `node:internal/...`, or a V8 pseudo-frame such as `(garbage collector)`. */
+export function moduleOf(url: string, functionName: string): string {
+  if (!url) return functionName.startsWith('(') ? functionName : '(native)';
+  const path = url.replace(/^file:\/\//, '');
+  const nm = path.lastIndexOf('/node_modules/');
+  if (nm >= 0) {
+    const [scope, name] = path.slice(nm + '/node_modules/'.length).split('/');
+    return scope!.startsWith('@') ? `${scope}/${name}` : scope!;
+  }
+  if (path.startsWith('node:')) return path.replace(/^node:internal\/(deps\/)?/, 'node:').split('/').slice(0, 2).join('/');
+  const lib = path.search(/\/(lib|bench)\//);
+  return lib >= 0 ? path.slice(lib + 1).replace(/\.[cm]?[jt]s$/, '') : path;
+}
+
+export interface ProfileSummary {
+  /** Busy milliseconds: every sample but `(idle)`. */
+  busyMs: number;
+  bySelf: Array<{ name: string; ms: number }>;
+  byModule: Array<{ name: string; ms: number }>;
+}
+
+export function summariseProfile(profile: Profile, top = 30): ProfileSummary {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    const leaf = byId.get(id)!;
+    if (leaf.callFrame.functionName === '(idle)') return;
+    busy += ms;
+    const f = leaf.callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${moduleOf(f.url, f.functionName)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+    self.set(name, (self.get(name) ?? 0) + ms);
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const cf = byId.get(at)!.callFrame;
+      if (cf.functionName === '(root)') continue;
+      const m = moduleOf(cf.url, cf.functionName);
+      if (seen.has(m)) continue;
+      seen.add(m);
+      inclusive.set(m, (inclusive.get(m) ?? 0) + ms);
+    }
+  });
+  const sorted = (m: Map<string, number>) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, ms]) => ({ name, ms }));
+  return { busyMs: busy, bySelf: sorted(self), byModule: sorted(inclusive) };
+}
+
+/** A printable summary of every profile in `path` (a directory of .cpuprofile files, or one file). */
+export function summariseProfileDir(path: string, top = 30): string {
+  const files = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(path, f))
+    : [path];
+  return files
+    .map((file) => {
+      const s = summariseProfile(JSON.parse(readFileSync(file, 'utf8')) as Profile, top);
+      const pct = (ms: number) => `${((100 * ms) / s.busyMs).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(6)} ms`;
+      return [
+        `${file}: ${s.busyMs.toFixed(0)} ms busy`,
+        'self time, by function:',
+        ...s.bySelf.map((e) => `  ${pct(e.ms)}  ${e.name}`),
+        'inclusive time, by module (a sample counts once per module on its stack):',
+        ...s.byModule.map((e) => `  ${pct(e.ms)}  ${e.name}`),
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(summariseProfileDir(process.argv[2]!, Number(process.argv[3] ?? 30)));
