@@ -3,6 +3,7 @@ import type { StoredRecord } from '../codec/record.js';
 import { LAMBDA_RESPONSE_LIMIT, MAX_HEADER_NAME_BYTES, MAX_HEADERS, MAX_TIMESTAMP, MAX_VALUE_DEPTH } from '../contract/limits.js';
 import type { WireRecordIn, WireRecordOut } from '../contract/records.js';
 import { tooLarge } from '../errors.js';
+import { isBase64 } from './base64.js';
 
 // ignoreBOM keeps a leading U+FEFF as part of the key: by default TextDecoder strips it.
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -55,12 +56,6 @@ const headersSchema = z.unknown().transform((input, ctx): Record<string, string>
   return input as Record<string, string>;
 });
 
-const BASE64_SYNTAX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-/**
- * Padded base64 in its one canonical spelling: "AB==" decodes like "AA==" (its padding bits are not
- * zero), and a fetch would return the canonical spelling, so only that one is accepted.
- */
-const isBase64 = (s: string) => BASE64_SYNTAX.test(s) && Buffer.from(s.slice(-4), 'base64').toString('base64') === s.slice(-4);
 const base64String = z.string().refine(isBase64, 'must be base64 (RFC 4648, padded)');
 
 /**
