@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerBytes } from '../../lib/api/wire-record.js';
+import { answerBytes, base64AnswerBytes } from '../../lib/api/wire-record.js';
 import { isJsonContentType } from '../../lib/http/json-body.js';
 
 describe('answerBytes', () => {
@@ -13,6 +13,15 @@ describe('answerBytes', () => {
         expect(answerBytes(json)).toEqual({ body: Buffer.byteLength(json), lambda: Buffer.byteLength(JSON.stringify(json)) - 2 });
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('sizes a base64 string exactly as answerBytes sizes its JSON', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
+        const s = Buffer.from(bytes).toString('base64');
+        expect(base64AnswerBytes(s)).toEqual(answerBytes(JSON.stringify(s)));
+      }),
     );
   });
 });
