@@ -39,23 +39,30 @@ export interface ProfileSummary {
   busyMs: number;
   bySelf: Array<{ name: string; ms: number }>;
   byModule: Array<{ name: string; ms: number }>;
+  /** The call tree, top down, as indented lines `inclusive self name`, down to nodes of `minShare` of the busy time. */
+  tree: string[];
 }
 
-export function summariseProfile(profile: Profile, top = 30): ProfileSummary {
+const frameName = (f: ProfileNode['callFrame']) => `${f.functionName || '(anonymous)'} ${moduleOf(f.url, f.functionName)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+
+export function summariseProfile(profile: Profile, top = 30, minShare = 0.01): ProfileSummary {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<string, number>();
   const inclusive = new Map<string, number>();
+  const nodeSelf = new Map<number, number>();
+  const nodeInclusive = new Map<number, number>();
   let busy = 0;
   profile.samples.forEach((id, i) => {
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
     const leaf = byId.get(id)!;
     if (leaf.callFrame.functionName === '(idle)') return;
     busy += ms;
-    const f = leaf.callFrame;
-    const name = `${f.functionName || '(anonymous)'} ${moduleOf(f.url, f.functionName)}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+    const name = frameName(leaf.callFrame);
     self.set(name, (self.get(name) ?? 0) + ms);
+    nodeSelf.set(id, (nodeSelf.get(id) ?? 0) + ms);
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) nodeInclusive.set(at, (nodeInclusive.get(at) ?? 0) + ms);
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const cf = byId.get(at)!.callFrame;
@@ -71,7 +78,16 @@ export function summariseProfile(profile: Profile, top = 30): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, ms]) => ({ name, ms }));
-  return { busyMs: busy, bySelf: sorted(self), byModule: sorted(inclusive) };
+  const tree: string[] = [];
+  const walk = (id: number, depth: number) => {
+    const children = (byId.get(id)!.children ?? []).filter((c) => (nodeInclusive.get(c) ?? 0) >= busy * minShare);
+    for (const c of children.sort((a, b) => nodeInclusive.get(b)! - nodeInclusive.get(a)!)) {
+      tree.push(`${nodeInclusive.get(c)!.toFixed(0).padStart(7)} ${(nodeSelf.get(c) ?? 0).toFixed(0).padStart(6)}  ${'  '.repeat(depth)}${frameName(byId.get(c)!.callFrame)}`);
+      walk(c, depth + 1);
+    }
+  };
+  walk(profile.nodes[0]!.id, 0);
+  return { busyMs: busy, bySelf: sorted(self), byModule: sorted(inclusive), tree };
 }
 
 /** A printable summary of every profile in `path` (a directory of .cpuprofile files, or one file). */
@@ -91,6 +107,8 @@ export function summariseProfileDir(path: string, top = 30): string {
         ...s.bySelf.map((e) => `  ${pct(e.ms)}  ${e.name}`),
         'inclusive time, by module (a sample counts once per module on its stack):',
         ...s.byModule.map((e) => `  ${pct(e.ms)}  ${e.name}`),
+        `call tree (inclusive ms, self ms), nodes of at least 1% of the busy time:`,
+        ...s.tree,
       ].join('\n');
     })
     .join('\n\n');

@@ -4,12 +4,13 @@
  *
  * Three processes, so that only the server's CPU is counted:
  *  - storage: dynalite and s3rver (this file with `--storage`);
- *  - server: the HTTP app behind the Node server, serving the produce concern as the produce Lambda
- *    does (no appended-batch cache, no request log), on the storage above (this file with `--server`);
+ *  - server (this file with `--server`): with `--via node` (the default) the HTTP app behind the Node
+ *    server, serving the produce concern as the produce Lambda does (no appended-batch cache, no request
+ *    log); with `--via lambda` the produce function's own handler, fed API Gateway events;
  *  - this process: the load generator. It sends pre-built bodies, one request at a time (or
  *    `--concurrency`), and reads the server's `process.cpuUsage()` over IPC before and after.
  *
- *   npx tsx bench/produce-cpu.ts [--batches 400] [--warmup 200] [--concurrency 1] [--records 100]
+ *   npx tsx bench/produce-cpu.ts [--via node|lambda] [--batches 400] [--warmup 200] [--concurrency 1] [--records 100]
  *                                [--value-bytes 1024] [--log-requests] [--cpu-prof DIR]
  *
  * `--cpu-prof DIR` also profiles the server over the measured batches only (V8's sampling profiler,
@@ -23,6 +24,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { DEFAULT_NAMES, type RunnelConfig } from '../lib/config.js';
+import { LOCAL_CREDENTIALS } from '../lib/local/emulators.js';
+import { createServices } from '../lib/runtime.js';
+import { provisionStorage } from '../lib/storage/provision.js';
+import { apiGatewayEvent, lambdaEnvironment } from '../test/support/lambda-bundles.js';
 import { summariseProfileDir } from './cpu-profile.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -64,27 +70,33 @@ async function runStorage(): Promise<void> {
   });
 }
 
-/** The server process: the app on the storage named by the environment, answering CPU questions over IPC. */
+/**
+ * The server process. `node`: the app behind the Node server, serving the produce concern as the
+ * produce Lambda does (no appended-batch cache). `lambda`: the produce function's handler
+ * (lambdas/produce.ts), fed API Gateway events as JSON text over HTTP and answering its result as
+ * JSON, which is what the Lambda runtime's loop does around a handler. It answers CPU questions over IPC.
+ */
 async function runServer(): Promise<void> {
-  const { DEFAULT_NAMES } = await import('../lib/config.js');
-  const { LOCAL_CREDENTIALS } = await import('../lib/local/emulators.js');
-  const { createServices } = await import('../lib/runtime.js');
-  const { provisionStorage } = await import('../lib/storage/provision.js');
-  const { createApp } = await import('../lib/http/app.js');
-  const { createNodeServer, listen } = await import('../lib/http/node-server.js');
-  const config = {
-    region: 'us-east-1',
-    ...DEFAULT_NAMES,
-    s3Endpoint: process.env.RUNNEL_S3_ENDPOINT!,
-    dynamoDbEndpoint: process.env.RUNNEL_DYNAMODB_ENDPOINT!,
-    credentials: LOCAL_CREDENTIALS,
-  };
-  // As the produce Lambda is built (lib/http/lambda.ts): it never serves the fetches that would read its batches.
-  const runnel = createServices(config, { log: { cacheAppends: false } });
-  await provisionStorage(runnel.clients, config);
-  await runnel.admin.create({ name: TOPIC, partitions: 1 });
-  const server = createNodeServer(createApp(runnel, ['produce'], { logRequests: process.env.LOG_REQUESTS === '1' }));
-  await listen(server, 0, '127.0.0.1');
+  const { createServer } = await import('node:http');
+  let server: import('node:http').Server;
+  if (process.env.VIA === 'lambda') {
+    const { handler } = await import('../lambdas/produce.js');
+    const context = { functionName: 'produce', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 30_000 };
+    server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const result = await (handler as (event: unknown, context: unknown) => Promise<unknown>)(JSON.parse(Buffer.concat(chunks).toString('utf8')), context);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
+    });
+  } else {
+    const { configFromEnv } = await import('../lib/config.js');
+    const { createServices } = await import('../lib/runtime.js');
+    const { createApp } = await import('../lib/http/app.js');
+    const { createNodeServer } = await import('../lib/http/node-server.js');
+    const runnel = createServices(configFromEnv(), { log: { cacheAppends: false } });
+    server = createNodeServer(createApp(runnel, ['produce'], { logRequests: process.env.LOG_REQUESTS === '1' }));
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   const profDir = process.env.CPU_PROF_DIR;
   const profiler = profDir ? new (await import('node:inspector/promises')).Session() : undefined;
@@ -122,8 +134,10 @@ async function runLoad(): Promise<void> {
       'value-bytes': { type: 'string', default: '1024' },
       'log-requests': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      via: { type: 'string', default: 'node' },
     },
   });
+  if (values.via !== 'node' && values.via !== 'lambda') throw new Error(`--via is node or lambda, not ${values.via}`);
   const batches = Number(values.batches);
   const warmup = Number(values.warmup);
   const concurrency = Number(values.concurrency);
@@ -134,6 +148,10 @@ async function runLoad(): Promise<void> {
   const children: ChildProcess[] = [storage];
   try {
     const endpoints = await waitFor(storage, 'storage');
+    const config: RunnelConfig = { region: 'us-east-1', ...DEFAULT_NAMES, ...endpoints, credentials: LOCAL_CREDENTIALS };
+    const admin = createServices(config);
+    await provisionStorage(admin.clients, config);
+    await admin.admin.create({ name: TOPIC, partitions: 1 });
     const profDir = values['cpu-prof'];
     if (profDir) mkdirSync(profDir, { recursive: true });
     const server = fork(SELF, ['--server'], {
@@ -141,23 +159,37 @@ async function runLoad(): Promise<void> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: {
         ...process.env,
-        RUNNEL_S3_ENDPOINT: endpoints.s3Endpoint,
-        RUNNEL_DYNAMODB_ENDPOINT: endpoints.dynamoDbEndpoint,
+        ...lambdaEnvironment(config),
+        VIA: values.via,
         LOG_REQUESTS: values['log-requests'] ? '1' : '0',
         ...(profDir ? { CPU_PROF_DIR: profDir } : {}),
       },
     });
     children.push(server);
     const { url } = await waitFor(server, 'listening');
-    const target = `${url}/v1/topics/${TOPIC}/records`;
+    const path = `/v1/topics/${TOPIC}/records`;
     // A few distinct bodies, built before timing, so the generator's own work stays small and the server sees fresh bytes.
     const bodies = Array.from({ length: 8 }, () => requestBody(records, valueBytes));
+    const lambdaEvent = (body: string) =>
+      JSON.stringify(
+        apiGatewayEvent({
+          method: 'POST',
+          url: new URL(`https://api.runnel.test${path}`),
+          headers: { 'content-type': 'application/json' },
+          body,
+          routeKey: 'POST /v1/topics/{topic}/records',
+          pathParameters: { topic: TOPIC },
+        }),
+      );
+    const requests = values.via === 'lambda' ? bodies.map(lambdaEvent) : bodies;
+    const target = values.via === 'lambda' ? url : `${url}${path}`;
     let sent = 0;
     const send = async () => {
-      const body = bodies[sent++ % bodies.length]!;
+      const body = requests[sent++ % requests.length]!;
       const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       const text = await res.text();
-      if (res.status !== 200) throw new Error(`produce answered ${res.status}: ${text.slice(0, 300)}`);
+      const status = values.via === 'lambda' ? (JSON.parse(text) as { statusCode: number }).statusCode : res.status;
+      if (status !== 200) throw new Error(`produce answered ${status}: ${text.slice(0, 300)}`);
     };
     const run = async (n: number) => {
       let left = n;
@@ -189,6 +221,7 @@ async function runLoad(): Promise<void> {
     const systemMs = (after.system - before.system) / 1000;
     const perBatch = (userMs + systemMs) / batches;
     const result = {
+      via: values.via,
       batches,
       warmup,
       concurrency,
