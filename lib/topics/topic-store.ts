@@ -30,6 +30,12 @@ export type { PartitionState } from '../contract/topics.js';
 /** Items in the topics table that are not topics start with this; a topic name cannot. */
 const PURGE_PREFIX = '#purge#';
 const CACHE_TTL_MS = 1000;
+/**
+ * A hit on an entry at least this old reloads it in the background, so that under steady traffic the
+ * entry is renewed before it expires and no request waits for the read (a third round trip before a
+ * produce's two). Entries are still never served older than CACHE_TTL_MS.
+ */
+const REFRESH_AHEAD_MS = 750;
 /** Read-modify-write rounds before a change that keeps losing to others gives up (409). */
 const UPDATE_ATTEMPTS = 8;
 
@@ -58,6 +64,10 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 export class TopicStore {
   private readonly cache = new Map<string, { topic: Topic; at: number }>();
   private readonly loading = new Map<string, Promise<Topic | undefined>>();
+  /** Background reloads under way. Kept apart from `loading`: no request waits on one (on Lambda it may be frozen mid-flight). */
+  private readonly refreshing = new Set<string>();
+  /** Changes this process made to each topic, counted: a read under way meanwhile must not overwrite them. */
+  private readonly changes = new Map<string, number>();
 
   constructor(
     private readonly dynamo: DynamoDBClient,
@@ -90,13 +100,22 @@ export class TopicStore {
       await inBatches(refs, 25, async (ref) => void (await this.heads.purge(partitionKey(ref))));
       throw conflict('topic_exists', `topic "${name}" already exists`);
     }
-    this.cache.set(name, { topic, at: Date.now() });
+    this.remember(name, topic);
     return topic;
   }
 
   async find(name: string, fresh = false): Promise<Topic | undefined> {
     const hit = this.cache.get(name);
-    if (!fresh && hit && Date.now() - hit.at < CACHE_TTL_MS) return hit.topic;
+    const age = hit ? Date.now() - hit.at : Infinity;
+    if (!fresh && hit && age < CACHE_TTL_MS) {
+      if (age >= REFRESH_AHEAD_MS && !this.refreshing.has(name)) {
+        this.refreshing.add(name);
+        void this.load(name)
+          .catch(() => undefined)
+          .finally(() => this.refreshing.delete(name));
+      }
+      return hit.topic;
+    }
     // Concurrent requests whose cache entry expired together share one read.
     const pending = this.loading.get(name);
     if (pending && !fresh) return pending;
@@ -106,16 +125,23 @@ export class TopicStore {
   }
 
   private async load(name: string): Promise<Topic | undefined> {
+    const changesBefore = this.changes.get(name);
     const res = await this.dynamo.send(
       new GetItemCommand({ TableName: this.table, Key: { name: { S: name } }, ConsistentRead: true }),
     );
-    if (!res.Item) {
-      this.cache.delete(name);
-      return undefined;
-    }
-    const topic = toTopic(res.Item);
-    this.cache.set(name, { topic, at: Date.now() });
+    const topic = res.Item ? toTopic(res.Item) : undefined;
+    // A change this process made while the read was under way is newer than what the read saw.
+    if (this.changes.get(name) !== changesBefore) return topic;
+    if (topic) this.cache.set(name, { topic, at: Date.now() });
+    else this.cache.delete(name);
     return topic;
+  }
+
+  /** Caches what this process itself just made of a topic (undefined: deleted it). */
+  private remember(name: string, topic: Topic | undefined): void {
+    this.changes.set(name, (this.changes.get(name) ?? 0) + 1);
+    if (topic) this.cache.set(name, { topic, at: Date.now() });
+    else this.cache.delete(name);
   }
 
   async get(name: string): Promise<Topic> {
@@ -166,7 +192,7 @@ export class TopicStore {
       );
       if (applied) {
         const altered = { ...topic, config };
-        this.cache.set(name, { topic: altered, at: Date.now() });
+        this.remember(name, altered);
         return altered;
       }
     }
@@ -230,7 +256,7 @@ export class TopicStore {
           await inBatches(pks, 25, async (pk) => void (await this.heads.markSubscriber({ pk, subscription, subscribed: true, now: Date.now() })));
         }
         const grown = { ...topic, partitions: count };
-        this.cache.set(name, { topic: grown, at: Date.now() });
+        this.remember(name, grown);
         return grown;
       }
     }
@@ -274,7 +300,7 @@ export class TopicStore {
         if (deleted) return topic;
       }
     } finally {
-      this.cache.delete(name);
+      this.remember(name, undefined);
     }
   }
 

@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { countMatching, injectFault } from '../support/faults.js';
+import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+
+/** Completed reads of the topics table, counted once each answer is back. */
+function completedTopicReads(stack: TestStack): () => number {
+  let done = 0;
+  (stack.runnel.clients.dynamo.middlewareStack as any).add(
+    (next: any, context: any) => async (args: any) => {
+      const result = await next(args);
+      if (context.commandName === 'GetItemCommand' && args.input.TableName === stack.config.topicsTable) done++;
+      return result;
+    },
+    { step: 'initialize', priority: 'high', name: `completed-topic-reads-${Math.random()}` },
+  );
+  return () => done;
+}
+
+/** Lets the continuation of a read that has answered (caching what it read) run. */
+const settle = () => new Promise((r) => setTimeout(r, 20));
+
+describe.each(BACKENDS)('the topic cache (%s)', (backend) => {
+  afterEach(() => vi.useRealTimers());
+
+  it('renews an entry in the background before it expires, so that steady produces never wait for the topic read', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const started = countMatching(stack.runnel.clients.dynamo, (command, input) => command === 'GetItemCommand' && input.TableName === stack.config.topicsTable);
+    const completed = completedTopicReads(stack);
+    expect((await stack.request('POST', '/v1/topics/t/records', { records: [{ value: 'a' }] })).status).toBe(200);
+    expect(started()).toBe(0);
+    // Past three quarters of its second: answered from the cache, and renewed meanwhile.
+    vi.setSystemTime(t0 + 800);
+    expect((await stack.request('POST', '/v1/topics/t/records', { records: [{ value: 'b' }] })).status).toBe(200);
+    await vi.waitFor(() => expect(completed()).toBe(1));
+    await settle();
+    // Past the first entry's second, the renewed one serves: no read in the request's path.
+    vi.setSystemTime(t0 + 1100);
+    expect((await stack.request('POST', '/v1/topics/t/records', { records: [{ value: 'c' }] })).status).toBe(200);
+    expect(started()).toBe(1);
+    // Never served older than a second: once the renewed entry expires too, the request reads it afresh.
+    vi.setSystemTime(t0 + 800 + 1100);
+    expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+    expect(started()).toBe(2);
+  });
+
+  it('does not bring back a topic this process deleted while a background renewal was reading it', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 800);
+    let deleted!: (status: number) => void;
+    const deletedMeanwhile = new Promise<number>((r) => (deleted = r));
+    injectFault(stack.runnel.clients.dynamo, {
+      command: 'GetItemCommand',
+      phase: 'after',
+      error: 'none',
+      match: (input) => input.TableName === stack.config.topicsTable,
+      // The renewal has read the topic; before it caches what it read, this process deletes it.
+      meanwhile: async () => deleted((await stack.request('DELETE', '/v1/topics/t')).status),
+    });
+    expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+    expect(await deletedMeanwhile).toBe(204);
+    await settle();
+    expect(await stack.runnel.topics.find('t')).toBeUndefined();
+    expect((await stack.request('POST', '/v1/topics/t/records', { records: [{ value: 'x' }] })).status).toBe(404);
+  });
+});
