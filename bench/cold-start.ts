@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RunnelFunction } from '../cdk/runnel.js';
 import type { RunnelConfig } from '../lib/config.js';
+import { CONCERNS, type Concern } from '../lib/contract/routes.js';
 import { LOCAL_CREDENTIALS, startDynalite, startS3rver, type Emulator } from '../lib/local/emulators.js';
 import { createServices } from '../lib/runtime.js';
 import { createStorageClients } from '../lib/storage/clients.js';
@@ -12,9 +13,12 @@ import { hostBundle } from '../test/support/bundle-host.js';
 import { apiGatewayEvent, bundlesIn, lambdaEnvironment, synthWithCli } from '../test/support/lambda-bundles.js';
 import type { BenchSection } from './section.js';
 
-/** Issue 4's targets, per bundle on this machine. */
-export const MAX_BUNDLE_BYTES = 1_000_000;
+/** Issue 10's targets for the API's functions, per bundle on this machine. */
+export const MAX_BUNDLE_BYTES = 400_000;
 export const MAX_INIT_MS = 150;
+
+/** The functions API Gateway invokes, one per concern of the route table: the targets are theirs. */
+const isApiFunction = (name: RunnelFunction): name is Concern => (CONCERNS as readonly string[]).includes(name);
 
 export interface BundleColdStart {
   name: RunnelFunction;
@@ -22,7 +26,8 @@ export interface BundleColdStart {
   /** Import plus first invocation: what a cold start adds to the first request (median of the runs). */
   initMs: number;
   importMs: number;
-  firstInvocationMs: number;
+  /** Undefined for a function with no first event here (the stream dispatcher, the custom resource): import only. */
+  firstInvocationMs: number | undefined;
 }
 
 export interface ColdStartOptions {
@@ -35,7 +40,11 @@ export interface ColdStartOptions {
   log?: (message: string) => void;
 }
 
-/** A request each function's first invocation serves, reaching storage as real traffic does. */
+/**
+ * A request each function's first invocation serves, reaching storage as real traffic does. The
+ * dispatcher is woken only by stream records of subscribed topics and the custom resource only by
+ * CloudFormation (whose answer URL it calls): their import is measured alone.
+ */
 function firstEvent(name: RunnelFunction, topic: string): unknown {
   const api = (method: string, path: string, routePath: string, body?: unknown) =>
     apiGatewayEvent({
@@ -56,6 +65,8 @@ function firstEvent(name: RunnelFunction, topic: string): unknown {
       return api('GET', '/v1/groups', '/v1/groups');
     case 'maintenance':
       return { sweepOrphans: false };
+    default:
+      return undefined;
   }
 }
 
@@ -104,23 +115,28 @@ export async function coldStart(options: ColdStartOptions = {}): Promise<BundleC
     const env = lambdaEnvironment(config);
     const results: BundleColdStart[] = [];
     for (const bundle of bundlesIn(cdkOut)) {
+      const event = firstEvent(bundle.name, topic);
       const runs: Array<{ importMs: number; firstInvocationMs: number }> = [];
       for (let i = 0; i < (options.runs ?? 5); i++) {
         const host = await hostBundle(bundle.file, bundle.name, env);
         try {
-          const { result, ms } = await host.invoke(firstEvent(bundle.name, topic));
-          const status = (result as { statusCode?: number } | undefined)?.statusCode;
-          if (status !== undefined && status >= 400) throw new Error(`${bundle.name}: first invocation answered ${status}: ${(result as { body?: string }).body}`);
-          runs.push({ importMs: host.importMs, firstInvocationMs: ms });
+          let firstInvocationMs = 0;
+          if (event !== undefined) {
+            const { result, ms } = await host.invoke(event);
+            const status = (result as { statusCode?: number } | undefined)?.statusCode;
+            if (status !== undefined && status >= 400) throw new Error(`${bundle.name}: first invocation answered ${status}: ${(result as { body?: string }).body}`);
+            firstInvocationMs = ms;
+          }
+          runs.push({ importMs: host.importMs, firstInvocationMs });
         } finally {
           await host.close();
         }
       }
       const importMs = median(runs.map((r) => r.importMs));
-      const firstInvocationMs = median(runs.map((r) => r.firstInvocationMs));
+      const firstInvocationMs = event === undefined ? undefined : median(runs.map((r) => r.firstInvocationMs));
       const initMs = median(runs.map((r) => r.importMs + r.firstInvocationMs));
       results.push({ name: bundle.name, bytes: bundle.bytes, initMs, importMs, firstInvocationMs });
-      log(`${bundle.name}: ${bundle.bytes} bytes, init ${initMs.toFixed(0)} ms (import ${importMs.toFixed(0)} + first invocation ${firstInvocationMs.toFixed(0)})`);
+      log(`${bundle.name}: ${bundle.bytes} bytes, init ${initMs.toFixed(0)} ms (import ${importMs.toFixed(0)} + first invocation ${firstInvocationMs?.toFixed(0) ?? 'not measured'})`);
     }
     return results;
   } finally {
@@ -141,19 +157,24 @@ export const coldStartSection: BenchSection<BundleColdStart[]> = {
         {
           title: 'Lambda bundles: size and cold start (import + first invocation, median of fresh instances)',
           columns: ['function', 'bundle KB', 'init ms', 'import ms', 'first invocation ms'],
-          rows: results.map((r) => [r.name, round(r.bytes / 1000), round(r.initMs), round(r.importMs), round(r.firstInvocationMs)]),
-          notes: ['Bundles from a real `cdk synth`; the first invocation talks to the bench storage. Node startup itself is not counted.'],
+          rows: results.map((r) => [r.name, round(r.bytes / 1000), round(r.initMs), round(r.importMs), r.firstInvocationMs === undefined ? '—' : round(r.firstInvocationMs)]),
+          notes: [
+            'Bundles from a real `cdk synth`; the first invocation talks to the bench storage. Node startup itself is not counted.',
+            "Targets apply to the API's functions (admin, fetch, groups, produce). Maintenance's first invocation is a whole maintenance pass over the bench's partitions; the dispatcher and the custom resource are imported only.",
+          ],
         },
       ],
-      targets: results.flatMap((r) => [
-        { target: 'bundle size (bytes)', scenario: r.name, value: r.bytes, limit: MAX_BUNDLE_BYTES, pass: r.bytes < MAX_BUNDLE_BYTES },
-        { target: 'cold start init (ms)', scenario: r.name, value: round(r.initMs), limit: MAX_INIT_MS, pass: r.initMs < MAX_INIT_MS },
-      ]),
+      targets: results
+        .filter((r) => isApiFunction(r.name))
+        .flatMap((r) => [
+          { target: 'bundle size (bytes)', scenario: r.name, value: r.bytes, limit: MAX_BUNDLE_BYTES, pass: r.bytes < MAX_BUNDLE_BYTES },
+          { target: 'cold start init (ms)', scenario: r.name, value: round(r.initMs), limit: MAX_INIT_MS, pass: r.initMs < MAX_INIT_MS },
+        ]),
     };
   },
 };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const results = await coldStart({ log: (m) => process.stderr.write(`${m}\n`) });
-  console.table(results.map((r) => ({ ...r, initMs: round(r.initMs), importMs: round(r.importMs), firstInvocationMs: round(r.firstInvocationMs) })));
+  console.table(results.map((r) => ({ ...r, initMs: round(r.initMs), importMs: round(r.importMs), firstInvocationMs: r.firstInvocationMs === undefined ? undefined : round(r.firstInvocationMs) })));
 }

@@ -15,6 +15,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -95,12 +96,14 @@ const handlers = (): string[] =>
     .map((f) => basename(f, '.ts'))
     .sort();
 
-const METAFILE = join(LAMBDA_BUNDLES, 'meta.json');
+/** esbuild's metafile of the Lambda bundles: what each one holds, read by their freshness check and test/package/lambda-bundles.test.ts. */
+export const METAFILE = join(LAMBDA_BUNDLES, 'meta.json');
 
 /**
  * True when every bundle is newer than everything that went into it (its metafile's inputs, this
- * script, and the lock files: npm stamps the files it installs with a fixed 1985 date, so an updated
- * dependency shows only there), and there is one per handler: then `buildLambdaBundles` has nothing to do.
+ * script, its esbuild plugin, and the lock files: npm stamps the files it installs with a fixed 1985
+ * date, so an updated dependency shows only there), and there is one per handler: then
+ * `buildLambdaBundles` has nothing to do.
  */
 export function lambdaBundlesFresh(): boolean {
   if (!existsSync(METAFILE)) return false;
@@ -108,7 +111,7 @@ export function lambdaBundlesFresh(): boolean {
   if (meta.handlers.join() !== handlers().join()) return false;
   const built = statSync(METAFILE).mtimeMs;
   const locks = [join(ROOT, 'package-lock.json'), join(ROOT, 'node_modules/.package-lock.json')].filter((f) => existsSync(f));
-  const inputs = [...Object.keys(meta.inputs).map((f) => join(ROOT, f)), fileURLToPath(import.meta.url), ...locks];
+  const inputs = [...Object.keys(meta.inputs).map((f) => join(ROOT, f)), fileURLToPath(import.meta.url), join(ROOT, 'cdk/bundling/sdk-schema-keys.ts'), ...locks];
   return inputs.every((f) => existsSync(f) && statSync(f).mtimeMs < built);
 }
 
@@ -135,6 +138,7 @@ export async function buildLambdaBundles(): Promise<void> {
     // Lambda hands the role's keys over in the environment: the rest of the SDK's default chain would
     // only be parsed at every cold start.
     alias: { '@aws-sdk/credential-provider-node': join(ROOT, 'cdk/bundling/lambda-credentials.ts') },
+    plugins: [sdkSchemaKeys],
     metafile: true,
     logLevel: 'warning',
   });

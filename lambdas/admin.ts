@@ -1,3 +1,4 @@
+import { adminFunction } from '../lib/http/functions/admin.js';
 import { lambdaHandler } from '../lib/http/lambda.js';
 
-export const handler = lambdaHandler(['admin']);
+export const handler = lambdaHandler(adminFunction);

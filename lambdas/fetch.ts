@@ -1,3 +1,4 @@
+import { fetchFunction } from '../lib/http/functions/fetch.js';
 import { lambdaHandler } from '../lib/http/lambda.js';
 
-export const handler = lambdaHandler(['fetch']);
+export const handler = lambdaHandler(fetchFunction);

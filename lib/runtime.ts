@@ -1,18 +1,15 @@
 import type { RunnelConfig } from './config.js';
+import { createCore, type CoreOptions } from './core.js';
 import { FetchService } from './fetch/fetch-service.js';
-import { createGroups, type Groups } from './groups/groups.js';
+import { groupsOf, type Groups } from './groups/groups.js';
 import { CleanerStore } from './log/cleaner-store.js';
-import { HeadStore } from './log/head-store.js';
 import { LogCleaner } from './log/log-cleaner.js';
-import { DEFAULT_LOG_OPTIONS, PartitionLog, type LogOptions } from './log/partition-log.js';
-import { SegmentStore } from './log/segment-store.js';
-import { TailNotifier } from './log/tail-notifier.js';
+import type { PartitionLog } from './log/partition-log.js';
 import { ProduceService } from './produce/produce-service.js';
-import { createStorageClients, type StorageClients } from './storage/clients.js';
-import { TopicAutoCreation } from './topics/auto-create.js';
+import type { StorageClients } from './storage/clients.js';
 import { TopicAdmin } from './topics/topic-admin.js';
 import { purgeDeletedTopics } from './topics/topic-purge.js';
-import { TopicStore } from './topics/topic-store.js';
+import type { TopicStore } from './topics/topic-store.js';
 import { logger } from './observability/logger.js';
 import { createSubscriptions, type Subscriptions } from './subscriptions/subscriptions.js';
 import type { DispatcherOptions } from './subscriptions/dispatcher.js';
@@ -38,9 +35,7 @@ export interface Services {
   maintain(options?: MaintenanceOptions): Promise<MaintenanceReport & { subscriptionPartitionsResumed: number }>;
 }
 
-export interface ServicesOptions {
-  clients?: StorageClients;
-  log?: Partial<LogOptions>;
+export interface ServicesOptions extends CoreOptions {
   /** Purge deleted topics in the background right after each delete (the local stack does; Lambda uses a schedule). */
   purgeOnDelete?: boolean;
   /** The server clock: consumer groups judge sessions and leases by it (G7), produce stamps and bounds timestamps by it; tests move it instead of waiting. */
@@ -59,21 +54,20 @@ export interface ServicesOptions {
   resumeSubscriptions?: boolean;
 }
 
-/** Wires the services of one Runnel deployment. Module scope in Lambda, so caches live across invocations. */
+/**
+ * Wires every service of one Runnel deployment: the local server, the tests and the bench, and the
+ * scheduled and stream-driven Lambda functions. The API's functions wire only their own
+ * (lib/http/functions). Module scope in Lambda, so caches live across invocations.
+ */
 export function createServices(config: RunnelConfig, options: ServicesOptions = {}): Services {
-  const clients = options.clients ?? createStorageClients(config);
-  const heads = new HeadStore(clients.dynamo, config.logTable);
-  const segments = new SegmentStore(clients.s3, config.bucket);
-  const notifier = new TailNotifier();
-  const log = new PartitionLog({ heads, segments, notifier, options: { ...DEFAULT_LOG_OPTIONS, ...options.log } });
-  const topics = new TopicStore(clients.dynamo, config.topicsTable, heads);
+  const core = createCore(config, options);
+  const { clients, heads, segments, notifier, log, topics, autoCreate } = core;
   const cleaner = new LogCleaner(heads, new CleanerStore(clients.dynamo, config.logTable), segments);
   let purging: Promise<unknown> = Promise.resolve();
   const purge = async () => (await purgeDeletedTopics({ topics, heads, segments })).purged;
   const admin = new TopicAdmin(topics, () => {
     if (options.purgeOnDelete) purging = purging.then(purge).catch((error) => logger.error('purge of deleted topics failed', { error }));
   });
-  const autoCreate = new TopicAutoCreation(topics, config.autoCreateTopics?.numPartitions);
   const produce = new ProduceService({ topics, log, autoCreate, clock: options.clock });
   const subscriptions = createSubscriptions({
     config,
@@ -104,15 +98,7 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     produce,
     subscriptions,
     fetch: new FetchService(topics, log),
-    groups: createGroups({
-      dynamo: clients.dynamo,
-      table: config.groupsTable,
-      topics,
-      autoCreate,
-      log,
-      clock: options.clock,
-      isSubscription: async (group) => (await subscriptions.store.get(group)) !== undefined,
-    }),
+    groups: groupsOf(core, subscriptions.store, options.clock),
     purge,
     maintain: async (maintenanceOptions) => {
       const report = await runMaintenance({ topics, heads, log, segments, cleaner }, maintenanceOptions);

@@ -1,5 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Core } from '../core.js';
 import type { PartitionLog } from '../log/partition-log.js';
+import type { SubscriptionStore } from '../subscriptions/subscription-store.js';
 import type { TopicAutoCreation } from '../topics/auto-create.js';
 import type { TopicStore } from '../topics/topic-store.js';
 import { GroupAdmin } from './group-admin.js';
@@ -35,3 +37,15 @@ export function createGroups({
   const store = new LeaseStore(dynamo, table);
   return { coordinator: new GroupCoordinator({ store, topics, autoCreate, clock, isSubscription }), admin: new GroupAdmin({ store, topics, log, clock, isSubscription }) };
 }
+
+/** A deployment's groups over its core; a group is a push subscription's when the subscription store has it. */
+export const groupsOf = (core: Core, subscriptions: Pick<SubscriptionStore, 'get'>, clock?: () => number): Groups =>
+  createGroups({
+    dynamo: core.clients.dynamo,
+    table: core.config.groupsTable,
+    topics: core.topics,
+    autoCreate: core.autoCreate,
+    log: core.log,
+    clock,
+    isSubscription: async (group) => (await subscriptions.get(group)) !== undefined,
+  });

@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { parseOrThrow } from '../api/validation.js';
-import { groupIdSchema, memberIdSchema } from '../api/group-requests.js';
 import { badRequest } from '../errors.js';
 import { topicNameSchema } from '../topics/topic-name.js';
 import { jsonBody } from './json-body.js';
@@ -11,10 +10,6 @@ import { jsonBody } from './json-body.js';
  * exist, and a name past DynamoDB's key size would otherwise fail in storage as a 500.
  */
 export const topicParam = (c: Context): string => parseOrThrow(topicNameSchema, c.req.param('topic'), ['topic']);
-
-export const groupParam = (c: Context): string => parseOrThrow(groupIdSchema, c.req.param('group'), ['group']);
-
-export const memberParam = (c: Context): string => parseOrThrow(memberIdSchema, c.req.param('member'), ['memberId']);
 
 /** The `{partition}` of a path: a plain decimal number. Whether the topic has it, the service knows. */
 export function partitionParam(c: Context): number {

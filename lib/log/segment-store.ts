@@ -41,13 +41,20 @@ export const topicPrefix = (topicId: string) => `${topicId}/`;
 export class SegmentStore {
   private readonly cache: LruCache<string, DecodedSegment>;
   private readonly inFlight = new Map<string, Promise<DecodedSegment>>();
+  private readonly client: () => S3Client;
 
+  /** `s3` may be a function that builds the client: then it is built at the first request, not before. */
   constructor(
-    private readonly s3: S3Client,
+    s3: S3Client | (() => S3Client),
     private readonly bucket: string,
     cacheBytes = 64 * 1024 * 1024,
   ) {
+    this.client = typeof s3 === 'function' ? s3 : () => s3;
     this.cache = new LruCache(cacheBytes, (s) => s.records.reduce((n, r) => n + 64 + (r.key?.byteLength ?? 0) + (r.value?.byteLength ?? 0), 0));
+  }
+
+  private get s3(): S3Client {
+    return this.client();
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {

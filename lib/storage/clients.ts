@@ -3,11 +3,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../config.js';
 
 export interface StorageClients {
-  s3: S3Client;
-  dynamo: DynamoDBClient;
+  readonly s3: S3Client;
+  readonly dynamo: DynamoDBClient;
 }
 
 /**
+ * The S3 and DynamoDB clients of a deployment, each built the first time it is asked for: a Lambda
+ * function whose request never reads or writes a segment (a group's heartbeat, a topic's description)
+ * never builds an S3 client.
+ *
  * Non-AWS endpoints (emulators, LocalStack) need path-style buckets, and they do not implement the
  * SDK's default CRC checksums on every request, so checksums are only sent where an API requires them.
  */
@@ -16,24 +20,31 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
   // One fetch GETs many segments at once, and a local server serves many fetches: 50 sockets, the
   // SDK's default, would queue them.
   const requestHandler = { httpAgent: { keepAlive: true, maxSockets: 256 }, httpsAgent: { keepAlive: true, maxSockets: 256 } };
-  const s3 = new S3Client({
-    region: config.region,
-    requestHandler,
-    ...(credentials ? { credentials } : {}),
-    ...(config.s3Endpoint
-      ? {
-          endpoint: config.s3Endpoint,
-          forcePathStyle: true,
-          requestChecksumCalculation: 'WHEN_REQUIRED',
-          responseChecksumValidation: 'WHEN_REQUIRED',
-        }
-      : {}),
-  });
-  const dynamo = new DynamoDBClient({
-    region: config.region,
-    requestHandler,
-    ...(credentials ? { credentials } : {}),
-    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-  });
-  return { s3, dynamo };
+  let s3: S3Client | undefined;
+  let dynamo: DynamoDBClient | undefined;
+  return {
+    get s3() {
+      return (s3 ??= new S3Client({
+        region: config.region,
+        requestHandler,
+        ...(credentials ? { credentials } : {}),
+        ...(config.s3Endpoint
+          ? {
+              endpoint: config.s3Endpoint,
+              forcePathStyle: true,
+              requestChecksumCalculation: 'WHEN_REQUIRED',
+              responseChecksumValidation: 'WHEN_REQUIRED',
+            }
+          : {}),
+      }));
+    },
+    get dynamo() {
+      return (dynamo ??= new DynamoDBClient({
+        region: config.region,
+        requestHandler,
+        ...(credentials ? { credentials } : {}),
+        ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+      }));
+    },
+  };
 }

@@ -4,7 +4,7 @@ import type { Services } from '../../runtime.js';
 import { partitionParam, topicParam, validBody, validQuery } from '../params.js';
 import type { Handlers } from './handlers.js';
 
-export const fetchHandlers = ({ fetch }: Services): Handlers<'fetchRecords' | 'fetchPartitions' | 'lookupOffset'> => ({
+export const fetchHandlers = ({ fetch }: Pick<Services, 'fetch'>): Handlers<'fetchRecords' | 'fetchPartitions' | 'lookupOffset'> => ({
   fetchRecords: async (c) => {
     const topic = topicParam(c);
     const query = validQuery(c, fetchQuerySchema);

@@ -1,10 +1,13 @@
 import type { Context } from 'hono';
-import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../../api/group-requests.js';
+import { commitSchema, groupIdSchema, joinSchema, leaveSchema, memberIdSchema, releaseSchema, resetSchema } from '../../api/group-requests.js';
 import { parseOrThrow } from '../../api/validation.js';
 import type { Services } from '../../runtime.js';
 import { jsonBody } from '../json-body.js';
-import { groupParam, memberParam } from '../params.js';
 import type { Handlers } from './handlers.js';
+
+// The path's ids are the groups function's own: the other functions' bundles build no group schema.
+const groupParam = (c: Context): string => parseOrThrow(groupIdSchema, c.req.param('group'), ['group']);
+const memberParam = (c: Context): string => parseOrThrow(memberIdSchema, c.req.param('member'), ['memberId']);
 
 /** Heartbeats and leaves may come with no body at all. */
 const optionalJsonBody = async (c: Context): Promise<unknown> => ((await c.req.raw.clone().text()).trim() ? jsonBody(c) : {});
@@ -21,7 +24,7 @@ type GroupOperation =
   | 'leaveGroup';
 
 /** A body is read (a 400 `invalid_json` first), then the path's ids checked, then the body. */
-export const groupHandlers = ({ groups: { coordinator, admin } }: Services): Handlers<GroupOperation> => ({
+export const groupHandlers = ({ groups: { coordinator, admin } }: Pick<Services, 'groups'>): Handlers<GroupOperation> => ({
   listGroups: async (c) => c.json(await admin.list()),
   describeGroup: async (c) => c.json(await admin.describe(groupParam(c))),
   deleteGroup: async (c) => {

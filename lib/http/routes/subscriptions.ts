@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { createSubscriptionSchema, subscriptionNameSchema, updateSubscriptionSchema } from '../../api/subscription-requests.js';
 import { parseOrThrow } from '../../api/validation.js';
-import type { Services } from '../../runtime.js';
+import type { Subscriptions } from '../../subscriptions/subscriptions.js';
 import { validBody } from '../params.js';
 import type { Handlers } from './handlers.js';
 
@@ -9,7 +9,7 @@ const nameParam = (c: Context): string => parseOrThrow(subscriptionNameSchema, c
 
 type SubscriptionOperation = 'createSubscription' | 'listSubscriptions' | 'describeSubscription' | 'updateSubscription' | 'deleteSubscription';
 
-export const subscriptionHandlers = ({ subscriptions: { admin } }: Services): Handlers<SubscriptionOperation> => ({
+export const subscriptionHandlers = ({ subscriptions: { admin } }: { subscriptions: Pick<Subscriptions, 'admin'> }): Handlers<SubscriptionOperation> => ({
   createSubscription: async (c) => c.json(await admin.create(await validBody(c, createSubscriptionSchema)), 201),
   listSubscriptions: async (c) => c.json(await admin.list()),
   describeSubscription: async (c) => c.json(await admin.describe(nameParam(c))),

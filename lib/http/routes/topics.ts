@@ -3,7 +3,7 @@ import type { Services } from '../../runtime.js';
 import { topicParam, validBody } from '../params.js';
 import type { Handlers } from './handlers.js';
 
-export const topicHandlers = ({ admin }: Services): Handlers<'createTopic' | 'listTopics' | 'describeTopic' | 'deleteTopic' | 'alterTopicConfig' | 'createPartitions'> => ({
+export const topicHandlers = ({ admin }: Pick<Services, 'admin'>): Handlers<'createTopic' | 'listTopics' | 'describeTopic' | 'deleteTopic' | 'alterTopicConfig' | 'createPartitions'> => ({
   createTopic: async (c) => c.json(await admin.create(await validBody(c, createTopicSchema)), 201),
   listTopics: async (c) => c.json(await admin.list()),
   describeTopic: async (c) => c.json(await admin.describe(topicParam(c))),

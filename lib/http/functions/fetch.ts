@@ -1,0 +1,11 @@
+import type { RunnelConfig } from '../../config.js';
+import { createCore } from '../../core.js';
+import { FetchService } from '../../fetch/fetch-service.js';
+import { fetchHandlers } from '../routes/fetch.js';
+import type { ConcernHandlers } from '../routes/handlers.js';
+
+/** The fetch function's routes over the log and the topic store alone. */
+export function fetchFunction(config: RunnelConfig): ConcernHandlers<'fetch'> {
+  const { topics, log } = createCore(config);
+  return fetchHandlers({ fetch: new FetchService(topics, log) });
+}
