@@ -136,7 +136,7 @@ export const clientSection: BenchSection<ClientBenchResult> = {
             r.reportedWcuPer1000Records,
           ]),
           notes: [
-            `Defaults: lingerMs ${DEFAULT_PRODUCER_CONFIG.lingerMs}, batchSize ${DEFAULT_PRODUCER_CONFIG.batchSize} B, at most one request in flight per partition.`,
+            `Defaults: lingerMs ${DEFAULT_PRODUCER_CONFIG.lingerMs} growing up to maxLingerMs ${DEFAULT_PRODUCER_CONFIG.maxLingerMs} under a steady stream, batchSize ${DEFAULT_PRODUCER_CONFIG.batchSize} B, at most one request in flight per partition.`,
             'Each segment is one S3 PUT and one head append: records per segment is what batching buys.',
           ],
         },

@@ -3,6 +3,7 @@ import { assignPartitions } from '../codec/partitioner.js';
 import { MAX_RECORDS_PER_REQUEST } from '../contract/limits.js';
 import type { ProducedOffset } from '../contract/records.js';
 import type { RunnelApi } from './api.js';
+import { AdaptiveLinger } from './linger.js';
 import { encodeMessage, keyBytes, type Message } from './message.js';
 import { type RetryOptions } from './retry.js';
 
@@ -13,8 +14,19 @@ export interface ProducerConfig {
    * a lost answer may write the batch twice.
    */
   idempotent?: boolean;
-  /** How long a record waits for company before its batch is sent (default 10 ms). */
+  /**
+   * How long a record waits for company before its batch is sent, at least (default 10 ms; 0 sends at
+   * once and never lingers).
+   */
   lingerMs?: number;
+  /**
+   * The most a record waits for company (default 100 ms, the Kinesis Producer Library's
+   * RecordMaxBufferedTime). While a steady stream of records keeps arriving during the wait and
+   * batches stay small, the linger doubles from `lingerMs` up to this; it halves back when batches
+   * fill or the stream thins, and starts again at `lingerMs` after a quiet spell (see linger.ts).
+   * At or below `lingerMs`, the linger is fixed at `lingerMs`.
+   */
+  maxLingerMs?: number;
   /** A partition's batch is sent as soon as it holds this many bytes of records (default 1 MiB). */
   batchSize?: number;
   /** … or this many records (default 10 000, the most one request may carry). */
@@ -39,6 +51,7 @@ export interface ProducerConfig {
 export const DEFAULT_PRODUCER_CONFIG: Required<Omit<ProducerConfig, 'requestTimeout'>> & Pick<ProducerConfig, 'requestTimeout'> = {
   idempotent: true,
   lingerMs: 10,
+  maxLingerMs: 100,
   batchSize: 1024 * 1024,
   maxBatchRecords: MAX_RECORDS_PER_REQUEST,
   maxRequestBytes: 5 * 1024 * 1024,
@@ -73,7 +86,7 @@ export interface RecordMetadata {
   offsets: string[];
 }
 
-const newQueue = (partition: number): PartitionQueue => ({ partition, records: [], bytes: 0, since: 0, inFlight: false, nextSequence: 0 });
+const newQueue = (partition: number): PartitionQueue => ({ partition, records: [], bytes: 0, inFlight: false, nextSequence: 0 });
 
 /** One call's messages: settles once every message has an offset, or on the first failure. */
 class PendingSend {
@@ -114,6 +127,8 @@ class PendingSend {
 interface QueuedRecord {
   json: string;
   bytes: number;
+  /** When it was queued: its wait for company counts from here, even when its partition was busy. */
+  at: number;
   send: PendingSend;
   index: number;
 }
@@ -123,8 +138,6 @@ interface PartitionQueue {
   partition: number;
   records: QueuedRecord[];
   bytes: number;
-  /** When the oldest queued record arrived. */
-  since: number;
   inFlight: boolean;
   nextSequence: number;
 }
@@ -140,7 +153,10 @@ interface TopicState {
   queues: PartitionQueue[];
   /** Where unkeyed records go until that partition's batch leaves (Kafka's sticky partitioner, KIP-480). */
   sticky: number;
+  linger: AdaptiveLinger;
   timer?: NodeJS.Timeout | undefined;
+  /** When the timer fires. */
+  timerDue: number;
 }
 
 interface RequestPart {
@@ -151,8 +167,9 @@ interface RequestPart {
 }
 
 /**
- * Batches messages per partition for `lingerMs` or up to `batchSize`, then sends each topic's ready
- * partitions in one request: fewer, larger segments, which is what keeps S3 PUT costs down.
+ * Batches messages per partition for the linger (from `lingerMs` up to `maxLingerMs`, adapted per
+ * topic to the stream) or up to `batchSize`, then sends each topic's ready partitions in one request:
+ * fewer, larger segments and requests, which is what keeps S3 PUT and API costs down.
  */
 export class Producer {
   /** This producer's id on the server; sequences start at 0 for each partition. */
@@ -170,6 +187,8 @@ export class Producer {
     config: ProducerConfig = {},
   ) {
     this.config = { ...DEFAULT_PRODUCER_CONFIG, ...config, retry: { ...DEFAULT_PRODUCER_CONFIG.retry, ...config.retry } };
+    // Fails here, at construction, on a bad lingerMs or maxLingerMs.
+    this.newLinger();
     this.id = `p-${randomBytes(12).toString('base64url')}`;
   }
 
@@ -241,14 +260,23 @@ export class Producer {
     await this.reserve(bytes);
     const send = new PendingSend(topic, messages.length);
     const now = Date.now();
+    state.linger.arrived(now, state.queues.every((q) => q.records.length === 0 && !q.inFlight));
     encoded.forEach((e, index) => {
       const queue = state.queues[partitions[index]!]!;
-      if (queue.records.length === 0) queue.since = now;
-      queue.records.push({ json: e.json, bytes: e.wireBytes, send, index });
+      queue.records.push({ json: e.json, bytes: e.wireBytes, at: now, send, index });
       queue.bytes += e.wireBytes;
     });
     this.schedule(state);
     return send.promise;
+  }
+
+  private newLinger(): AdaptiveLinger {
+    // A lingerMs above maxLingerMs is a fixed linger of lingerMs, as before maxLingerMs existed.
+    return new AdaptiveLinger(this.config.lingerMs, Math.max(this.config.lingerMs, this.config.maxLingerMs));
+  }
+
+  private isFull(q: PartitionQueue): boolean {
+    return q.bytes >= this.config.batchSize || q.records.length >= this.config.maxBatchRecords;
   }
 
   private topicState(topic: string): Promise<TopicState> {
@@ -262,6 +290,8 @@ export class Producer {
         readAt,
         sticky: Math.floor(Math.random() * d.partitions),
         queues: Array.from({ length: d.partitions }, (_, partition) => newQueue(partition)),
+        linger: this.newLinger(),
+        timerDue: Infinity,
       }));
       this.topics.set(topic, state);
       state.catch(() => this.topics.get(topic) === state && this.topics.delete(topic));
@@ -298,13 +328,16 @@ export class Producer {
     let due = Infinity;
     for (const q of state.queues) {
       if (q.inFlight || q.records.length === 0) continue;
-      const full = q.bytes >= this.config.batchSize || q.records.length >= this.config.maxBatchRecords;
-      due = Math.min(due, full || this.flushing > 0 ? now : q.since + this.config.lingerMs);
+      due = Math.min(due, this.isFull(q) || this.flushing > 0 ? now : q.records[0]!.at + state.linger.ms);
     }
     if (due <= now) return this.dispatch(state);
-    if (due < Infinity && !state.timer) {
+    // The linger may have shrunk since the timer was set: a record never waits past its own due time.
+    if (due < state.timerDue) {
+      clearTimeout(state.timer);
+      state.timerDue = due;
       state.timer = setTimeout(() => {
         state.timer = undefined;
+        state.timerDue = Infinity;
         this.dispatch(state);
       }, due - now);
     }
@@ -314,14 +347,27 @@ export class Producer {
   private dispatch(state: TopicState): void {
     clearTimeout(state.timer);
     state.timer = undefined;
+    state.timerDue = Infinity;
+    const free = state.queues.filter((q) => !q.inFlight && q.records.length > 0);
+    let full = free.some((q) => this.isFull(q));
+    let first = Infinity;
+    let last = -Infinity;
     for (;;) {
       const parts = this.takeRequest(state);
-      if (parts.length === 0) return;
+      if (parts.length === 0) break;
+      for (const p of parts) {
+        first = Math.min(first, p.records[0]!.at);
+        last = Math.max(last, p.records[p.records.length - 1]!.at);
+      }
       if (parts.some((p) => p.queue.partition === state.sticky) && state.partitions > 1) {
         state.sticky = (state.sticky + 1 + Math.floor(Math.random() * (state.partitions - 1))) % state.partitions;
       }
       void this.sendRequest(state, parts);
     }
+    // Records left behind in a partition just sent did not fit in its request: that batch was full.
+    full ||= free.some((q) => q.records.length > 0);
+    // What flush() sends says nothing about the stream; the linger learns only from batches that waited.
+    if (first !== Infinity && this.flushing === 0) state.linger.sent({ firstQueuedAt: first, lastQueuedAt: last, sentAt: Date.now(), full });
   }
 
   private takeRequest(state: TopicState): RequestPart[] {
@@ -343,7 +389,6 @@ export class Producer {
       if (part.records.length === 0) break;
       queue.inFlight = true;
       queue.bytes -= part.bytes;
-      queue.since = Date.now();
       queue.nextSequence += part.records.length;
       parts.push(part);
     }

@@ -178,6 +178,26 @@ describe.each(BACKENDS)('client (%s)', (backend) => {
     expect(all.map((r) => r.value).sort((a, b) => a - b)).toEqual([...Array.from({ length: 300 }, (_, i) => i), ...Array.from({ length: 10 }, (_, i) => i)].sort((a, b) => a - b));
   });
 
+  it('producer: under a steady stream, adaptive lingering (the default) keeps each partition in send order and acknowledges each message at its committed offset', async () => {
+    await runnel.admin().createTopics({ topics: [{ topic: 'steady', numPartitions: 4 }] });
+    const producer = runnel.producer();
+    const sends: Array<Promise<Array<{ partition: number; offsets: string[] }>>> = [];
+    // One message per send, every 2 ms, as events arrive in an application: the linger grows with them.
+    for (let i = 0; i < 240; i++) {
+      sends.push(producer.send({ topic: 'steady', messages: [{ key: `k${i % 8}`, value: i }] }));
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const acked = (await Promise.all(sends)).map(([meta], i) => ({ i, partition: meta!.partition, offset: Number(meta!.offsets[0]) }));
+    const log = await everything('steady', 4);
+    for (const a of acked) expect(log.find((r) => r.partition === a.partition && r.offset === a.offset)?.value).toBe(a.i);
+    for (let p = 0; p < 4; p++) {
+      const values = log.filter((r) => r.partition === p).map((r) => r.value);
+      expect(values).toEqual([...values].sort((a, b) => a - b));
+    }
+    expect(log).toHaveLength(240);
+    await producer.disconnect();
+  });
+
   it('producer: sendBatch writes to several topics; flush sends without waiting for the linger', async () => {
     await runnel.admin().createTopics({ topics: [{ topic: 'sb1' }, { topic: 'sb2', numPartitions: 2 }] });
     const producer = runnel.producer({ lingerMs: 60_000 });
