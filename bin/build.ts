@@ -4,7 +4,8 @@
  *   dist/lambdas/<fn>/index.mjs   one self-contained ESM bundle per handler in lambdas/, deployed as is by
  *                                 the construct (here, and from the published package)
  *   dist/packages/client/         runnel-streams: the client, the CLI (bin `runnel`), the wire contract
- *                                 and the codecs they share, compiled to ESM with declarations
+ *                                 and the codecs they share, compiled to ESM with declarations, and the
+ *                                 web console's static files (dist/console/) that `runnel console` serves
  *   dist/packages/cdk/            runnel-streams-cdk: the construct, compiled, with the Lambda bundles
  *
  * `npm pack dist/packages/client` (or `.../cdk`) packs one. The repository's own package.json is private: it
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
+import { writeConsoleAssets } from '../lib/local/console-bundle.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const LAMBDA_BUNDLES = join(ROOT, 'dist/lambdas');
@@ -174,6 +176,8 @@ export async function buildClientPackage(): Promise<string> {
   const dir = join(PACKAGES, 'client');
   rmSync(dir, { recursive: true, force: true });
   await compile('tsconfig.build-client.json');
+  // The web console's static files, beside the compiled CLI, for `runnel console` (lib/cli/console-assets.ts).
+  await writeConsoleAssets(join(dir, 'dist/console'));
   writePackage(dir, CLIENT_PACKAGE);
   await checkImports(dir, CLIENT_PACKAGE, ['dist/index.js', 'dist/cli/main.js']);
   return dir;

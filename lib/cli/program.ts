@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { readFileSync } from 'node:fs';
+import { consoleCommand } from './commands/console.js';
 import { consumeCommand } from './commands/consume.js';
 import { groupsCommand } from './commands/groups.js';
 import { produceCommand } from './commands/produce.js';
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
     .addCommand(consumeCommand())
     .addCommand(groupsCommand())
     .addCommand(subscriptionsCommand())
+    .addCommand(consoleCommand())
     .addHelpText('after', '\nEach command has --help, e.g. `runnel consume --help`. This is the bin of the npm package runnel-streams.');
 }

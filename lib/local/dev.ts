@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { autoCreateTopicsFromEnv } from '../config.js';
+import { bundleConsole } from './console-bundle.js';
 import { startEmbeddedStack } from './embedded.js';
 import { allowedHostsFrom } from './hosts.js';
 import { StartupError } from './startup-error.js';
@@ -33,8 +34,10 @@ const stack = await startEmbeddedStack({
   allowedHosts: allowedHostsFrom(process.env.RUNNEL_ALLOWED_HOSTS),
   autoCreateTopics,
   lambdaEndpoint: process.env.RUNNEL_LAMBDA_ENDPOINT || undefined,
+  consoleAssets: await bundleConsole(),
 }).catch((e: Error) => fail(e instanceof StartupError ? e.message : `could not start: ${e.message}`));
 console.log(`Runnel is running at ${stack.url}  (data in ${dataDir})
+The web console: ${stack.url}/console/
 
 Try it:
   curl -s -X POST ${stack.url}/v1/topics -H 'content-type: application/json' -d '{"name":"orders","partitions":3}'

@@ -8,6 +8,8 @@ import { provisionStorage } from '../storage/provision.js';
 import { logger } from '../observability/logger.js';
 import { lockDataDir } from './data-lock.js';
 import { LOCAL_CREDENTIALS, startDynalite, startS3rver, type Emulator } from './emulators.js';
+import type { ConsoleAssets } from '../cli/console-assets.js';
+import { mountConsole } from './console-route.js';
 import { LOOPBACK_HOSTS } from './hosts.js';
 import { StartupError } from './startup-error.js';
 
@@ -33,6 +35,8 @@ export interface EmbeddedStackOptions {
    * starts them in processes of their own, so that their CPU is not the API's.
    */
   startEmulators?: (dataDir: string) => Promise<{ dynamo: Emulator; s3: Emulator }>;
+  /** The web console's files (console-bundle.ts), served at /console/. */
+  consoleAssets?: ConsoleAssets;
 }
 
 export interface EmbeddedStack {
@@ -73,7 +77,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     // Purge what deletes left behind; a failure here must not keep the service from starting.
     await runnel.maintain().catch((error) => logger.error('maintenance at start failed', { error }));
     const host = options.host ?? '127.0.0.1';
-    const server = createNodeServer(createApp(runnel, ALL_CONCERNS, { allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS, logRequests: true }));
+    const app = createApp(runnel, ALL_CONCERNS, { allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS, logRequests: true });
+    if (options.consoleAssets) mountConsole(app, options.consoleAssets);
+    const server = createNodeServer(app);
     await listen(server, options.port, host).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') throw new StartupError(`port ${options.port} on ${host} is already in use; set PORT to another port (PORT=0 picks a free one)`);
       if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new StartupError(`cannot listen on ${host}: it is not an address of this machine; set HOST to one that is`);

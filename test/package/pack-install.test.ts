@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackages, CDK_PACKAGE, CLIENT_PACKAGE, LAMBDA_BUNDLES, PACKAGES, ROOT } from '../../bin/build.js';
+import { CONSOLE_FILES } from '../../lib/cli/console-assets.js';
 import { bundlesIn, readTemplate, synthWithCli } from '../support/lambda-bundles.js';
 import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
@@ -118,13 +119,16 @@ describe(`the ${CLIENT_PACKAGE.name} package`, () => {
     for (const heavy of ['@aws-sdk', 'hono', 'tsx', 'esbuild', 'zod', 'typescript']) expect(clientInstall.packages.filter((p) => p === heavy || p.startsWith(`${heavy}/`))).toEqual([]);
   });
 
-  it('ships only its manifest, README, LICENSE and compiled JavaScript with declarations', () => {
+  it("ships only its manifest, README, LICENSE, compiled JavaScript with declarations, and the web console's files", () => {
+    const consoleFiles = Object.keys(CONSOLE_FILES).map((name) => `dist/console/${name}`);
     for (const name of [CLIENT_PACKAGE.name, CDK_PACKAGE.name]) {
       const files = packedFiles[name]!;
       expect(files, name).toContain('package.json');
-      expect(files.filter((f) => !['package.json', 'README.md', 'LICENSE'].includes(f) && !/^dist\/.*\.(js|mjs|d\.ts)$/.test(f)), name).toEqual([]);
+      const expected = (f: string) => ['package.json', 'README.md', 'LICENSE'].includes(f) || /^dist\/.*\.(js|mjs|d\.ts)$/.test(f) || (name === CLIENT_PACKAGE.name && consoleFiles.includes(f));
+      expect(files.filter((f) => !expected(f)), name).toEqual([]);
     }
     expect(packedFiles[CLIENT_PACKAGE.name]).toContain('dist/cli/main.js');
+    expect(packedFiles[CLIENT_PACKAGE.name]).toEqual(expect.arrayContaining(consoleFiles));
   });
 
   for (const backend of BACKENDS) {
@@ -176,6 +180,33 @@ console.log(seen.sort((x, y) => x[0].localeCompare(y[0])).join(' '));
         const list = await ok(sh(bin, ['topics', 'list', '--url', served.url], clientApp), 'runnel topics list');
         expect(list.stdout).toMatch(/cli-packed/);
       });
+
+      it('serves the web console with the installed CLI: `runnel console` serves the page and passes its API calls on', async () => {
+        const child = spawn(join(clientApp, 'node_modules/.bin/runnel'), ['console', '--url', served.url, '--port', '0'], { cwd: clientApp, stdio: ['ignore', 'pipe', 'pipe'] });
+        try {
+          const pageUrl = await new Promise<string>((resolve, reject) => {
+            let out = '';
+            child.stdout.on('data', (d) => {
+              const m = /Runnel console at (\S+)/.exec((out += d));
+              if (m) resolve(m[1]!);
+            });
+            child.stderr.on('data', (d) => reject(new Error(`runnel console: ${d}`)));
+            child.on('exit', (code) => reject(new Error(`runnel console exited (${code}): ${out}`)));
+          });
+          const page = await fetch(pageUrl);
+          expect(page.status).toBe(200);
+          expect(await page.text()).toContain('<script type="module" src="console.js"></script>');
+          const script = await fetch(new URL('console.js', pageUrl));
+          expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
+          expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+          const topics = (await (await fetch(new URL('/v1/topics', pageUrl))).json()) as { topics: Array<{ name: string }> };
+          expect(topics.topics.map((t) => t.name)).toContain('cli-packed');
+        } finally {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGTERM');
+          expect(await exited).toBe(0);
+        }
+      });
     });
   }
 
@@ -207,6 +238,14 @@ console.log(seen.sort((x, y) => x[0].localeCompare(y[0])).join(' '));
     expect(run.status).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/is not installed \(npm install @smithy\/signature-v4 @aws-crypto\/sha256-js @aws-sdk\/credential-provider-node\)/);
+    // `runnel console --sigv4` says so at start, before it serves anything.
+    const consoleRun = await sh(join(clientApp, 'node_modules/.bin/runnel'), ['console', '--url', 'https://abc123.execute-api.eu-west-1.amazonaws.com', '--sigv4', '--port', '0'], clientApp, {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+    });
+    expect(consoleRun.status).toBe(1);
+    expect(consoleRun.stderr.trim().split('\n')).toHaveLength(1);
+    expect(consoleRun.stderr).toMatch(/cannot sign with SigV4: .*is not installed \(npm install @smithy\/signature-v4/);
   });
 
   it('type-checks a strict TypeScript project against its declarations (exactOptionalPropertyTypes, no skipLibCheck)', async () => {
