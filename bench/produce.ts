@@ -109,7 +109,7 @@ const LAMBDA_ARM_DOLLARS_PER_GB_SECOND = 0.0000133334;
 /** The Lambda duration one batch's CPU needs at 1 GB, and what that costs per million records. */
 export function lambdaCost(cpuMsPerBatch: number): { lambdaGbSeconds: number; dollarsPerMillionRecords: number } {
   const gbSeconds = (cpuMsPerBatch / 1000) * (LAMBDA_MB_PER_VCPU / 1024) * 1;
-  return { lambdaGbSeconds: round(gbSeconds, 6), dollarsPerMillionRecords: round(gbSeconds * (1e6 / RECORDS_PER_REQUEST) * LAMBDA_ARM_DOLLARS_PER_GB_SECOND, 4) };
+  return { lambdaGbSeconds: round(gbSeconds, 7), dollarsPerMillionRecords: round(gbSeconds * (1e6 / RECORDS_PER_REQUEST) * LAMBDA_ARM_DOLLARS_PER_GB_SECOND, 7) };
 }
 
 function throughput(load: LoadResult): Throughput {
@@ -216,10 +216,11 @@ async function runScenario(ctx: BenchContext, scenario: Scenario, profile: Profi
 export const produceSection: BenchSection<ProduceResults> = {
   name: 'produce',
   async run(ctx) {
-    // Exploring other log options: a second Runnel with them, on the same storage and metered clients.
-    const runnel = Object.keys(ctx.logOptions).length ? createServices(ctx.stack.runnel.config, { log: ctx.logOptions, clients: ctx.stack.runnel.clients }) : ctx.stack.runnel;
-    // The API as a Lambda serves it (no request log), each request traced for its storage round trips.
-    const server = await serveRunnel(runnel, { recorder: ctx.roundTrips });
+    // Runnel as the produce function builds it (no cache of appended batches, which only a function that
+    // also serves fetch keeps; no request log; only the produce routes), on the stack's metered clients,
+    // with any log options being explored. Each request is traced for its storage round trips.
+    const runnel = createServices(ctx.stack.runnel.config, { log: { cacheAppends: false, ...ctx.logOptions }, clients: ctx.stack.runnel.clients });
+    const server = await serveRunnel(runnel, { recorder: ctx.roundTrips, concerns: ['produce'] });
     const results: Record<ProfileName, ProduceScenarioResult[]> = { none: [], aws: [] };
     try {
       for (const profile of ['none', 'aws'] as const) {
@@ -293,7 +294,7 @@ export const produceSection: BenchSection<ProduceResults> = {
         },
         {
           title: `CPU per committed batch (${RECORDS_PER_REQUEST} × ${RECORD_BYTES} B records), by process, during the HTTP slices`,
-          columns: ['scenario', 'latency profile', 'batches', 'server ms', 'dynalite ms', 's3rver ms', 'load generator ms', 'Lambda GB-s (1 GB)', '$ per M records'],
+          columns: ['scenario', 'latency profile', 'batches', 'server ms', 'dynalite ms', 's3rver ms', 'load generator ms', 'Lambda GB-s/batch', '$ per M records'],
           rows: all.map((s) => [
             s.scenario.label,
             profileLabel(s.profile),
@@ -302,8 +303,8 @@ export const produceSection: BenchSection<ProduceResults> = {
             s.cpu.othersMs.dynalite ?? NaN,
             s.cpu.othersMs.s3rver ?? NaN,
             s.cpu.othersMs['load generator'] ?? NaN,
-            s.cpu.lambdaGbSeconds,
-            s.cpu.dollarsPerMillionRecords,
+            s.cpu.lambdaGbSeconds.toPrecision(3),
+            `$${s.cpu.dollarsPerMillionRecords.toPrecision(3)}`,
           ]),
           notes: [
             'server: process.cpuUsage() of the bench process, which serves the HTTP API and runs Runnel (with the bench\'s request meter and tracing middleware); the others are processes of their own.',

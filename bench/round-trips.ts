@@ -11,17 +11,21 @@ export interface StorageCall {
 }
 
 /**
- * The storage round trips a caller waits for one after another: calls whose spans overlap ran in
- * parallel and count once, so PutObject then UpdateItem is 2, and two PutObjects side by side then
- * one UpdateItem is also 2.
+ * The storage round trips a caller waits for one after another: the longest chain of calls each sent
+ * after the one before it had answered. Calls side by side count once, so PutObject then UpdateItem
+ * is 2, and two PutObjects side by side then one UpdateItem is also 2; and a call the caller did not
+ * wait for (a cache renewal in the background, overlapping the others) adds nothing.
  */
 export function sequentialRoundTrips(calls: readonly StorageCall[]): number {
-  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
+  // The most pairwise disjoint spans: greedily, by earliest end.
+  const byEnd = [...calls].sort((a, b) => a.endMs - b.endMs);
   let rounds = 0;
   let end = -Infinity;
-  for (const c of sorted) {
-    if (c.startMs >= end) rounds++;
-    end = Math.max(end, c.endMs);
+  for (const c of byEnd) {
+    if (c.startMs >= end) {
+      rounds++;
+      end = c.endMs;
+    }
   }
   return rounds;
 }

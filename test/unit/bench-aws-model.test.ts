@@ -48,6 +48,10 @@ describe('bench round trips', () => {
     expect(sequentialRoundTrips(parallel)).toBe(2);
     expect(callPattern(parallel)).toBe('PutObject + PutObject → UpdateItem + UpdateItem');
     expect(sequentialRoundTrips([])).toBe(0);
+    // A background read that spans the request's two sequential calls does not hide them.
+    const renewal = [call('GetItemCommand', 0, 50), call('PutObjectCommand', 1, 30), call('UpdateItemCommand', 30, 35)];
+    expect(sequentialRoundTrips(renewal)).toBe(2);
+    expect(callPattern(renewal)).toBe('GetItem + PutObject + UpdateItem');
   });
 
   it('never counts more round trips than calls, nor fewer than one for any call', () => {
