@@ -13,6 +13,9 @@
  *   npx tsx bench/produce-cpu.ts [--via node|lambda] [--batches 400] [--warmup 200] [--concurrency 1] [--records 100]
  *                                [--value-bytes 1024] [--log-requests] [--cpu-prof DIR]
  *
+ * Then, with the server stopped, a fourth process makes the same storage calls with the bare SDK
+ * (bench/floor.ts) and reports its CPU per batch: what the SDK costs by itself.
+ *
  * `--cpu-prof DIR` also profiles the server over the measured batches only (V8's sampling profiler,
  * the one `node --cpu-prof` runs, started and stopped through node:inspector so that start-up and
  * warm-up stay out), writes the .cpuprofile into DIR and prints where the time went (bench/cpu-profile.ts).
@@ -68,6 +71,26 @@ async function runStorage(): Promise<void> {
       process.exit(0);
     });
   });
+}
+
+/**
+ * The storage floor's process: the bare SDK calls of one committed batch (bench/floor.ts: a PutObject of
+ * a segment-sized body, then an UpdateItem of the head append's shape), one after another, on clients
+ * built as Runnel builds them. Its CPU per batch is what the SDK costs by itself, the part of the
+ * server's figure that Runnel's own code cannot remove.
+ */
+async function runFloor(): Promise<void> {
+  const { storageFloor } = await import('./floor.js');
+  const config = JSON.parse(process.env.FLOOR_CONFIG!) as RunnelConfig;
+  const { op, close } = await storageFloor({ config, scenarioId: 'cpu-per-batch', maxTailEntries: 16 });
+  const warmup = Number(process.env.FLOOR_WARMUP);
+  const batches = Number(process.env.FLOOR_BATCHES);
+  for (let i = 0; i < warmup; i++) await op(0);
+  const before = process.cpuUsage();
+  for (let i = 0; i < batches; i++) await op(0);
+  const used = process.cpuUsage(before);
+  close?.();
+  process.send!({ kind: 'cpu', ...used } satisfies Message);
 }
 
 /**
@@ -220,6 +243,9 @@ async function runLoad(): Promise<void> {
     const userMs = (after.user - before.user) / 1000;
     const systemMs = (after.system - before.system) / 1000;
     const perBatch = (userMs + systemMs) / batches;
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.send('exit');
+    await exited;
     const result = {
       via: values.via,
       batches,
@@ -234,10 +260,16 @@ async function runLoad(): Promise<void> {
       wallMsPerBatch: round(wallMs / batches, 2),
       loadAverage: loadavg().map((l) => round(l, 2)),
     };
-    console.log(JSON.stringify(result, null, 2));
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.send('exit');
-    await exited;
+    // The floor runs after the server has stopped, so the two never share the cores.
+    const floor = fork(SELF, ['--floor'], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, FLOOR_CONFIG: JSON.stringify(config), FLOOR_WARMUP: String(warmup), FLOOR_BATCHES: String(batches) },
+    });
+    children.push(floor);
+    const floorCpu = await waitFor(floor, 'cpu');
+    const floorMs = (floorCpu.user + floorCpu.system) / 1000 / batches;
+    console.log(JSON.stringify({ ...result, sdkFloorCpuMsPerBatch: round(floorMs, 3), runnelBeyondFloorMsPerBatch: round(perBatch - floorMs, 3) }, null, 2));
     if (profDir) console.log(summariseProfileDir(profDir));
   } finally {
     for (const child of children) if (child.connected) child.disconnect();
@@ -248,4 +280,5 @@ const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 *
 
 if (process.argv.includes('--storage')) await runStorage();
 else if (process.argv.includes('--server')) await runServer();
+else if (process.argv.includes('--floor')) await runFloor();
 else await runLoad();
