@@ -1,7 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import { MAX_BODY_BYTES } from '../contract/limits.js';
 import { methodsFor, ROUTES } from '../contract/routes.js';
+import { requestBodyLimit } from './body-limit.js';
 import { errorBody, handleError } from './errors.js';
 import { isJsonContentType, unsupportedMediaType } from './json-body.js';
 import { requestLog } from './request-log.js';
@@ -73,15 +72,7 @@ export function routedApp(handlers: Partial<Handlers>, options: AppOptions = {})
   if (options.logRequests) app.use('*', requestLog);
   if (options.allowedHosts) app.use('*', hostGuard(options.allowedHosts));
   app.use('*', jsonBodiesOnly);
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      // The rest of the body is not read, so the connection cannot carry another request: say so, or a
-      // keep-alive client sends its next request on a socket the server is about to close.
-      onError: (c) => c.json(errorBody('request_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`), 413, { connection: 'close' }),
-    }),
-  );
+  app.use('*', requestBodyLimit);
   for (const route of ROUTES) {
     const handler = handlers[route.operationId];
     if (handler) app.on(route.method, honoPath(route.path), handler);
