@@ -11,6 +11,7 @@ import { formatTable, targetsTable } from './report.js';
 import type { BenchContext, BenchSection, SectionReport, TargetCheck } from './section.js';
 import { clientSection } from './client.js';
 import { compactionSection } from './compaction.js';
+import { consoleTailSection } from './console-tail.js';
 import { fetchSection } from './fetch.js';
 import { groupsSection } from './groups.js';
 import { idleSection } from './idle.js';
@@ -36,6 +37,7 @@ const SECTIONS: BenchSection[] = [
   compactionSection,
   subscriptionsSection,
   idleSection,
+  consoleTailSection,
   targetsSection,
   // New sections go here, before or after targetsSection: the PASS/MISS table prints last either way.
 ];
