@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
+import { WEBSOCKET_PACKAGE } from '../lib/client/wake-channel.js';
 import { writeConsoleAssets } from '../lib/local/console-bundle.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -59,7 +60,8 @@ const common = { version: rootManifest.version, license: rootManifest.license, t
 
 /**
  * The client package. SigV4 signing and the AWS credential chain are optional peers (lib/client/sigv4.ts),
- * loaded by dynamic import when signing is asked for; `checkImports` holds the code to that.
+ * loaded by dynamic import when signing is asked for, and so is `ws` (lib/client/wake-channel.ts);
+ * `checkImports` holds the code to that.
  */
 export const CLIENT_PACKAGE: Manifest = {
   name: 'runnel-streams',
@@ -70,8 +72,9 @@ export const CLIENT_PACKAGE: Manifest = {
   // Only the CLI's entry point runs anything on import.
   sideEffects: ['./dist/cli/main.js'],
   dependencies: Object.fromEntries(['commander', 'p-retry'].map((n) => [n, rangeOf(n)])),
-  peerDependencies: Object.fromEntries(SIGNING_PACKAGES.map((n) => [n, rangeOf(n)])),
-  peerDependenciesMeta: Object.fromEntries(SIGNING_PACKAGES.map((n) => [n, { optional: true as const }])),
+  // ws gives Node 20 the WebSocket an idle consumer's wake socket needs (Node 22 has its own).
+  peerDependencies: Object.fromEntries([...SIGNING_PACKAGES, WEBSOCKET_PACKAGE].map((n) => [n, rangeOf(n)])),
+  peerDependenciesMeta: Object.fromEntries([...SIGNING_PACKAGES, WEBSOCKET_PACKAGE].map((n) => [n, { optional: true as const }])),
 };
 
 /** The construct package: no runtime dependencies of its own, since the Lambda code ships bundled. */

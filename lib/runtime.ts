@@ -13,6 +13,7 @@ import type { TopicStore } from './topics/topic-store.js';
 import { logger } from './observability/logger.js';
 import { createSubscriptions, type Subscriptions } from './subscriptions/subscriptions.js';
 import type { DispatcherOptions } from './subscriptions/dispatcher.js';
+import { WakeHub } from './wake/wake-hub.js';
 import { runMaintenance, type MaintenanceOptions, type MaintenanceReport } from './maintenance/maintenance.js';
 
 /** The server side of one deployment: its stores and services. (The client's `Runnel` is another thing.) */
@@ -26,6 +27,8 @@ export interface Services {
   fetch: FetchService;
   groups: Groups;
   subscriptions: Subscriptions;
+  /** The wake sockets this process serves (a local server's); every local commit wakes its watchers. */
+  wake: WakeHub;
   /** Purges the data of deleted topics (failures are logged and left for the next run); answers how many were purged. */
   purge(): Promise<number>;
   /**
@@ -81,6 +84,11 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     dispatchInProcess: options.dispatchInProcess ?? false,
     dispatcher: { timers: options.dispatchInProcess ?? false, ...options.dispatcher },
   });
+  const wake = new WakeHub();
+  notifier.onAppend((pk) => {
+    const cut = pk.lastIndexOf('#');
+    wake.notify(pk.slice(0, cut), Number(pk.slice(cut + 1)));
+  });
   if (options.dispatchInProcess) {
     notifier.onAppend((pk, head) => {
       // A head nobody subscribes to wakes nothing, and costs no read.
@@ -97,6 +105,7 @@ export function createServices(config: RunnelConfig, options: ServicesOptions = 
     log,
     produce,
     subscriptions,
+    wake,
     fetch: new FetchService(topics, log),
     groups: groupsOf(core, subscriptions.store, options.clock),
     purge,

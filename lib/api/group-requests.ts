@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { CommitRequest, FencedOffset, JoinRequest, LeaveRequest, ReleaseRequest, ResetOffsetsRequest } from '../contract/groups.js';
+import type { CommitRequest, FencedOffset, HeartbeatRequest, JoinRequest, LeaveRequest, ReleaseRequest, ResetOffsetsRequest } from '../contract/groups.js';
 import {
   DEFAULT_SESSION_TIMEOUT_MS,
   MAX_OFFSETS_PER_REQUEST,
@@ -18,15 +18,16 @@ export const clientIdSchema = z.string().regex(/^[\x20-\x7e]{1,128}$/, 'must be 
 const partitionSchema = z.number().int('must be an integer').min(0, 'must be ≥ 0');
 const offsetSchema = z.number().int('must be an integer').min(0, 'must be ≥ 0').max(Number.MAX_SAFE_INTEGER);
 
+const sessionTimeoutSchema = z
+  .number()
+  .int('must be an integer')
+  .min(MIN_SESSION_TIMEOUT_MS, `must be at least ${MIN_SESSION_TIMEOUT_MS}`)
+  .max(MAX_SESSION_TIMEOUT_MS, `must be at most ${MAX_SESSION_TIMEOUT_MS}`);
+
 export const joinSchema = z
   .object({
     topics: z.array(topicNameSchema, 'must be an array of topic names').min(1, 'must name at least one topic').max(MAX_TOPICS_PER_MEMBER),
-    sessionTimeoutMs: z
-      .number()
-      .int('must be an integer')
-      .min(MIN_SESSION_TIMEOUT_MS, `must be at least ${MIN_SESSION_TIMEOUT_MS}`)
-      .max(MAX_SESSION_TIMEOUT_MS, `must be at most ${MAX_SESSION_TIMEOUT_MS}`)
-      .default(DEFAULT_SESSION_TIMEOUT_MS),
+    sessionTimeoutMs: sessionTimeoutSchema.default(DEFAULT_SESSION_TIMEOUT_MS),
     memberId: memberIdSchema.optional(),
     clientId: clientIdSchema.optional(),
   })
@@ -58,6 +59,9 @@ export const releaseSchema = z
       .max(MAX_OFFSETS_PER_REQUEST),
   })
   .strict() satisfies z.ZodType<ReleaseRequest, ReleaseRequest>;
+
+/** A heartbeat's body, which may be absent: a session to renew for, and keep, instead of the member's current one. */
+export const heartbeatSchema = z.object({ sessionTimeoutMs: sessionTimeoutSchema.optional() }).strict() satisfies z.ZodType<HeartbeatRequest, HeartbeatRequest>;
 
 export const leaveSchema = z
   .object({ offsets: z.array(fencedOffsetSchema, 'must be an array').max(MAX_OFFSETS_PER_REQUEST).default([]) })

@@ -23,8 +23,9 @@ export class ConsumerGroupApi {
     return this.api.call('joinGroup', { group: this.group }, { body: request, idempotent: true });
   }
 
-  heartbeat(memberId: string): Promise<HeartbeatResponse> {
-    return this.api.call('heartbeat', { group: this.group, member: memberId }, { idempotent: true, timeout: this.timeoutMs, retry: { retries: 1 } });
+  /** Renews the session for `sessionTimeoutMs`, which the server keeps as the member's session from then on. */
+  heartbeat(memberId: string, sessionTimeoutMs: number): Promise<HeartbeatResponse> {
+    return this.api.call('heartbeat', { group: this.group, member: memberId }, { body: { sessionTimeoutMs }, idempotent: true, timeout: this.timeoutMs, retry: { retries: 1 } });
   }
 
   commit(memberId: string, offsets: FencedOffset[]): Promise<CommitResponse> {

@@ -19,6 +19,16 @@ export interface ConsumerConfig {
   sessionTimeout?: number;
   /** How often to heartbeat, independent of how long handlers run (default 3 000 ms). */
   heartbeatInterval?: number;
+  /**
+   * The session while the member is idle: waiting on its wake sockets for records, with none in hand
+   * (default 45 000 ms, Kafka's session.timeout.ms, or `sessionTimeout` if longer). A member that dies
+   * while idle is taken over within this plus `idleHeartbeatInterval`; a rebalance waits for an idle
+   * member's next heartbeat. A woken member heartbeats with `sessionTimeout` again before it hands its
+   * handlers a record.
+   */
+  idleSessionTimeout?: number;
+  /** How often an idle member heartbeats (default 15 000 ms, or `heartbeatInterval` if longer). */
+  idleHeartbeatInterval?: number;
   /** Commit processed offsets this often (default 5 000 ms); 0 commits only on demand, handoff and disconnect. */
   autoCommitInterval?: number;
   autoCommit?: boolean;
@@ -32,10 +42,12 @@ export interface ConsumerConfig {
   /** Most records per fetch, across its partitions (default 500). */
   maxBatchSize?: number;
   /**
-   * The pause between fetches while nothing arrives: `initialMs` after the first empty answer (default
-   * 100), doubling up to `maxMs` (default 1 000), and back to none on a record. An idle member sends
-   * one request per `maxMs` per topic; a record produced while it is idle reaches its handler within
-   * `maxMs` plus one fetch's round trip (and `maxWaitTimeInMs`, if the server holds fetches).
+   * The pause between fetches while nothing arrives and no wake socket can be opened (a server without
+   * a wake channel, or a Node without a WebSocket): `initialMs` after the first empty answer (default
+   * 100), doubling up to `maxMs` (default 1 000), and back to none on a record. Such a member sends one
+   * request per `maxMs` per topic; a record produced while it is idle reaches its handler within `maxMs`
+   * plus one fetch's round trip (and `maxWaitTimeInMs`, if the server holds fetches). With a wake socket
+   * open, an idle member sends no fetch at all until a commit wakes it.
    */
   idleBackoff?: Partial<IdleBackoff>;
   /** Handler retries, KafkaJS names: a failing record is retried this many times, then dead-lettered. */
@@ -74,6 +86,8 @@ export interface TopicPartitionOffsetInput {
 }
 
 const DEFAULTS = { sessionTimeout: DEFAULT_SESSION_TIMEOUT_MS, heartbeatInterval: 3_000, autoCommitInterval: 5_000, maxWaitTimeInMs: 0, maxBatchSize: 500 };
+/** An idle member's liveness: Kafka's default session.timeout.ms, and a third of it between heartbeats. */
+export const IDLE_DEFAULTS = { sessionTimeout: 45_000, heartbeatInterval: 15_000 };
 const RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
 
 const key = topicPartitionKey;
@@ -91,6 +105,8 @@ function memberIdFor(clientId: string): string {
  */
 export class Consumer {
   private readonly config: Required<Omit<ConsumerConfig, 'deadLetterTopic' | 'onDeadLetter' | 'memberId' | 'clientId' | 'retry' | 'idleBackoff'>> & ConsumerConfig;
+  /** Waiting on wake sockets: heartbeats name the idle session, at the idle interval. */
+  private idle = false;
   private readonly retry: typeof RETRY;
   private readonly group: ConsumerGroupApi;
   private topics: string[] = [];
@@ -130,7 +146,15 @@ export class Consumer {
     config: ConsumerConfig,
   ) {
     if (!config?.groupId) throw new TypeError('consumer: groupId is required');
-    this.config = { ...DEFAULTS, autoCommit: true, ...config };
+    const merged = { ...DEFAULTS, autoCommit: true, ...config };
+    this.config = {
+      ...merged,
+      idleSessionTimeout: config.idleSessionTimeout ?? Math.max(IDLE_DEFAULTS.sessionTimeout, merged.sessionTimeout),
+      idleHeartbeatInterval: config.idleHeartbeatInterval ?? Math.max(IDLE_DEFAULTS.heartbeatInterval, merged.heartbeatInterval),
+    };
+    if (this.config.idleHeartbeatInterval >= this.config.idleSessionTimeout) {
+      throw new TypeError(`consumer: idleHeartbeatInterval (${this.config.idleHeartbeatInterval} ms) must be shorter than idleSessionTimeout (${this.config.idleSessionTimeout} ms)`);
+    }
     this.retry = { ...RETRY, ...config.retry };
     this.group = new ConsumerGroupApi(api, config.groupId, Math.max(1000, this.config.heartbeatInterval));
     this.clientId = config.clientId ?? `${hostname()}-${process.pid}`;
@@ -141,6 +165,7 @@ export class Consumer {
       idle: { ...DEFAULT_IDLE_BACKOFF, ...config.idleBackoff },
       initialRetryTime: this.retry.initialRetryTime,
       maxRetryTime: this.retry.maxRetryTime,
+      idleMode: (idle) => this.setIdle(idle),
     });
   }
 
@@ -189,24 +214,39 @@ export class Consumer {
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
     const answer = await this.group.join({ topics: this.topics, sessionTimeoutMs: this.config.sessionTimeout, memberId: this.memberId, clientId: this.clientId });
-    if (this.heard(sentAt)) this.apply(answer, sentAt);
+    if (this.heard(sentAt, this.config.sessionTimeout)) this.apply(answer, sentAt);
     this.scheduleHeartbeat(answer);
   }
 
   /**
-   * An answer to a join or heartbeat sent at `sentAt` arrived. The server renewed the session after
-   * that moment, so its leases last at least until `sentAt + sessionTimeout` by our clock: that is when
-   * the handlers are aborted unless another answer comes first, even if every heartbeat hangs (G4, G7).
-   * False if the answer came too late to say anything about now: the leases may have moved since.
+   * An answer to a join or heartbeat sent at `sentAt` naming `session` arrived. The server renewed the
+   * session after that moment, so its leases last at least until `sentAt + session` by our clock: that
+   * is when the handlers are aborted unless another answer comes first, even if every heartbeat hangs
+   * (G4, G7). False if the answer came too late to say anything about now: the leases may have moved since.
    */
-  private heard(sentAt: number): boolean {
-    const until = sentAt + this.config.sessionTimeout;
+  private heard(sentAt: number, session: number): boolean {
+    const until = sentAt + session;
     if (Date.now() >= until) return false;
     this.lastHeartbeatOk = sentAt;
     this.leasesHeldUntil = until;
     clearTimeout(this.expiryTimer);
-    this.expiryTimer = setTimeout(() => void this.loseAll(`lease expired by the local clock: no heartbeat answer for ${this.config.sessionTimeout} ms`), until - Date.now());
+    this.expiryTimer = setTimeout(() => void this.loseAll(`lease expired by the local clock: no heartbeat answer for ${session} ms`), until - Date.now());
     return true;
+  }
+
+  /**
+   * The fetcher started (true) or stopped (false) waiting on its wake sockets. Idle, the heartbeat due
+   * next already names the idle session, and the ones after it come at the idle interval. Busy again,
+   * a heartbeat with the busy session goes at once (after one in flight, which named the idle one):
+   * settles when it is answered, so that no record is handled under the idle session's longer failover.
+   */
+  private async setIdle(idle: boolean): Promise<void> {
+    if (this.stopped || idle === this.idle) return;
+    this.idle = idle;
+    if (idle) return;
+    if (!this.heartbeatTimer) await this.beating?.catch(() => {});
+    this.heartbeatNow();
+    await this.beating?.catch(() => {});
   }
 
   /** Whether the leases are surely still ours, by the local clock; checked before every record. */
@@ -217,7 +257,8 @@ export class Consumer {
   private scheduleHeartbeat(answer?: HeartbeatAnswer): void {
     if (this.stopped) return;
     // Partitions waiting for another member's handoff arrive within a fraction of the interval.
-    const interval = answer?.pending.length ? Math.min(this.config.heartbeatInterval, 250) : this.config.heartbeatInterval;
+    const every = this.idle ? this.config.idleHeartbeatInterval : this.config.heartbeatInterval;
+    const interval = answer?.pending.length ? Math.min(every, 250) : every;
     // A fixed rate, counted from the last send: a slow answer must not stretch the interval (G4).
     const wait = Math.max(0, interval - (Date.now() - this.lastHeartbeatSent));
     this.heartbeatTimer = setTimeout(() => {
@@ -232,11 +273,12 @@ export class Consumer {
     // The server renewed the session after this moment, so counting from it never overestimates our lease.
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
+    const session = this.idle ? this.config.idleSessionTimeout : this.config.sessionTimeout;
     try {
-      answer = await this.group.heartbeat(this.memberId);
+      answer = await this.group.heartbeat(this.memberId, session);
       // A late answer (a stalled process, say) may predate a takeover: the next heartbeat asks afresh.
-      if (this.heard(sentAt)) this.apply(answer, sentAt);
-      else await this.loseAll(`heartbeat answered after the session ran out (${this.config.sessionTimeout} ms)`);
+      if (this.heard(sentAt, session)) this.apply(answer, sentAt);
+      else await this.loseAll(`heartbeat answered after the session ran out (${session} ms)`);
     } catch (error) {
       if (this.stopped) return;
       if (isRunnelHttpError(error) && error.code === 'unknown_member') {
@@ -249,8 +291,8 @@ export class Consumer {
         }
         return;
       }
-      // Without an answer for a whole session, the server has surely given our leases away.
-      if (Date.now() - this.lastHeartbeatOk >= this.config.sessionTimeout) await this.loseAll(`no heartbeat answer for ${this.config.sessionTimeout} ms`);
+      // Without an answer for the whole session last renewed, the server has surely given our leases away.
+      if (Date.now() >= this.leasesHeldUntil) await this.loseAll(`no heartbeat answer for ${Date.now() - this.lastHeartbeatOk} ms, past the session`);
     }
     this.scheduleHeartbeat(answer);
   }

@@ -1,6 +1,6 @@
 import { RunnelHttpError, isRetriableStatus } from './errors.js';
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js';
-import type { CredentialsInput, SignableRequest } from './sigv4.js';
+import type { CredentialsInput, SignableRequest, Signer } from './sigv4.js';
 
 export interface HttpClientOptions {
   /** The API's base URL, e.g. `http://127.0.0.1:7430` or an API Gateway stage URL. */
@@ -47,7 +47,7 @@ function causeCode(error: unknown): string | undefined {
 /** A JSON-over-HTTP client for Runnel's API: errors decoded, retries jittered, requests optionally signed. */
 export class HttpClient {
   private readonly base: URL;
-  private readonly sign: ((req: SignableRequest) => Promise<Record<string, string>>) | undefined;
+  private readonly sign: LazySigner | undefined;
   private readonly fetchImpl: typeof fetch;
 
   constructor(readonly options: HttpClientOptions) {
@@ -60,6 +60,11 @@ export class HttpClient {
 
   get url(): string {
     return this.options.url;
+  }
+
+  /** `url` signed in its query when this client signs its requests (a WebSocket cannot send headers); else `url` itself. */
+  async presign(url: URL, expiresInSeconds: number): Promise<URL> {
+    return this.sign ? this.sign.presign(url, expiresInSeconds) : url;
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
@@ -110,17 +115,22 @@ export class HttpClient {
   }
 }
 
-function lazySigner(options: HttpClientOptions): (req: SignableRequest) => Promise<Record<string, string>> {
+type LazySigner = Pick<Signer, 'presign'> & ((req: SignableRequest) => Promise<Record<string, string>>);
+
+function lazySigner(options: HttpClientOptions): LazySigner {
   const signer = import('./sigv4.js').then((m) => m.createSigner({ url: options.url, region: options.region, credentials: options.credentials }));
   // Surfaced by the first request instead of as an unhandled rejection.
   signer.catch(() => {});
-  return async (req) => {
+  const signing = async <T>(use: (s: Signer) => Promise<T>): Promise<T> => {
     try {
-      return await (await signer)(req);
+      return await use(await signer);
     } catch (error) {
       throw new Error(`cannot sign the request with SigV4: ${(error as Error).message}`, { cause: error });
     }
   };
+  const sign: LazySigner = (req) => signing((s) => s(req));
+  sign.presign = (url, expiresInSeconds) => signing((s) => s.presign(url, expiresInSeconds));
+  return sign;
 }
 
 /** Runnel answers `{"error":{"code","message","field"?}}`; API Gateway answers `{"message"}`; anything else is shown as text. */

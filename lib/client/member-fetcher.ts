@@ -1,6 +1,7 @@
 import type { PartitionPosition } from '../contract/fetch.js';
 import type { RunnelApi } from './api.js';
 import type { PartitionWorker } from './consumer-partition.js';
+import { WakeChannel } from './wake-channel.js';
 
 export interface IdleBackoff {
   /** The pause after the first answer with no records (default 100 ms). */
@@ -24,6 +25,12 @@ export interface FetcherSettings {
   /** Backoff after a failed fetch. */
   initialRetryTime: number;
   maxRetryTime: number;
+  /**
+   * Told when the member starts waiting on its wake sockets (true) and when it stops (false), so the
+   * consumer heartbeats as an idle member or a busy one. Records fetched after a wait are handed to
+   * the workers only once the promise answering `false` settles.
+   */
+  idleMode?: (idle: boolean) => Promise<void>;
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
@@ -42,10 +49,12 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * A consumer's one fetch loop: each turn sends one multi-partition fetch per subscribed topic, naming
- * every partition whose worker wants records, and hands each worker its part of the answer. While no
- * record arrives it backs off (IdleBackoff), so an idle member costs one request per `maxMs`, not one
- * per partition per long poll; a record resets the pause. Work that may change what to fetch (a worker
- * finishing a batch, a new lease, a seek, a resume) wakes it early.
+ * every partition whose worker wants records, and hands each worker its part of the answer. When a
+ * fetch comes back empty it opens a wake socket per topic (WakeChannel), fetches once more after they
+ * are open, and, that fetch empty too, waits for a wake message instead of polling: an idle member
+ * sends nothing. Where no socket can be opened it backs off (IdleBackoff): one request per `maxMs`. A
+ * record resets the pause. Work that may change what to fetch (a worker finishing a batch, a new
+ * lease, a seek, a resume) wakes it early.
  */
 export class MemberFetcher {
   private stopping = new AbortController();
@@ -55,6 +64,10 @@ export class MemberFetcher {
   private failures = 0;
   /** Rotates the order partitions are named in, so that a full answer does not always favour the first. */
   private turn = 0;
+  private channel: WakeChannel | undefined;
+  /** Waiting on wake sockets, as the consumer was last told. */
+  private idle = false;
+  private leaving: Promise<void> | undefined;
 
   constructor(
     private readonly api: RunnelApi,
@@ -63,6 +76,14 @@ export class MemberFetcher {
   ) {}
 
   start(): void {
+    this.channel ??= new WakeChannel(this.api, {
+      woken: () => {
+        // Back to the busy session while the fetch is under way; its records wait for it.
+        void this.leaveIdle();
+        this.poke();
+      },
+      ended: () => this.poke(),
+    });
     this.loop ??= this.run();
   }
 
@@ -75,9 +96,27 @@ export class MemberFetcher {
   /** Ends the loop (a fetch in flight is dropped); `start` may begin it again. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    this.channel?.close();
+    this.channel = undefined;
     await this.loop;
     this.loop = undefined;
     this.stopping = new AbortController();
+  }
+
+  /** Tells the consumer the member is busy again; settles once it has heartbeated so (at once if it was not idle). */
+  private leaveIdle(): Promise<void> {
+    if (this.idle) {
+      this.idle = false;
+      this.leaving = (this.settings.idleMode?.(false) ?? Promise.resolve()).catch(() => {});
+    }
+    return this.leaving ?? Promise.resolve();
+  }
+
+  private enterIdle(): void {
+    if (this.idle) return;
+    this.idle = true;
+    this.leaving = undefined;
+    void this.settings.idleMode?.(true).catch(() => {});
   }
 
   private async run(): Promise<void> {
@@ -93,6 +132,7 @@ export class MemberFetcher {
       }
       const byTopic = new Map<string, PartitionWorker[]>();
       for (const w of ready) byTopic.set(w.topic, [...(byTopic.get(w.topic) ?? []), w]);
+      const sentAt = this.channel?.tick() ?? 0;
       const outcomes = await Promise.all([...byTopic].map(([topic, workers]) => this.fetch(topic, workers)));
       this.turn++;
       if (outcomes.includes('failed')) {
@@ -105,6 +145,18 @@ export class MemberFetcher {
         this.pause = 0;
         continue;
       }
+      const armedAt = await this.channel?.arm(new Map([...byTopic].map(([topic, workers]) => [topic, workers.map((w) => w.partition)])));
+      if (armedAt !== undefined && !this.stopping.signal.aborted) {
+        // Opened after this fetch was sent: a commit in between is in neither. One more fetch covers it.
+        if (armedAt > sentAt) continue;
+        // Opened before it: nothing was missed, and the next commit wakes a socket.
+        this.enterIdle();
+        this.pause = 0;
+        await sleep(2 ** 31 - 1, AbortSignal.any([this.stopping.signal, wake]));
+        continue;
+      }
+      // No wake channel (or not now): poll, as a busy member.
+      void this.leaveIdle();
       this.pause = this.pause ? Math.min(2 * this.pause, this.settings.idle.maxMs) : Math.min(this.settings.idle.initialMs, this.settings.idle.maxMs);
       await sleep(this.pause, AbortSignal.any([this.stopping.signal, wake]));
     }
@@ -118,11 +170,15 @@ export class MemberFetcher {
     const partitions: PartitionPosition[] = sent.map(({ worker, from }) => ({ partition: worker.partition, offset: from }));
     try {
       const answer = await this.api.fetchMany(topic, { partitions, limit: this.settings.limit, waitMs: this.settings.waitMs }, { signal: this.stopping.signal });
-      let news = false;
+      // Records, an error, a move past a compacted gap, or a new incarnation of the topic: each needs the worker.
+      const news = answer.partitions.some((result, i) => {
+        const { worker, from } = sent[i]!;
+        return result.records.length || result.error || result.nextOffset !== from || (worker.topicId !== undefined && worker.topicId !== answer.topicId);
+      });
+      // An idle member heartbeats with its long session: it is back on its short one before it works (G4).
+      if (news) await this.leaveIdle();
       answer.partitions.forEach((result, i) => {
         const { worker, from, token } = sent[i]!;
-        // Records, an error, a move past a compacted gap, or a new incarnation of the topic: each needs the worker.
-        if (result.records.length || result.error || result.nextOffset !== from || (worker.topicId !== undefined && worker.topicId !== answer.topicId)) news = true;
         worker.accept({ result, topicId: answer.topicId, from, token });
       });
       return news ? 'records' : 'none';

@@ -44,21 +44,32 @@ async function defaultCredentials(): Promise<() => Promise<AwsCredentials>> {
   return defaultProvider();
 }
 
+export interface Signer {
+  /** The headers of a signed request. */
+  (req: SignableRequest): Promise<Record<string, string>>;
+  /**
+   * A URL that carries its own signature in its query, valid for `expiresInSeconds`: how a WebSocket
+   * (which cannot set headers) is opened against a WebSocket API with IAM authorisation.
+   */
+  presign(url: URL, expiresInSeconds: number): Promise<URL>;
+}
+
 /** Signs requests for API Gateway's IAM authorisation (service `execute-api`). */
-export function createSigner(options: { url: string; region?: string | undefined; credentials?: CredentialsInput | undefined }): (req: SignableRequest) => Promise<Record<string, string>> {
+export function createSigner(options: { url: string; region?: string | undefined; credentials?: CredentialsInput | undefined }): Signer {
   const region = options.region ?? regionFromHost(new URL(options.url).hostname) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) {
     throw new Error(`no region to sign for: give region (CLI: --region) or set AWS_REGION (none can be read from ${options.url})`);
   }
   const credentials: Promise<CredentialsInput> = options.credentials ? Promise.resolve(options.credentials) : defaultCredentials();
   let signer: Promise<SignatureV4> | undefined;
-  return async ({ method, url, headers, body }) => {
-    signer ??= Promise.all([
+  const load = () =>
+    (signer ??= Promise.all([
       credentials,
       optionalPeer('@smithy/signature-v4', () => import('@smithy/signature-v4')),
       optionalPeer('@aws-crypto/sha256-js', () => import('@aws-crypto/sha256-js')),
-    ]).then(([c, { SignatureV4 }, { Sha256 }]) => new SignatureV4({ service: 'execute-api', region, credentials: c, sha256: Sha256 }));
-    const signed = await (await signer).sign({
+    ]).then(([c, { SignatureV4 }, { Sha256 }]) => new SignatureV4({ service: 'execute-api', region, credentials: c, sha256: Sha256 })));
+  const sign: Signer = async ({ method, url, headers, body }) => {
+    const signed = await (await load()).sign({
       method,
       protocol: url.protocol,
       hostname: url.hostname,
@@ -70,4 +81,23 @@ export function createSigner(options: { url: string; region?: string | undefined
     });
     return signed.headers;
   };
+  sign.presign = async (url, expiresInSeconds) => {
+    const signed = await (await load()).presign(
+      {
+        method: 'GET',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: { host: url.host },
+      },
+      { expiresIn: expiresInSeconds },
+    );
+    const out = new URL(url);
+    out.search = '';
+    for (const [name, value] of Object.entries(signed.query ?? {})) for (const v of [value].flat()) if (v !== null) out.searchParams.append(name, v);
+    return out;
+  };
+  return sign;
 }

@@ -9,6 +9,15 @@ export interface JoinRequest {
   clientId?: string;
 }
 
+/**
+ * A heartbeat's optional body. `sessionTimeoutMs` renews the session for that long and keeps it as the
+ * member's session from then on: an idle member waiting on its wake socket heartbeats rarely with a
+ * long session, and a busy one with its short one (docs/groups-api.md).
+ */
+export interface HeartbeatRequest {
+  sessionTimeoutMs?: number;
+}
+
 export interface Assignment extends TopicPartition {
   epoch: number;
   /** The topic's incarnation now, to which `committedOffset` belongs; null if the topic does not exist. */
@@ -91,6 +100,8 @@ export interface MemberDescription {
   topics: string[];
   partitions: number;
   expiresInMs: number;
+  /** The session its last join or heartbeat named: longer while it is idle on its wake sockets. */
+  sessionTimeoutMs: number;
 }
 
 export interface PartitionDescription extends TopicPartition {

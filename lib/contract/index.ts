@@ -10,3 +10,4 @@ export * from './routes.js';
 export * from './subscriptions.js';
 export * from './topic-partition.js';
 export * from './topics.js';
+export * from './wake.js';

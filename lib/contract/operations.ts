@@ -4,6 +4,7 @@ import type {
   CommitResponse,
   GroupDescription,
   GroupList,
+  HeartbeatRequest,
   HeartbeatResponse,
   JoinRequest,
   LeaveRequest,
@@ -15,6 +16,7 @@ import type {
 import type { ProduceRequest, ProduceResponse } from './records.js';
 import type { CreateSubscriptionRequest, SubscriptionDescription, SubscriptionInfo, SubscriptionList, UpdateSubscriptionRequest } from './subscriptions.js';
 import type { OperationId } from './routes.js';
+import type { WakeChannelResponse, WakeSocketQuery } from './wake.js';
 import type { AlterTopicConfigRequest, CreatePartitionsRequest, CreateTopicRequest, TopicDescription, TopicList, TopicView } from './topics.js';
 
 /** What each operation of the route table takes (`body`, `query`) and answers (`response`; `void` for 204). */
@@ -31,13 +33,14 @@ export interface Operations {
   fetchRecords: { query: FetchQuery; response: FetchResponse };
   fetchPartitions: { body: MultiFetchRequest; response: MultiFetchResponse };
   lookupOffset: { query: OffsetQuery; response: OffsetResponse };
+  wakeChannel: { query: WakeSocketQuery; response: WakeChannelResponse };
   listGroups: { response: GroupList };
   describeGroup: { response: GroupDescription };
   deleteGroup: { response: void };
   resetGroupOffsets: { body: ResetOffsetsRequest; response: ResetOffsetsResponse };
   commitOffsets: { body: CommitRequest; response: CommitResponse };
   joinGroup: { body: JoinRequest; response: HeartbeatResponse };
-  heartbeat: { response: HeartbeatResponse };
+  heartbeat: { body?: HeartbeatRequest; response: HeartbeatResponse };
   releasePartitions: { body: ReleaseRequest; response: ReleaseResponse };
   leaveGroup: { body?: LeaveRequest; response: ReleaseResponse };
   createSubscription: { body: CreateSubscriptionRequest; response: SubscriptionInfo };

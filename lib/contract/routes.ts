@@ -33,6 +33,8 @@ export const ROUTES = [
   { operationId: 'fetchRecords', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records', concern: 'fetch' },
   { operationId: 'fetchPartitions', method: 'POST', path: '/v1/topics/{topic}/fetch', concern: 'fetch' },
   { operationId: 'lookupOffset', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets', concern: 'fetch' },
+  // Where an idle member's wake socket is (lib/contract/wake.ts); the local server also upgrades this path to it.
+  { operationId: 'wakeChannel', method: 'GET', path: '/v1/topics/{topic}/wake', concern: 'fetch' },
   { operationId: 'listGroups', method: 'GET', path: '/v1/groups', concern: 'groups', operator: true },
   { operationId: 'describeGroup', method: 'GET', path: '/v1/groups/{group}', concern: 'groups' },
   { operationId: 'deleteGroup', method: 'DELETE', path: '/v1/groups/{group}', concern: 'groups', operator: true },

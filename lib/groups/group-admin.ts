@@ -110,6 +110,7 @@ export class GroupAdmin {
           topics: m.topics,
           partitions: partitions.filter((p) => p.owner === m.memberId).length,
           expiresInMs: m.expiresAt - now,
+          sessionTimeoutMs: m.sessionTimeoutMs,
         }))
         .sort((a, b) => a.memberId.localeCompare(b.memberId)),
       partitions,

@@ -4,6 +4,7 @@ import type {
   CommitRequest,
   CommitResponse,
   FencedOffset,
+  HeartbeatRequest,
   HeartbeatResponse,
   JoinRequest,
   LeaveRequest,
@@ -87,14 +88,21 @@ export class GroupCoordinator {
     return this.rebalance({ group, me: member, now, joining: true });
   }
 
-  async heartbeat(group: string, memberId: string): Promise<HeartbeatResponse> {
+  /**
+   * Renews the member's session: for `sessionTimeoutMs` when the heartbeat names one (which then stays
+   * the member's session), else for the session it has. Takers judge a lease by its owner's expiry, so
+   * a member that names a longer session while idle is simply taken over later if it dies (G4).
+   */
+  async heartbeat(group: string, memberId: string, request: HeartbeatRequest = {}): Promise<HeartbeatResponse> {
     const now = this.clock();
     const items = await this.store.read(group);
     const member = liveMembers(items, now).find((m) => m.memberId === memberId);
     if (!member) throw unknownMember(group, memberId);
-    const expiresAt = now + member.sessionTimeoutMs;
-    if (!(await this.store.renewMember({ group, memberId, now, expiresAt }))) throw unknownMember(group, memberId);
-    return this.rebalance({ group, me: { ...member, expiresAt }, now, seen: items });
+    const sessionTimeoutMs = request.sessionTimeoutMs ?? member.sessionTimeoutMs;
+    const expiresAt = now + sessionTimeoutMs;
+    const changed = sessionTimeoutMs === member.sessionTimeoutMs ? undefined : sessionTimeoutMs;
+    if (!(await this.store.renewMember({ group, memberId, now, expiresAt, sessionTimeoutMs: changed }))) throw unknownMember(group, memberId);
+    return this.rebalance({ group, me: { ...member, sessionTimeoutMs, expiresAt }, now, seen: items });
   }
 
   /**

@@ -186,15 +186,16 @@ export class LeaseStore {
   }
 
   /** Extends a live member's session; false if it has expired (it is dead, and must join again). */
-  async renewMember({ group, memberId, now, expiresAt }: { group: string; memberId: string; now: number; expiresAt: number }): Promise<boolean> {
+  async renewMember({ group, memberId, now, expiresAt, sessionTimeoutMs }: { group: string; memberId: string; now: number; expiresAt: number; sessionTimeoutMs?: number | undefined }): Promise<boolean> {
     return conditional(
       this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(group, MEMBER + memberId),
-          UpdateExpression: 'SET expiresAt = :exp',
+          // A new session, when the heartbeat names one, in the same write.
+          UpdateExpression: sessionTimeoutMs === undefined ? 'SET expiresAt = :exp' : 'SET expiresAt = :exp, sessionTimeoutMs = :session',
           ConditionExpression: 'expiresAt > :now',
-          ExpressionAttributeValues: { ':exp': n(expiresAt), ':now': n(now) },
+          ExpressionAttributeValues: { ':exp': n(expiresAt), ':now': n(now), ...(sessionTimeoutMs === undefined ? {} : { ':session': n(sessionTimeoutMs) }) },
         }),
       ),
     );

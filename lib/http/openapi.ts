@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { commitSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
+import { commitSchema, heartbeatSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
 import { multiFetchSchema } from '../api/multi-fetch-request.js';
 import { produceRequestSchema } from '../api/produce-request.js';
 import { createSubscriptionSchema, updateSubscriptionSchema } from '../api/subscription-requests.js';
@@ -180,6 +180,12 @@ const operations = (): Record<OperationId, object> => ({
       404: errorResponse('Unknown topic'),
     },
   },
+  wakeChannel: {
+    summary:
+      "Where an idle member's wake socket for this topic is (url, or null when the deployment has none). A WebSocket opened there with partitions=0,1,… receives one message {topic, partitions} after the next commit on any of them; the local server upgrades this path itself",
+    parameters: [{ name: 'partitions', in: 'query', schema: { type: 'string', pattern: '^\\d+(,\\d+)*$' }, description: 'comma-separated partitions (only on the socket URL)' }],
+    responses: { 200: json({ type: 'object', properties: { url: { type: ['string', 'null'] } } }), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') },
+  },
   lookupOffset: {
     summary: 'Look up an offset: the first with timestamp ≥ T (or the high watermark), or earliest/latest',
     parameters: [intQuery('timestamp', 'milliseconds since the epoch'), { name: 'spec', in: 'query', schema: { enum: ['earliest', 'latest'] } }],
@@ -204,8 +210,9 @@ const operations = (): Record<OperationId, object> => ({
   },
   joinGroup: { summary: 'Join a group', requestBody: body(joinSchema), responses: { 200: json(object), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') } },
   heartbeat: {
-    summary: 'Renew the session and leases; take assigned free leases; learn of handoffs',
-    responses: { 200: json(object), 404: errorResponse('Unknown or expired member') },
+    summary: 'Renew the session and leases; take assigned free leases; learn of handoffs. An optional body names a new session (sessionTimeoutMs) to renew for and keep',
+    requestBody: body(heartbeatSchema, false),
+    responses: { 200: json(object), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown or expired member') },
   },
   releasePartitions: { summary: 'Commit and release partitions being handed off', requestBody: body(releaseSchema), responses: { 200: json(object), 409: fenced() } },
   leaveGroup: {

@@ -79,7 +79,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     const host = options.host ?? '127.0.0.1';
     const app = createApp(runnel, ALL_CONCERNS, { allowedHosts: options.allowedHosts ?? LOOPBACK_HOSTS, logRequests: true });
     if (options.consoleAssets) mountConsole(app, options.consoleAssets);
-    const server = createNodeServer(app);
+    const server = createNodeServer(app, { wake: runnel.wake });
     await listen(server, options.port, host).catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE') throw new StartupError(`port ${options.port} on ${host} is already in use; set PORT to another port (PORT=0 picks a free one)`);
       if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') throw new StartupError(`cannot listen on ${host}: it is not an address of this machine; set HOST to one that is`);
@@ -97,6 +97,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       stop: async () => {
         clearInterval(maintenance);
         runnel.subscriptions.dispatcher.close();
+        runnel.wake.closeAll();
         await new Promise((resolve) => server.close(resolve));
         for (const e of emulators.reverse()) await e.close();
         unlock();

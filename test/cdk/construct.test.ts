@@ -42,11 +42,12 @@ describe('the Runnel construct', () => {
     expect(invokeArns({}, (r, role) => r.grantProduce(role, 'orders'))).toEqual(['/$default/POST/v1/topics/orders/records']);
   });
 
-  it('grants consume on one topic: fetch (one partition or many) and offsets of any partition, and describe', () => {
+  it('grants consume on one topic: fetch (one partition or many), its wake channel, and offsets of any partition, and describe', () => {
     expect(invokeArns({}, (r, role) => r.grantConsume(role, 'orders')).sort()).toEqual(
       [
         '/$default/GET/v1/topics/orders/partitions/*/records',
         '/$default/POST/v1/topics/orders/fetch',
+        '/$default/GET/v1/topics/orders/wake',
         '/$default/GET/v1/topics/orders/partitions/*/offsets',
         '/$default/GET/v1/topics/orders',
       ].sort(),

@@ -11,6 +11,11 @@ const base: Omit<ConsumerConfig, 'memberId'> = {
   groupId: 'billing',
   sessionTimeout: SESSION,
   heartbeatInterval: HEARTBEAT,
+  // Members that go idle on their wake sockets keep these bounds, so the G4 timings below hold for
+  // them too (an idle survivor would otherwise take a dead member's partitions only at its next idle
+  // heartbeat; test/integration/wake-sockets.test.ts covers the idle bounds).
+  idleSessionTimeout: SESSION,
+  idleHeartbeatInterval: HEARTBEAT,
   autoCommitInterval: 100,
   maxWaitTimeInMs: 300,
   maxBatchSize: 5,

@@ -8,9 +8,12 @@ export interface ServedRunnel {
   close(): Promise<void>;
 }
 
-/** Serves a Runnel's HTTP app on a free local port, for clients that must talk real HTTP (the client, the CLI). */
-export async function serveRunnel(runnel: Services): Promise<ServedRunnel> {
-  const server = createNodeServer(createApp(runnel));
+/**
+ * Serves a Runnel's HTTP app on a free local port, for clients that must talk real HTTP (the client, the
+ * CLI), with wake sockets as the dev server serves them unless `wakeSockets: false` (a server without).
+ */
+export async function serveRunnel(runnel: Services, options: { wakeSockets?: boolean } = {}): Promise<ServedRunnel> {
+  const server = createNodeServer(createApp(runnel), options.wakeSockets === false ? {} : { wake: runnel.wake });
   await listen(server, 0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -18,6 +21,7 @@ export async function serveRunnel(runnel: Services): Promise<ServedRunnel> {
       new Promise((resolve) => {
         // Long polls would otherwise hold the server open until they time out.
         server.closeAllConnections();
+        runnel.wake.closeAll();
         server.close(() => resolve());
       }),
   };

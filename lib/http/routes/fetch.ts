@@ -1,10 +1,23 @@
 import { fetchQuerySchema, offsetQuerySchema } from '../../api/fetch-queries.js';
 import { multiFetchSchema } from '../../api/multi-fetch-request.js';
+import { wakeQuerySchema } from '../../api/wake-query.js';
+import { badRequest, notFound } from '../../errors.js';
 import type { Services } from '../../runtime.js';
+import type { WakeHub } from '../../wake/wake-hub.js';
+import { wakeUpgradeOf } from '../../wake/wake-upgrade.js';
 import { partitionParam, topicParam, validBody, validQuery } from '../params.js';
 import type { Handlers } from './handlers.js';
 
-export const fetchHandlers = ({ fetch }: Pick<Services, 'fetch'>): Handlers<'fetchRecords' | 'fetchPartitions' | 'lookupOffset'> => ({
+/**
+ * `wake`: the wake sockets this server upgrades, if it does (the local Node server); a Lambda function
+ * has none, and names the deployment's WebSocket API (`config.wakeUrl`) if there is one.
+ */
+export const fetchHandlers = ({
+  fetch,
+  topics,
+  config,
+  wake,
+}: Pick<Services, 'fetch' | 'topics' | 'config'> & { wake?: Pick<WakeHub, 'served'> }): Handlers<'fetchRecords' | 'fetchPartitions' | 'lookupOffset' | 'wakeChannel'> => ({
   fetchRecords: async (c) => {
     const topic = topicParam(c);
     const query = validQuery(c, fetchQuerySchema);
@@ -20,4 +33,31 @@ export const fetchHandlers = ({ fetch }: Pick<Services, 'fetch'>): Handlers<'fet
     const query = validQuery(c, offsetQuerySchema);
     return c.json(await fetch.offset({ topic, partition: partitionParam(c), ...query }));
   },
+  wakeChannel: async (c) => {
+    // Fresh: a socket registered for an incarnation deleted a moment ago would never be woken.
+    const topic = await topics.find(topicParam(c), true);
+    if (!topic) throw notFound('unknown_topic', `topic "${c.req.param('topic')}" does not exist`);
+    const { partitions } = validQuery(c, wakeQuerySchema);
+    const missing = partitions?.find((p) => p >= topic.partitions);
+    if (missing !== undefined) throw badRequest('invalid_partition', `partitions: topic "${topic.name}" has no partition ${missing}`, { field: 'partitions' });
+    wakeUpgradeOf(c)?.({ topic: topic.name, topicId: topic.topicId, partitions: partitions ?? Array.from({ length: topic.partitions }, (_, p) => p) });
+    return c.json({ url: wakeSocketUrl(c.req.url, topic.name, config.wakeUrl, wake?.served ?? false) });
+  },
 });
+
+/**
+ * The deployment's WebSocket API when it has one (on AWS, where the API Gateway stage names the topic
+ * in its query); else this very path on this server, if it upgrades wake sockets (the local stack).
+ */
+function wakeSocketUrl(requestUrl: string, topic: string, deployed: string | undefined, servedHere: boolean): string | null {
+  if (deployed) {
+    const url = new URL(deployed);
+    url.searchParams.set('topic', topic);
+    return url.toString();
+  }
+  if (!servedHere) return null;
+  const url = new URL(requestUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  url.search = '';
+  return url.toString();
+}

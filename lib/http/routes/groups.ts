@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { commitSchema, groupIdSchema, joinSchema, leaveSchema, memberIdSchema, releaseSchema, resetSchema } from '../../api/group-requests.js';
+import { commitSchema, groupIdSchema, heartbeatSchema, joinSchema, leaveSchema, memberIdSchema, releaseSchema, resetSchema } from '../../api/group-requests.js';
 import { parseOrThrow } from '../../api/validation.js';
 import type { Services } from '../../runtime.js';
 import { jsonBody } from '../json-body.js';
@@ -43,7 +43,11 @@ export const groupHandlers = ({ groups: { coordinator, admin } }: Pick<Services,
     const body = await jsonBody(c);
     return c.json(await coordinator.join(groupParam(c), parseOrThrow(joinSchema, body)));
   },
-  heartbeat: async (c) => c.json(await coordinator.heartbeat(groupParam(c), memberParam(c))),
+  heartbeat: async (c) => {
+    const body = await optionalJsonBody(c);
+    const group = groupParam(c);
+    return c.json(await coordinator.heartbeat(group, memberParam(c), parseOrThrow(heartbeatSchema, body)));
+  },
   releasePartitions: async (c) => {
     const body = await jsonBody(c);
     const group = groupParam(c);
