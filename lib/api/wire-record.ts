@@ -116,11 +116,21 @@ const NO_BYTES: AnswerBytes = { body: 0, lambda: 0 };
  */
 export const base64AnswerBytes = (s: string): AnswerBytes => ({ body: s.length + 2, lambda: s.length + 4 });
 
+/** The frames of records with no key and no headers, by their encodings: each the same for every such record. */
+const bareFrames = new Map<string, AnswerBytes>();
+
+const hasNoHeaders = (headers: Record<string, string> | undefined) => headers === undefined || Object.keys(headers).length === 0;
+
 /**
- * A fetch returns at least one record, so a record must fit a Lambda response on its own. Measured on
- * the record as a fetch would send it, with the widest partition, offset and timestamp.
+ * Sizes of the record as a fetch would send it, its value left out (null), with the widest partition,
+ * offset and timestamp. A record with neither key nor headers (most of them) gets the size computed once
+ * for its encodings.
  */
-function checkAnswerSize(r: WireRecordIn, value: AnswerBytes, index: number): void {
+export function recordFrameBytes(r: WireRecordIn): AnswerBytes {
+  const bare = r.key == null && hasNoHeaders(r.headers);
+  const cacheKey = `${r.keyEncoding}|${r.valueEncoding}`;
+  const cached = bare ? bareFrames.get(cacheKey) : undefined;
+  if (cached) return cached;
   const frame: WireRecordOut = {
     partition: 999,
     offset: Number.MAX_SAFE_INTEGER,
@@ -132,7 +142,13 @@ function checkAnswerSize(r: WireRecordIn, value: AnswerBytes, index: number): vo
   if (r.keyEncoding === 'base64') frame.keyEncoding = 'base64';
   if (r.valueEncoding === 'base64') frame.valueEncoding = 'base64';
   const framed = answerBytes(JSON.stringify(frame));
-  const lambda = framed.lambda + value.lambda;
+  if (bare) bareFrames.set(cacheKey, framed);
+  return framed;
+}
+
+/** A fetch returns at least one record, so a record must fit a Lambda response on its own. */
+function checkAnswerSize(r: WireRecordIn, value: AnswerBytes, index: number): void {
+  const lambda = recordFrameBytes(r).lambda + value.lambda;
   if (lambda > MAX_RECORDS_LAMBDA_BYTES) {
     throw tooLarge(
       'record_too_large',

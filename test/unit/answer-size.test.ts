@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerBytes, base64AnswerBytes } from '../../lib/api/wire-record.js';
+import { answerBytes, base64AnswerBytes, recordFrameBytes } from '../../lib/api/wire-record.js';
+import type { WireRecordIn, WireRecordOut } from '../../lib/contract/records.js';
 import { isJsonContentType } from '../../lib/http/json-body.js';
 
 describe('answerBytes', () => {
@@ -22,6 +23,35 @@ describe('answerBytes', () => {
         const s = Buffer.from(bytes).toString('base64');
         expect(base64AnswerBytes(s)).toEqual(answerBytes(JSON.stringify(s)));
       }),
+    );
+  });
+
+  it('sizes a record frame exactly as JSON-stringifying the frame does, also when the size of a bare frame is reused', () => {
+    const text = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\u0000', 'é', '😀'), fc.string({ maxLength: 1 })) });
+    // Headers as JSON.parse builds them, so that an own "__proto__" header is a header like any other.
+    const headers = fc.dictionary(fc.oneof(text, fc.constant('__proto__')), text, { maxKeys: 3 }).map((h) => JSON.parse(JSON.stringify(h)) as Record<string, string>);
+    const record = fc.record(
+      {
+        key: fc.oneof(fc.constant(null), text),
+        keyEncoding: fc.constantFrom('utf8' as const, 'base64' as const),
+        value: fc.constant(null),
+        valueEncoding: fc.constantFrom('json' as const, 'base64' as const),
+        headers,
+      },
+      { requiredKeys: ['value'] },
+    );
+    const oracle = (r: WireRecordIn) => {
+      const frame: WireRecordOut = { partition: 999, offset: Number.MAX_SAFE_INTEGER, timestamp: 8.64e15, key: r.key ?? null, value: null, headers: r.headers ?? {} };
+      if (r.keyEncoding === 'base64') frame.keyEncoding = 'base64';
+      if (r.valueEncoding === 'base64') frame.valueEncoding = 'base64';
+      return answerBytes(JSON.stringify(frame));
+    };
+    fc.assert(
+      fc.property(record, (r) => {
+        expect(recordFrameBytes(r)).toEqual(oracle(r));
+        expect(recordFrameBytes(r)).toEqual(oracle(r));
+      }),
+      { numRuns: 3000 },
     );
   });
 });
