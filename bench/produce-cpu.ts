@@ -198,7 +198,8 @@ async function runLoad(): Promise<void> {
         apiGatewayEvent({
           method: 'POST',
           url: new URL(`https://api.runnel.test${path}`),
-          headers: { 'content-type': 'application/json' },
+          // API Gateway passes the request's headers on, its length among them.
+          headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
           body,
           routeKey: 'POST /v1/topics/{topic}/records',
           pathParameters: { topic: TOPIC },
