@@ -5,4 +5,14 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `runnel console` serves the web console's files, which the published package carries prebuilt
+// (dist/console/); here they are bundled from lib/console as the command starts, as `npm run dev` does.
+if (process.argv.slice(2).includes('console') && !process.env.RUNNEL_CONSOLE_ASSETS) {
+  const [{ mkdtempSync, rmSync }, { tmpdir }, { join }] = await Promise.all([import('node:fs'), import('node:os'), import('node:path')]);
+  const { writeConsoleAssets } = await import('../lib/local/console-bundle.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'runnel-console-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  await writeConsoleAssets(dir);
+  process.env.RUNNEL_CONSOLE_ASSETS = dir;
+}
 await import('../lib/cli/main.ts');

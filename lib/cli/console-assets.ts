@@ -49,13 +49,16 @@ export function consoleFileAt(assets: ConsoleAssets, pathname: string): ConsoleF
 /** Where the published package keeps the prebuilt files: dist/console/, beside dist/cli/. */
 export const PACKAGED_CONSOLE_DIR = fileURLToPath(new URL('../console/', import.meta.url));
 
-/** The prebuilt files in `dir`; an error saying how to get them when they are not there. */
-export function readConsoleAssets(dir: string = PACKAGED_CONSOLE_DIR): ConsoleAssets {
+/**
+ * The prebuilt files in `dir`: RUNNEL_CONSOLE_ASSETS if set (this repository's bin/runnel.js sets it to a
+ * fresh bundle of lib/console), else the package's own. An error saying how to get them when they are not there.
+ */
+export function readConsoleAssets(dir: string = process.env.RUNNEL_CONSOLE_ASSETS || PACKAGED_CONSOLE_DIR): ConsoleAssets {
   const names = Object.keys(CONSOLE_FILES) as ConsoleFileName[];
   const missing = names.filter((name) => !existsSync(`${dir}/${name}`));
   if (missing.length > 0) {
     throw new Error(
-      `the console's files are not built (${missing.join(', ')} missing in ${dir}): the published package has them; in Runnel's repository run \`npm run build\` and use dist/packages/client, or \`npm run dev\`, which serves the console at ${CONSOLE_PATH}`,
+      `the console's files are not in ${dir} (${missing.join(', ')} missing): the published package has them, and in Runnel's repository \`npx runnel console\` bundles them`,
     );
   }
   return new Map(names.map((name) => [name, readFileSync(`${dir}/${name}`)]));

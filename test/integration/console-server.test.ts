@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -147,6 +148,29 @@ describe('runnel console: the local server', () => {
       );
       expect(again.headers.authorization).toBe(authorization);
     });
+  });
+
+  it("in this repository, `npx runnel console` bundles the console as it starts, serves it, and stops cleanly on SIGTERM", async () => {
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // vitest's loader hooks must not leak into the child
+    const child = spawn(process.execPath, ['bin/runnel.js', 'console', '--url', upstreamUrl, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const pageUrl = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          const m = /Runnel console at (\S+)/.exec((out += d));
+          if (m) resolve(m[1]!);
+        });
+        child.on('exit', (code) => reject(new Error(`runnel console exited (${code}): ${out}`)));
+      });
+      expect(await (await fetch(pageUrl)).text()).toContain('<script type="module" src="console.js"></script>');
+      expect((await (await fetch(new URL('console.js', pageUrl))).arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+      expect(await (await fetch(new URL('/v1/topics', pageUrl))).json()).toEqual({ ok: true });
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 
   it('says so when the API cannot be reached', async () => {
