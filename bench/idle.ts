@@ -1,18 +1,17 @@
-import { serve, type ServerType } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { routeFor, type Concern } from '../lib/contract/routes.js';
-import { createApp } from '../lib/http/app.js';
 import { Runnel, type Consumer } from '../lib/index.js';
 import { DEFAULT_IDLE_BACKOFF } from '../lib/client/member-fetcher.js';
-import { createServices, type Services } from '../lib/runtime.js';
+import { createServices } from '../lib/runtime.js';
 import { provisionStorage } from '../lib/storage/provision.js';
 import { RequestMeter } from './meter.js';
+import { PRICES } from './prices.js';
 import type { BenchContext, BenchSection, Table, TargetCheck } from './section.js';
 import { round, sleep, summariseLatencies, type LatencySummary } from './stats.js';
+import { serveTimed } from './timed-server.js';
 
 /**
  * The idle cost of the reference deployment of issue 8 (one 12-partition topic, one push subscription
@@ -27,20 +26,6 @@ import { round, sleep, summariseLatencies, type LatencySummary } from './stats.j
 const PARTITIONS = 12;
 const MONTH_SECONDS = 730 * 3600;
 
-/** us-east-1 list prices, arm64 Lambda (checked for this bench; see the README's Cost section). */
-const PRICES = {
-  apiRequest: 1.0 / 1e6,
-  lambdaRequest: 0.2 / 1e6,
-  lambdaGbSecond: 0.0000133334,
-  readUnit: 0.125 / 1e6,
-  writeUnit: 0.625 / 1e6,
-  s3Put: 0.005 / 1000,
-  s3Get: 0.0004 / 1000,
-  kinesisStreamHour: 0.04,
-  mskServerlessClusterHour: 0.75,
-  mskServerlessPartitionHour: 0.0015,
-};
-
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The deployment's memory sizes and maintenance schedule, as cdk/runnel.ts configures them by default. */
@@ -54,36 +39,6 @@ export function deploymentSettings(source = readFileSync(join(here, '../cdk/runn
     apiMemoryMb: find(/props\.memorySize \?\? (\d+)/, 'the API functions\' memory'),
     maintenanceMemoryMb: find(/fn\('maintenance', Duration\.minutes\(\d+\), (\d+)\)/, 'the maintenance memory'),
     maintenanceEveryMinutes: find(/Schedule\.rate\(Duration\.minutes\((\d+)\)\)/, 'the maintenance schedule'),
-  };
-}
-
-interface TimedServer {
-  url: string;
-  /** Per Lambda concern: requests and handler milliseconds (each rounded up to 1 ms, as Lambda bills). */
-  usage(): Record<Concern, { requests: number; billedMs: number }>;
-  close(): Promise<void>;
-}
-
-/** The app behind a loopback server that times each request as its handler runs it. */
-async function serveTimed(services: Services): Promise<TimedServer> {
-  const app = createApp(services);
-  const usage = { admin: { requests: 0, billedMs: 0 }, produce: { requests: 0, billedMs: 0 }, fetch: { requests: 0, billedMs: 0 }, groups: { requests: 0, billedMs: 0 } };
-  const timed = async (req: Request) => {
-    const started = performance.now();
-    const res = await app.fetch(req);
-    const body = await res.arrayBuffer();
-    const concern = routeFor(req.method, new URL(req.url).pathname)?.concern ?? 'admin';
-    usage[concern].requests++;
-    usage[concern].billedMs += Math.max(1, Math.ceil(performance.now() - started));
-    return new Response(body, { status: res.status, headers: res.headers });
-  };
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: timed, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    usage: () => structuredClone(usage),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 

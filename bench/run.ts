@@ -12,6 +12,7 @@ import type { BenchContext, BenchSection, SectionReport, TargetCheck } from './s
 import { clientSection } from './client.js';
 import { compactionSection } from './compaction.js';
 import { consoleTailSection } from './console-tail.js';
+import { costSection } from './cost.js';
 import { fetchSection } from './fetch.js';
 import { groupsSection } from './groups.js';
 import { idleSection } from './idle.js';
@@ -38,6 +39,7 @@ const SECTIONS: BenchSection[] = [
   subscriptionsSection,
   idleSection,
   consoleTailSection,
+  costSection,
   targetsSection,
   // New sections go here, before or after targetsSection: the PASS/MISS table prints last either way.
 ];
