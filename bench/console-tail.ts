@@ -13,6 +13,13 @@ const BATCH_EVERY_MS = 100;
 /** A frame longer than this is a visible stutter (three missed frames at 60 Hz). */
 const JANK_MS = 50;
 
+/** Shares of the wall time Chromium's main thread spent on tasks: all of them, scripts, and style and layout. */
+export interface MainThreadShare {
+  busy: number;
+  script: number;
+  styleAndLayout: number;
+}
+
 export interface FrameSummary {
   frames: number;
   framesPerSecond: number;
@@ -31,10 +38,14 @@ export interface ConsoleTailResult extends FrameSummary {
   shown: number;
   /** The browser's own count of long animation frames (over 50 ms of work). */
   longAnimationFrames: number;
+  mainThread: MainThreadShare;
   /** The same page before any record arrived. */
-  idle: FrameSummary;
+  idle: FrameSummary & { mainThread: MainThreadShare };
   loadAverage: number[];
 }
+
+const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
+const shares = (m: MainThreadShare) => [percent(m.busy), percent(m.script), percent(m.styleAndLayout)];
 
 /** requestAnimationFrame timestamps → the intervals between frames. */
 function framesOf(times: number[]): FrameSummary {
@@ -74,6 +85,18 @@ export const consoleTailSection: BenchSection<ConsoleTailResult | { skipped: str
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       await page.goto(`${server.url}#/topics/${topic}`);
       await page.getByRole('listbox').waitFor();
+      // Chromium's own accounts of its main thread: how much of the wall time it spent on tasks, and on what.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Performance.enable');
+      const mainThread = async () => {
+        const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: Array<{ name: string; value: number }> };
+        const of = (name: string) => metrics.find((m) => m.name === name)?.value ?? NaN;
+        return { at: performance.now(), task: of('TaskDuration'), script: of('ScriptDuration'), layout: of('LayoutDuration') + of('RecalcStyleDuration') };
+      };
+      const busy = (from: Awaited<ReturnType<typeof mainThread>>, to: Awaited<ReturnType<typeof mainThread>>): MainThreadShare => {
+        const wall = (to.at - from.at) / 1000;
+        return { busy: round((to.task - from.task) / wall, 3), script: round((to.script - from.script) / wall, 3), styleAndLayout: round((to.layout - from.layout) / wall, 3) };
+      };
       await page.evaluate((jankMs) => {
         const w = globalThis as any;
         w.frames = [] as number[];
@@ -87,11 +110,14 @@ export const consoleTailSection: BenchSection<ConsoleTailResult | { skipped: str
         new w.PerformanceObserver((list: any) => (w.longAnimationFrames += list.getEntries().filter((e: any) => e.duration > jankMs).length)).observe({ type: 'long-animation-frame' });
       }, JANK_MS);
       // The same page with nothing arriving: how smooth this machine draws it at all, for comparison.
+      const idleFrom = await mainThread();
       await sleep(seconds * 300);
-      const idle = framesOf(await page.evaluate(() => (globalThis as any).frames.splice(0) as number[]));
+      const idleTo = await mainThread();
+      const idle = { ...framesOf(await page.evaluate(() => (globalThis as any).frames.splice(0) as number[])), mainThread: busy(idleFrom, idleTo) };
       const producer = runnel.producer({ lingerMs: 5 });
       const perBatch = (RATE * BATCH_EVERY_MS) / 1000;
       let produced = 0;
+      const tailFrom = await mainThread();
       const started = performance.now();
       for (let i = 0; performance.now() - started < seconds * 1000; i++) {
         const due = started + i * BATCH_EVERY_MS;
@@ -104,6 +130,7 @@ export const consoleTailSection: BenchSection<ConsoleTailResult | { skipped: str
       const elapsed = (performance.now() - started) / 1000;
       // The tail's last fetch, then the numbers.
       await page.getByRole('status').filter({ hasText: `${produced.toLocaleString('en-US')} shown` }).waitFor({ timeout: 15_000 }).catch(() => {});
+      const tailTo = await mainThread();
       const measured = await page.evaluate(() => {
         const w = globalThis as any;
         const text = String(w.document.querySelector('.panel-actions [role=status]')?.textContent ?? '');
@@ -116,6 +143,7 @@ export const consoleTailSection: BenchSection<ConsoleTailResult | { skipped: str
         produced,
         shown: measured.shown,
         ...framesOf(measured.frames),
+        mainThread: busy(tailFrom, tailTo),
         longAnimationFrames: measured.longAnimationFrames,
         idle,
         loadAverage: loadavg().map((l) => round(l)),
@@ -127,10 +155,10 @@ export const consoleTailSection: BenchSection<ConsoleTailResult | { skipped: str
         tables: [
           {
             title: `Console: the topic page tailing ${RATE.toLocaleString('en-US')} records/s (Chromium, virtualised list)`,
-            columns: ['phase', 'records/s', 'shown', 'frames/s', 'frame p50 ms', 'frame p99 ms', 'frame max ms', `frames > ${JANK_MS} ms`],
+            columns: ['phase', 'records/s', 'shown', 'frames/s', 'frame p50 ms', 'frame p99 ms', 'frame max ms', `frames > ${JANK_MS} ms`, 'main thread busy', 'script', 'style+layout'],
             rows: [
-              ['idle page', 0, '', idle.framesPerSecond, idle.frameP50Ms, idle.frameP99Ms, idle.frameMaxMs, idle.longFrames],
-              ['tailing', result.recordsPerSecond, `${result.shown} of ${result.produced}`, result.framesPerSecond, result.frameP50Ms, result.frameP99Ms, result.frameMaxMs, result.longFrames],
+              ['idle page', 0, '', idle.framesPerSecond, idle.frameP50Ms, idle.frameP99Ms, idle.frameMaxMs, idle.longFrames, ...shares(idle.mainThread)],
+              ['tailing', result.recordsPerSecond, `${result.shown} of ${result.produced}`, result.framesPerSecond, result.frameP50Ms, result.frameP99Ms, result.frameMaxMs, result.longFrames, ...shares(result.mainThread)],
             ],
             notes: [
               `long animation frames while tailing (the browser's count of frames with over ${JANK_MS} ms of work): ${result.longAnimationFrames}`,

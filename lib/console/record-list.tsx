@@ -48,16 +48,19 @@ export function RecordList({ records, version, filter, selected, onSelect }: { r
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
+  // Positions come from the row count and the list's height, not from reading the layout back: a
+  // read (scrollHeight, clientHeight) would force a layout in every frame a tail adds rows.
+  const bottom = Math.max(0, total * ROW_HEIGHT - height);
   useLayoutEffect(() => {
-    const el = box.current!;
-    if (stuck.current) el.scrollTop = el.scrollHeight;
-    setScrollTop(el.scrollTop);
-  }, [version, total]);
+    if (!stuck.current) return;
+    box.current!.scrollTop = bottom;
+    setScrollTop(bottom);
+  }, [version, total, bottom]);
 
   const onScroll = () => {
-    const el = box.current!;
-    stuck.current = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
-    setScrollTop(el.scrollTop);
+    const top = box.current!.scrollTop;
+    stuck.current = top >= bottom - ROW_HEIGHT;
+    setScrollTop(top);
   };
 
   const select = (i: number) => {

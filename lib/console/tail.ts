@@ -65,6 +65,14 @@ export function useTail(topic: string): Tail {
   const runningRef = useRef(true);
   const arrivals = useRef<Array<{ at: number; n: number }>>([]);
   const [version, setVersion] = useState(0);
+  const frame = useRef<number | undefined>(undefined);
+  /** One render per frame at most, however many answers arrive in it (and none while the tab is hidden). */
+  const changed = () => {
+    frame.current ??= requestAnimationFrame(() => {
+      frame.current = undefined;
+      setVersion((v) => v + 1);
+    });
+  };
   const [running, setRunningState] = useState(true);
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
@@ -97,7 +105,7 @@ export function useTail(topic: string): Tail {
     if (n > 0) {
       const now = performance.now();
       arrivals.current = [...arrivals.current.filter((a) => a.at > now - 3000), { at: now, n }];
-      setVersion((v) => v + 1);
+      changed();
     }
     setError(undefined);
     return n;
@@ -165,6 +173,7 @@ export function useTail(topic: string): Tail {
     return () => {
       controllerRef.current?.abort();
       clearInterval(timer);
+      if (frame.current !== undefined) cancelAnimationFrame(frame.current);
     };
   }, [topic]);
 
