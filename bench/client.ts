@@ -112,6 +112,8 @@ export const clientSection: BenchSection<ClientBenchResult> = {
     for (const [scenario, config, load] of [
       ['64 senders, defaults', {}, { senders: 64, windowMs }],
       ['64 senders, lingerMs 0', { lingerMs: 0 }, { senders: 64, windowMs }],
+      // Senders that await each acknowledgement queue nothing while the producer lingers: the adaptive linger must not grow for them.
+      ['64 senders, lingerMs 10 fixed', { maxLingerMs: 10 }, { senders: 64, windowMs }],
       ['1 sender, defaults', {}, { senders: 1, windowMs }],
       [`burst of ${burst}, defaults`, {}, { burst }],
     ] as const) {
