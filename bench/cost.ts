@@ -124,7 +124,7 @@ function price(o: { records: number; usage: ConcernUsage; window: MeterSnapshot;
   const requests = sumUsage(o.usage, 'requests');
   const gbSeconds = (sumUsage(o.usage, 'billedMs') / 1000) * (o.memoryMb / 1024);
   const commands = [...new Set([...Object.keys(o.window.ok), ...Object.keys(o.window.failed)])];
-  const s3Puts = callsOf(o.window, commands.filter((k) => /^s3:(Put|List|Copy|Delete)/.test(k)));
+  const s3Puts = callsOf(o.window, commands.filter((k) => /^s3:(Put|List|Copy)/.test(k)));
   const s3Gets = callsOf(o.window, S3_GETS);
   // AWS bills a failed conditional write at least 1 WCU, but returns no ConsumedCapacity for it.
   const writeUnits = o.window.reportedWcu + o.window.conditionalFailures;

@@ -10,7 +10,7 @@ export const PRICES = {
   lambdaGbSecond: 0.0000133334,
   readUnit: 0.125 / 1e6,
   writeUnit: 0.625 / 1e6,
-  /** PUT, COPY, POST and LIST requests. */
+  /** PUT, COPY, POST and LIST requests (DELETE is free). */
   s3Put: 0.005 / 1000,
   /** GET and other reads. */
   s3Get: 0.0004 / 1000,
