@@ -6,6 +6,9 @@ export const PRICES = {
   /** HTTP API, first 300 M a month; metered in 512 KB increments (a 513 KB request is two). */
   apiRequest: 1.0 / 1e6,
   apiRequestIncrementBytes: 512 * 1024,
+  /** API Gateway WebSocket APIs: per million connection-minutes, and per million messages (32 KB each). */
+  webSocketMinute: 0.25 / 1e6,
+  webSocketMessage: 1.0 / 1e6,
   lambdaRequest: 0.2 / 1e6,
   lambdaGbSecond: 0.0000133334,
   readUnit: 0.125 / 1e6,
