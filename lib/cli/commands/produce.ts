@@ -28,7 +28,7 @@ export function produceCommand(): Command {
     .option('-s, --separator <text>', 'between key and value in kv lines', '\t')
     .option('--json-values', 'in kv lines, read the value as JSON instead of a string')
     .option('-p, --partition <n>', 'send every record to this partition', nonNegativeInt)
-    .option('--linger <ms>', 'how long the producer waits to fill a batch', nonNegativeInt, 10)
+    .option('--linger <ms>', 'how long the producer waits to fill a batch at first; under a steady stream the wait grows up to 100 ms (the client\'s maxLingerMs)', nonNegativeInt, 10)
     .addHelpText('after', '\nExamples:\n  printf \'k1\\thello\\nk2\\tworld\\n\' | runnel produce orders -f kv\n  echo \'{"key":"o-1","value":{"total":42}}\' | runnel produce orders')
     .action(async (topic: string, opts: ProduceOptions, cmd: Command) => {
       const { runnel, options } = clientFor(cmd);
