@@ -133,7 +133,6 @@ export function useTail(topic: string): Tail {
     const controller = new AbortController();
     controllerRef.current = controller;
     void pump(controller.signal);
-    return controller;
   };
 
   const jump = (start: StartAt) => {
