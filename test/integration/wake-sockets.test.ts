@@ -5,7 +5,10 @@ import type { WakeSocket } from '../../lib/wake/wake-hub.js';
 import { countCommands, countMatching } from '../support/faults.js';
 import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 import { killableConsumer, sleep, until, type TestConsumer } from './consumer-support.js';
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 interface Request {
   member: string;
@@ -16,14 +19,16 @@ interface Request {
 describe.each(BACKENDS)('wake sockets of idle pull consumers (%s)', (backend) => {
   let served: ServedRunnel | undefined;
   const consumers: Consumer[] = [];
+  const closers: Array<() => Promise<void>> = [];
   afterEach(async () => {
     await Promise.all(consumers.splice(0).map((c) => c.disconnect().catch(() => {})));
+    for (const close of closers.splice(0)) await close();
     await served?.close();
     served = undefined;
   });
 
-  async function topicStack(partitions: number): Promise<{ stack: TestStack; topicId: string }> {
-    const stack = await createTestStack(backend);
+  async function topicStack(partitions: number, options: Parameters<typeof createTestStack>[1] = {}): Promise<{ stack: TestStack; topicId: string }> {
+    const stack = await createTestStack(backend, options);
     const created = await stack.request('POST', '/v1/topics', { name: 'orders', partitions });
     expect(created.status).toBe(201);
     const described = await stack.request('GET', '/v1/topics/orders');
@@ -50,8 +55,12 @@ describe.each(BACKENDS)('wake sockets of idle pull consumers (%s)', (backend) =>
     return consumer;
   }
 
-  it('2 idle members on 12 partitions send no fetch while their sockets are open; storage sees only their heartbeats; a record wakes its owner', async () => {
-    const { stack, topicId } = await topicStack(12);
+  // Issue 8's reference deployment: a push subscription to a webhook and a pull group of 2 on one 12-partition topic.
+  it('idle, 2 members on 12 partitions send no fetch while their sockets are open; storage sees only their heartbeats, the webhook nothing; a record wakes its owner', async () => {
+    const { stack, topicId } = await topicStack(12, { dispatchInProcess: true });
+    const receiver = await startWebhookReceiver(SECRET);
+    closers.push(() => receiver.close());
+    expect((await stack.request('POST', '/v1/subscriptions', { name: 'email', topic: 'orders', target: { type: 'webhook', url: receiver.url, secret: SECRET } })).status).toBe(201);
     served = await serveRunnel(stack.runnel);
     const requests: Request[] = [];
     const seen: Array<{ member: string; partition: number; value: unknown }> = [];
@@ -88,10 +97,11 @@ describe.each(BACKENDS)('wake sockets of idle pull consumers (%s)', (backend) =>
     expect(storage.get('GetItemCommand topics') ?? 0).toBeLessThanOrEqual(heartbeats + 2);
     expect(dynamo()).toBeGreaterThan(0);
     expect([...s3]).toEqual([]);
+    expect(receiver.received).toEqual([]);
 
     await stack.request('POST', '/v1/topics/orders/records', { records: [{ value: 'wake up', partition: 7 }] });
     const owner = consumers.find((c) => c.assignment().some((a) => a.partition === 7))!;
-    await until('the record handled by the owner of partition 7', () => (seen.length === 1 ? true : undefined));
+    await until('the record handled by the owner of partition 7, and delivered to the webhook', () => (seen.length === 1 && receiver.received.length === 1 ? true : undefined));
     expect(seen).toEqual([{ member: owner.id, partition: 7, value: 'wake up' }]);
     // Only the owner's socket watched partition 7; the other member is still asleep on its own.
     expect(stack.runnel.wake.watching(topicId)).toBeGreaterThanOrEqual(1);
