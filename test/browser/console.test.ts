@@ -187,7 +187,8 @@ describe.skipIf(!chromiumPath)('the web console in Chromium', () => {
     // 4. A consumer group, with the client library: it joins, holds its first record until let go, then catches up.
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
-    const consumer = runnel.consumer({ groupId: 'billing', clientId: 'billing-worker', sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+    // Commits every second (5 by default), so that the lag reaches zero soon after the member catches up.
+    const consumer = runnel.consumer({ groupId: 'billing', clientId: 'billing-worker', sessionTimeout: 10_000, heartbeatInterval: 1_000, autoCommitInterval: 1_000 });
     await consumer.subscribe({ topics: ['orders'], fromBeginning: true });
     await consumer.run({ eachMessage: () => released });
     try {
