@@ -126,13 +126,18 @@ export class TopicStore {
 
   private async load(name: string): Promise<Topic | undefined> {
     const changesBefore = this.changes.get(name);
+    // An entry's age counts from when its read was sent, not when it answered: a background renewal
+    // can answer long after (retried, or its Lambda frozen between invocations), and what it saw must
+    // not then pass for a fresh read.
+    const sentAt = Date.now();
     const res = await this.dynamo.send(
       new GetItemCommand({ TableName: this.table, Key: { name: { S: name } }, ConsistentRead: true }),
     );
     const topic = res.Item ? toTopic(res.Item) : undefined;
-    // A change this process made while the read was under way is newer than what the read saw.
-    if (this.changes.get(name) !== changesBefore) return topic;
-    if (topic) this.cache.set(name, { topic, at: Date.now() });
+    // A change this process made while the read was under way is newer than what the read saw, and so
+    // is an entry cached by a read sent after this one.
+    if (this.changes.get(name) !== changesBefore || (this.cache.get(name)?.at ?? -Infinity) > sentAt) return topic;
+    if (topic) this.cache.set(name, { topic, at: sentAt });
     else this.cache.delete(name);
     return topic;
   }

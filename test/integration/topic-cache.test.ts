@@ -46,6 +46,30 @@ describe.each(BACKENDS)('the topic cache (%s)', (backend) => {
     expect(started()).toBe(2);
   });
 
+  it('counts a renewed entry’s age from when its read was sent, so that a renewal answering late is not served as fresh', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    vi.setSystemTime(t0 + 800);
+    const started = countMatching(stack.runnel.clients.dynamo, (command, input) => command === 'GetItemCommand' && input.TableName === stack.config.topicsTable);
+    const completed = completedTopicReads(stack);
+    injectFault(stack.runnel.clients.dynamo, {
+      command: 'GetItemCommand',
+      phase: 'after',
+      error: 'none',
+      match: (input) => input.TableName === stack.config.topicsTable,
+      // The renewal's answer comes back five seconds after it was sent (retried, or its Lambda frozen meanwhile).
+      meanwhile: async () => vi.setSystemTime(t0 + 5800),
+    });
+    expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+    await vi.waitFor(() => expect(completed()).toBe(1));
+    await settle();
+    // What it read is five seconds old: the next use reads the topic again instead of trusting it.
+    expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+    expect(started()).toBe(2);
+  });
+
   it('does not bring back a topic this process deleted while a background renewal was reading it', async () => {
     const stack = await createTestStack(backend);
     await stack.request('POST', '/v1/topics', { name: 't' });

@@ -31,7 +31,7 @@ describe('the SDK schema modules with their computed keys inlined (cdk/bundling/
     );
   });
 
-  for (const client of ['client-s3', 'client-dynamodb']) {
+  for (const client of ['client-s3', 'client-dynamodb', 'client-lambda']) {
     it(`leaves every schema @aws-sdk/${client} exports exactly as the SDK builds it`, async () => {
       const [original, rewritten] = await Promise.all([exportedSchemas(client, []), exportedSchemas(client, [sdkSchemaKeys])]);
       expect(Object.keys(original).length).toBeGreaterThan(50);
