@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CONSOLE_HEADERS, type ConsoleAssets } from '../../lib/cli/console-assets.js';
 import { startConsoleServer, type ConsoleServer } from '../../lib/cli/console-server.js';
 import { createSigner } from '../../lib/client/sigv4.js';
+import { consolePageUrl } from '../support/console-process.js';
 
 /** What the API behind the console server saw. */
 interface Seen {
@@ -155,14 +156,7 @@ describe('runnel console: the local server', () => {
     delete env.NODE_OPTIONS; // vitest's loader hooks must not leak into the child
     const child = spawn(process.execPath, ['bin/runnel.js', 'console', '--url', upstreamUrl, '--port', '0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      const pageUrl = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          const m = /Runnel console at (\S+)/.exec((out += d));
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`runnel console exited (${code}): ${out}`)));
-      });
+      const pageUrl = await consolePageUrl(child);
       expect(await (await fetch(pageUrl)).text()).toContain('<script type="module" src="console.js"></script>');
       expect((await (await fetch(new URL('console.js', pageUrl))).arrayBuffer()).byteLength).toBeGreaterThan(10_000);
       expect(await (await fetch(new URL('/v1/topics', pageUrl))).json()).toEqual({ ok: true });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPackages, CDK_PACKAGE, CLIENT_PACKAGE, LAMBDA_BUNDLES, PACKAGES, ROOT } from '../../bin/build.js';
 import { CONSOLE_FILES } from '../../lib/cli/console-assets.js';
 import { bundlesIn, readTemplate, synthWithCli } from '../support/lambda-bundles.js';
+import { consolePageUrl } from '../support/console-process.js';
 import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
 
@@ -184,15 +185,7 @@ console.log(seen.sort((x, y) => x[0].localeCompare(y[0])).join(' '));
       it('serves the web console with the installed CLI: `runnel console` serves the page and passes its API calls on', async () => {
         const child = spawn(join(clientApp, 'node_modules/.bin/runnel'), ['console', '--url', served.url, '--port', '0'], { cwd: clientApp, stdio: ['ignore', 'pipe', 'pipe'] });
         try {
-          const pageUrl = await new Promise<string>((resolve, reject) => {
-            let out = '';
-            child.stdout.on('data', (d) => {
-              const m = /Runnel console at (\S+)/.exec((out += d));
-              if (m) resolve(m[1]!);
-            });
-            child.stderr.on('data', (d) => reject(new Error(`runnel console: ${d}`)));
-            child.on('exit', (code) => reject(new Error(`runnel console exited (${code}): ${out}`)));
-          });
+          const pageUrl = await consolePageUrl(child, { failOnStderr: true });
           const page = await fetch(pageUrl);
           expect(page.status).toBe(200);
           expect(await page.text()).toContain('<script type="module" src="console.js"></script>');
