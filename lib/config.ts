@@ -19,11 +19,6 @@ export interface RunnelConfig {
    * naming a missing topic creates it with this many partitions and the default configs. Off when absent.
    */
   autoCreateTopics?: { numPartitions: number };
-  /**
-   * The WebSocket API where idle pull consumers wait for wake messages (`wss://…/<stage>`), when the
-   * deployment has one; the local server serves its own instead (lib/contract/wake.ts).
-   */
-  wakeUrl?: string;
 }
 
 export const DEFAULT_NAMES = {
@@ -58,6 +53,5 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunnelConfi
     s3Endpoint: env.RUNNEL_S3_ENDPOINT || undefined,
     dynamoDbEndpoint: env.RUNNEL_DYNAMODB_ENDPOINT || undefined,
     lambdaEndpoint: env.RUNNEL_LAMBDA_ENDPOINT || undefined,
-    wakeUrl: env.RUNNEL_WAKE_URL || undefined,
   };
 }

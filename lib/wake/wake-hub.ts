@@ -18,7 +18,7 @@ export interface WakeRegistration {
  * The wake sockets this process serves (the local stack's Node server), by topic incarnation and
  * partition. A commit here wakes the sockets watching its partition: each gets one message and is
  * closed, so a watcher costs nothing per commit once woken, until it comes back idle and opens
- * another. (On AWS, API Gateway would hold the sockets: the API's wake channel is `RunnelConfig.wakeUrl`.)
+ * another. There is none on AWS yet: the construct deploys no WebSocket API, so deployed members poll.
  */
 export class WakeHub {
   private readonly watchers = new Map<string, Set<{ registration: WakeRegistration; socket: WakeSocket }>>();

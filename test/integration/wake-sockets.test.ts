@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Consumer, ConsumerConfig } from '../../lib/client/consumer.js';
+import { configFromEnv } from '../../lib/config.js';
+import { createApp } from '../../lib/http/app.js';
+import { createServices } from '../../lib/runtime.js';
 import { Runnel } from '../../lib/index.js';
 import type { WakeSocket } from '../../lib/wake/wake-hub.js';
 import { countCommands, countMatching } from '../support/faults.js';
@@ -184,6 +187,15 @@ describe.each(BACKENDS)('wake sockets of idle pull consumers (%s)', (backend) =>
     // Its heartbeats name the busy session: it is not idle on a socket.
     const described = await stack.request('GET', '/v1/groups/billing');
     expect(described.body.members[0].sessionTimeoutMs).toBe(3000);
+  });
+
+  it('a Lambda-style app (no wake sockets) answers {"url": null} even with RUNNEL_WAKE_URL in its environment: nothing on AWS would send a wake', async () => {
+    const { stack } = await topicStack(2);
+    // The setting is gone: an environment naming one must not send members to sleep on a socket nobody wakes.
+    const app = createApp(createServices({ ...configFromEnv({ RUNNEL_WAKE_URL: 'wss://ws.example/prod' }), ...stack.config }));
+    const answer = await app.request('/v1/topics/orders/wake');
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ url: null });
   });
 
   it('a member that dies while idle is taken over once its idle session runs out', async () => {

@@ -7,5 +7,5 @@ import type { ConcernHandlers } from '../routes/handlers.js';
 /** The fetch function's routes over the log and the topic store alone. */
 export function fetchFunction(config: RunnelConfig): ConcernHandlers<'fetch'> {
   const { topics, log } = createCore(config);
-  return fetchHandlers({ fetch: new FetchService(topics, log), topics, config });
+  return fetchHandlers({ fetch: new FetchService(topics, log), topics });
 }

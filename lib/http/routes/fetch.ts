@@ -9,15 +9,15 @@ import { partitionParam, topicParam, validBody, validQuery } from '../params.js'
 import type { Handlers } from './handlers.js';
 
 /**
- * `wake`: the wake sockets this server upgrades, if it does (the local Node server); a Lambda function
- * has none, and names the deployment's WebSocket API (`config.wakeUrl`) if there is one.
+ * `wake`: the wake sockets this server upgrades, if it does (the local Node server). A Lambda function
+ * has none, and no deployment has a WebSocket API yet (nothing on AWS would send to one), so there the
+ * wake route answers `{"url": null}` and members poll.
  */
 export const fetchHandlers = ({
   fetch,
   topics,
-  config,
   wake,
-}: Pick<Services, 'fetch' | 'topics' | 'config'> & { wake?: Pick<WakeHub, 'served'> }): Handlers<'fetchRecords' | 'fetchPartitions' | 'lookupOffset' | 'wakeChannel'> => ({
+}: Pick<Services, 'fetch' | 'topics'> & { wake?: Pick<WakeHub, 'served'> }): Handlers<'fetchRecords' | 'fetchPartitions' | 'lookupOffset' | 'wakeChannel'> => ({
   fetchRecords: async (c) => {
     const topic = topicParam(c);
     const query = validQuery(c, fetchQuerySchema);
@@ -41,21 +41,12 @@ export const fetchHandlers = ({
     const missing = partitions?.find((p) => p >= topic.partitions);
     if (missing !== undefined) throw badRequest('invalid_partition', `partitions: topic "${topic.name}" has no partition ${missing}`, { field: 'partitions' });
     wakeUpgradeOf(c)?.({ topic: topic.name, topicId: topic.topicId, partitions: partitions ?? Array.from({ length: topic.partitions }, (_, p) => p) });
-    return c.json({ url: wakeSocketUrl(c.req.url, topic.name, config.wakeUrl, wake?.served ?? false) });
+    return c.json({ url: wake?.served ? wakeSocketUrl(c.req.url) : null });
   },
 });
 
-/**
- * The deployment's WebSocket API when it has one (on AWS, where the API Gateway stage names the topic
- * in its query); else this very path on this server, if it upgrades wake sockets (the local stack).
- */
-function wakeSocketUrl(requestUrl: string, topic: string, deployed: string | undefined, servedHere: boolean): string | null {
-  if (deployed) {
-    const url = new URL(deployed);
-    url.searchParams.set('topic', topic);
-    return url.toString();
-  }
-  if (!servedHere) return null;
+/** This very path on this server, as a WebSocket URL: the server upgrades it (the local stack). */
+function wakeSocketUrl(requestUrl: string): string {
   const url = new URL(requestUrl);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = '';
