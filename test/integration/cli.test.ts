@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, watch } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../../lib/cli/program.js';
@@ -61,6 +64,33 @@ describe('runnel CLI without a server', () => {
     const viaBin = await runnel(['consume', '--help']);
     expect(viaBin.code).toBe(0);
     expect(viaBin.stdout).toContain('Usage: runnel consume [options] <topic>');
+  });
+
+  it('bundles the console only when the command is `console`, not when a later argument is named console', async () => {
+    // The bundling step makes a runnel-console-* directory in TMPDIR (and removes it on exit): watch for it.
+    const run = async (args: string[]) => {
+      const tmp = mkdtempSync(join(tmpdir(), 'runnel-cli-tmp-'));
+      const made: string[] = [];
+      const watcher = watch(tmp, (_event, name) => void (name && made.push(String(name))));
+      const env: NodeJS.ProcessEnv = { ...process.env, RUNNEL_URL: 'http://127.0.0.1:9', TMPDIR: tmp };
+      delete env.NODE_OPTIONS;
+      delete env.RUNNEL_CONSOLE_ASSETS;
+      const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      watcher.close();
+      rmSync(tmp, { recursive: true, force: true });
+      return { code, stderr, bundled: made.some((name) => name.startsWith('runnel-console-')) };
+    };
+    const topicNamedConsole = await run(['topics', 'create', 'console']);
+    expect(topicNamedConsole.code).not.toBe(0);
+    expect(topicNamedConsole.stderr).toMatch(/127\.0\.0\.1:9/);
+    expect(topicNamedConsole.bundled).toBe(false);
+    // After a global option's value the command is still found, and bundled for.
+    const consoleAfterUrl = await run(['--url', 'http://127.0.0.1:9', 'console', '--help']);
+    expect(consoleAfterUrl.code).toBe(0);
+    expect(consoleAfterUrl.bundled).toBe(true);
   });
 
   it('reports usage errors and an unreachable endpoint in one line with a non-zero exit', async () => {
