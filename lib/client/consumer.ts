@@ -136,6 +136,11 @@ export class Consumer {
   /** Until when the leases are surely still ours: the last answered heartbeat's send time plus the session. */
   private leasesHeldUntil = 0;
   private lastHeartbeatSent = 0;
+  /**
+   * Set while the member is back from idle and no heartbeat naming the busy session has been answered
+   * since: the server may still hold the idle session, so records wait for it (settled by that answer).
+   */
+  private busySession: { heard: Promise<void>; settle: () => void } | undefined;
   /** When the join or heartbeat whose answer was applied last was sent. */
   private lastApplied = 0;
   private beating: Promise<void> | undefined;
@@ -214,7 +219,10 @@ export class Consumer {
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
     const answer = await this.group.join({ topics: this.topics, sessionTimeoutMs: this.config.sessionTimeout, memberId: this.memberId, clientId: this.clientId });
-    if (this.heard(sentAt, this.config.sessionTimeout)) this.apply(answer, sentAt);
+    if (this.heard(sentAt, this.config.sessionTimeout)) {
+      this.busySessionHeard();
+      this.apply(answer, sentAt);
+    }
     this.scheduleHeartbeat(answer);
   }
 
@@ -237,16 +245,30 @@ export class Consumer {
   /**
    * The fetcher started (true) or stopped (false) waiting on its wake sockets. Idle, the heartbeat due
    * next already names the idle session, and the ones after it come at the idle interval. Busy again,
-   * a heartbeat with the busy session goes at once (after one in flight, which named the idle one):
-   * settles when it is answered, so that no record is handled under the idle session's longer failover.
+   * a heartbeat with the busy session goes at once (after one in flight, which named the idle one).
+   * Settles only once a heartbeat naming the busy session has been answered: a failed one is retried at
+   * the busy interval, as heartbeats are, so that no record is handled while the server still holds the
+   * idle session's longer failover (G4).
    */
   private async setIdle(idle: boolean): Promise<void> {
     if (this.stopped || idle === this.idle) return;
     this.idle = idle;
     if (idle) return;
+    if (!this.busySession) {
+      let settle!: () => void;
+      const heard = new Promise<void>((resolve) => (settle = resolve));
+      this.busySession = { heard, settle };
+    }
+    const { heard } = this.busySession;
     if (!this.heartbeatTimer) await this.beating?.catch(() => {});
     this.heartbeatNow();
-    await this.beating?.catch(() => {});
+    await heard;
+  }
+
+  /** A join or heartbeat naming the busy session was answered in time: records held for it may go. */
+  private busySessionHeard(): void {
+    this.busySession?.settle();
+    this.busySession = undefined;
   }
 
   /** Whether the leases are surely still ours, by the local clock; checked before every record. */
@@ -273,12 +295,15 @@ export class Consumer {
     // The server renewed the session after this moment, so counting from it never overestimates our lease.
     const sentAt = Date.now();
     this.lastHeartbeatSent = sentAt;
-    const session = this.idle ? this.config.idleSessionTimeout : this.config.sessionTimeout;
+    const busy = !this.idle;
+    const session = busy ? this.config.sessionTimeout : this.config.idleSessionTimeout;
     try {
       answer = await this.group.heartbeat(this.memberId, session);
       // A late answer (a stalled process, say) may predate a takeover: the next heartbeat asks afresh.
-      if (this.heard(sentAt, session)) this.apply(answer, sentAt);
-      else await this.loseAll(`heartbeat answered after the session ran out (${session} ms)`);
+      if (this.heard(sentAt, session)) {
+        if (busy) this.busySessionHeard();
+        this.apply(answer, sentAt);
+      } else await this.loseAll(`heartbeat answered after the session ran out (${session} ms)`);
     } catch (error) {
       if (this.stopped) return;
       if (isRunnelHttpError(error) && error.code === 'unknown_member') {
@@ -467,6 +492,8 @@ export class Consumer {
 
   private stopTimers(): void {
     this.stopped = true;
+    // Nothing more is heartbeated: the fetcher, stopping too, hands out none of the records it held.
+    this.busySessionHeard();
     clearTimeout(this.heartbeatTimer);
     clearTimeout(this.expiryTimer);
     clearInterval(this.commitTimer);

@@ -28,7 +28,8 @@ export interface FetcherSettings {
   /**
    * Told when the member starts waiting on its wake sockets (true) and when it stops (false), so the
    * consumer heartbeats as an idle member or a busy one. Records fetched after a wait are handed to
-   * the workers only once the promise answering `false` settles.
+   * the workers only once the promise answering `false` settles, which the consumer resolves once a
+   * heartbeat naming the busy session has been answered (never while the server holds the idle one).
    */
   idleMode?: (idle: boolean) => Promise<void>;
 }
@@ -177,6 +178,8 @@ export class MemberFetcher {
       });
       // An idle member heartbeats with its long session: it is back on its short one before it works (G4).
       if (news) await this.leaveIdle();
+      // Stopped while it waited (the consumer disconnecting): its records go to no handler.
+      if (this.stopping.signal.aborted) return 'none';
       answer.partitions.forEach((result, i) => {
         const { worker, from, token } = sent[i]!;
         worker.accept({ result, topicId: answer.topicId, from, token });

@@ -125,6 +125,51 @@ describe.each(BACKENDS)('wake sockets of idle pull consumers (%s)', (backend) =>
     expect(seen[0]!.session).toBe(3000);
   });
 
+  it('a woken member whose busy heartbeats fail holds its records until one is answered: no record is handled under the idle session', async () => {
+    const { stack, topicId } = await topicStack(2);
+    served = await serveRunnel(stack.runnel);
+    const BUSY = 3000;
+    const IDLE = 20_000;
+    // The session named by the member's last answered join or heartbeat: what the server holds for it.
+    let answeredSession: number | undefined;
+    let failBusyHeartbeats = 0;
+    let failed = 0;
+    const runnel = new Runnel({
+      url: served.url,
+      // No transport retries inside a call: each failed heartbeat reaches the consumer, which retries on its own.
+      retry: { retries: 0 },
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        const beat = init?.method === 'POST' && (path.endsWith('/heartbeat') || path.endsWith('/members'));
+        const named = beat ? (JSON.parse(String(init!.body)).sessionTimeoutMs as number | undefined) : undefined;
+        if (beat && path.endsWith('/heartbeat') && named === BUSY && failBusyHeartbeats > 0) {
+          failBusyHeartbeats--;
+          failed++;
+          throw new TypeError('fetch failed: connection refused');
+        }
+        const res = await fetch(input, init);
+        if (beat && res.ok) answeredSession = named;
+        return res;
+      },
+    });
+    const consumer = runnel.consumer({ groupId: 'billing', memberId: 'solo', heartbeatInterval: 300, sessionTimeout: BUSY, idleHeartbeatInterval: 500, idleSessionTimeout: IDLE, autoCommitInterval: 100 });
+    consumers.push(consumer);
+    const seen: Array<{ answeredSession: number | undefined; serverSession: number; failed: number }> = [];
+    await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+    await consumer.run({
+      eachMessage: async () => {
+        const serverSession = (await stack.request('GET', '/v1/groups/billing')).body.members[0].sessionTimeoutMs as number;
+        seen.push({ answeredSession, serverSession, failed });
+      },
+    });
+    await until('the socket open and an idle heartbeat answered', () => (stack.runnel.wake.watching(topicId) === 1 && answeredSession === IDLE ? true : undefined));
+    // The next 3 busy heartbeats fail before they reach the server, which keeps the idle session meanwhile.
+    failBusyHeartbeats = 3;
+    await stack.request('POST', '/v1/topics/orders/records', { records: [{ value: 1, partition: 1 }] });
+    await until('the record handled', () => (seen.length === 1 ? true : undefined));
+    expect(seen[0]).toEqual({ answeredSession: BUSY, serverSession: BUSY, failed: 3 });
+  });
+
   it('a socket that drops between a commit and its message: the member fetches on the close and gets the record', async () => {
     const { stack, topicId } = await topicStack(1);
     served = await serveRunnel(stack.runnel);
