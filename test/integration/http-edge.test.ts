@@ -188,6 +188,32 @@ describe.each(BACKENDS)('the HTTP edge (%s)', (backend) => {
     });
   });
 
+  describe('wake-socket upgrades with bad input', () => {
+    const upgrade = (host: string, headers: Record<string, string>) =>
+      `GET /v1/topics/edge/wake HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${Object.entries({ 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13', ...headers })
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('')}\r\n`;
+    async function expectJsonRefusal(request: string, field: string) {
+      const answer = await rawRequest(served.url, request);
+      if (answer === 'closed') throw new Error(`no answer to ${request}`);
+      expect(answer.status, request).toBe(400);
+      expect(answer.head).toMatch(/content-type: application\/json/i);
+      await expectRefused({ status: answer.status, body: JSON.parse(answer.body) }, 400, field);
+    }
+
+    it('answers a Host that makes no URL with a JSON 400 instead of dropping the socket', async () => {
+      await expectJsonRefusal(upgrade('a@b:c', {}), 'host');
+    });
+
+    it('answers a bad handshake (version, key, subprotocol) with the JSON error shape, before the app admits it', async () => {
+      await expectJsonRefusal(upgrade('127.0.0.1', { 'Sec-WebSocket-Version': '12' }), 'sec-websocket-version');
+      await expectJsonRefusal(upgrade('127.0.0.1', { 'Sec-WebSocket-Key': 'short' }), 'sec-websocket-key');
+      await expectJsonRefusal(upgrade('127.0.0.1', { 'Sec-WebSocket-Protocol': 'a,,b' }), 'sec-websocket-protocol');
+      const topicId = (await stack.request('GET', '/v1/topics/edge')).body.topicId;
+      expect(stack.runnel.wake.watching(topicId)).toBe(0);
+    });
+  });
+
   describe('bug 7: the encoded size of a fetch answer', () => {
     it('keeps 10,000 binary values of 420 B within maxBytes and Lambda’s 6 MB, and pages on', async () => {
       const t = 'bin';
