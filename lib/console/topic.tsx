@@ -204,7 +204,7 @@ export function TopicPage({ name }: { name: string }) {
           <div class="topic-top">
           <Section title="Partitions">
             <p class="muted">
-              {data.partitions} partitions · {count(retained(data.partitionStates))} records retained · retention {duration(data.config['retention.ms'])}, size limit {bytes(data.config['retention.bytes'])} per partition ·{' '}
+              {data.partitions} partitions · {count(retained(data.partitionStates))} records retained, {bytes(data.bytes)} · retention {duration(data.config['retention.ms'])}, size limit {bytes(data.config['retention.bytes'])} per partition ·{' '}
               {data.config['cleanup.policy']} · created {new Date(data.createdAt).toLocaleString()}
             </p>
             <table>
@@ -214,6 +214,7 @@ export function TopicPage({ name }: { name: string }) {
                   <th scope="col" class="num">Log start offset</th>
                   <th scope="col" class="num">High watermark</th>
                   <th scope="col" class="num">Records</th>
+                  <th scope="col" class="num">Size</th>
                 </tr>
               </thead>
               <tbody>
@@ -223,6 +224,7 @@ export function TopicPage({ name }: { name: string }) {
                     <Num>{count(p.logStartOffset)}</Num>
                     <Num>{count(p.highWatermark)}</Num>
                     <Num>{count(p.highWatermark - p.logStartOffset)}</Num>
+                    <Num>{bytes(p.bytes)}</Num>
                   </tr>
                 ))}
               </tbody>

@@ -74,6 +74,7 @@ export function TopicsPage() {
                 <th scope="col" class="num">Partitions</th>
                 <th scope="col">High watermarks</th>
                 <th scope="col" class="num">Records retained</th>
+                <th scope="col" class="num">Size</th>
                 <th scope="col" class="num">Retention</th>
                 <th scope="col" class="num">Size limit</th>
                 <th scope="col">Cleanup</th>
@@ -88,6 +89,7 @@ export function TopicsPage() {
                   <Num>{topic.partitions}</Num>
                   <td class="mono">{description ? description.partitionStates.map((p) => count(p.highWatermark)).join(' · ') : <ErrorBox error={rowError} />}</td>
                   <Num>{description ? count(retained(description.partitionStates)) : '–'}</Num>
+                  <Num>{description ? bytes(description.bytes) : '–'}</Num>
                   <Num>{duration(topic.config['retention.ms'])}</Num>
                   <Num>{bytes(topic.config['retention.bytes'])}</Num>
                   <td>{topic.config['cleanup.policy']}</td>

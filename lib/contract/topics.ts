@@ -75,10 +75,17 @@ export interface PartitionState {
   partition: number;
   logStartOffset: number;
   highWatermark: number;
+  /**
+   * Retained size: the bytes of the segments that now hold the partition's records from the log start
+   * to the high watermark (after a compaction or merge, the rewritten segments).
+   */
+  bytes: number;
 }
 
 export interface TopicDescription extends TopicView {
   /** This incarnation of the topic: a deleted and re-created topic has a new one. */
   topicId: string;
   partitionStates: PartitionState[];
+  /** The partitions' retained bytes added up. */
+  bytes: number;
 }

@@ -62,7 +62,7 @@ const operations = (): Record<OperationId, object> => ({
   },
   listTopics: { summary: 'List topics', responses: { 200: json({ type: 'object', properties: { topics: { type: 'array', items: topicView } } }) } },
   describeTopic: {
-    summary: 'Describe a topic, with logStartOffset and highWatermark per partition',
+    summary: 'Describe a topic, with logStartOffset, highWatermark and retained bytes per partition',
     responses: {
       200: json({
         allOf: [
@@ -73,8 +73,17 @@ const operations = (): Record<OperationId, object> => ({
               topicId: { type: 'string', description: 'this incarnation of the topic; a re-created topic has a new one' },
               partitionStates: {
                 type: 'array',
-                items: { type: 'object', properties: { partition: { type: 'integer' }, logStartOffset: { type: 'integer' }, highWatermark: { type: 'integer' } } },
+                items: {
+                  type: 'object',
+                  properties: {
+                    partition: { type: 'integer' },
+                    logStartOffset: { type: 'integer' },
+                    highWatermark: { type: 'integer' },
+                    bytes: { type: 'integer', description: 'retained size: the bytes of the segments now holding the records from the log start on' },
+                  },
+                },
               },
+              bytes: { type: 'integer', description: "the partitions' retained bytes added up" },
             },
           },
         ],

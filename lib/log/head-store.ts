@@ -50,6 +50,9 @@ export interface Head {
   subscribers: string[];
 }
 
+/** The part of a head that says which entries a partition holds: its bounds and the tail. */
+export type HeadExtent = Pick<Head, 'logStartOffset' | 'nextOffset' | 'tailBase' | 'tail'>;
+
 /** An idempotent producer's last committed batch on a partition. */
 export interface ProducerState {
   /** Sequence number of the batch's last record: a new batch must start above it. */
@@ -225,6 +228,18 @@ export class HeadStore {
       bounds.set(item.p!.S!, { logStartOffset: num(item.logStartOffset), nextOffset: num(item.nextOffset) });
     }
     return bounds;
+  }
+
+  /**
+   * What many heads say of the partitions' sizes, read strongly consistent as readBounds (the same
+   * BatchGetItem requests, with the tail in the projection); missing heads are left out.
+   */
+  async readExtents(pks: string[]): Promise<Map<string, HeadExtent>> {
+    const extents = new Map<string, HeadExtent>();
+    for (const item of await this.readHeads(pks, 'p, nextOffset, logStartOffset, tailBase, tail')) {
+      extents.set(item.p!.S!, { logStartOffset: num(item.logStartOffset), nextOffset: num(item.nextOffset), tailBase: num(item.tailBase), tail: entryList(item.tail) });
+    }
+    return extents;
   }
 
   /**

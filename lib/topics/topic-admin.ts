@@ -22,7 +22,8 @@ export class TopicAdmin {
 
   async describe(name: string): Promise<TopicDescription> {
     const topic = await this.store.get(name);
-    return { ...view(topic), topicId: topic.topicId, partitionStates: await this.store.partitionStates(topic) };
+    const partitionStates = await this.store.partitionStates(topic);
+    return { ...view(topic), topicId: topic.topicId, partitionStates, bytes: partitionStates.reduce((sum, p) => sum + p.bytes, 0) };
   }
 
   /** Sets the configs `change` names (a `null` one back to its default) and keeps the rest. */

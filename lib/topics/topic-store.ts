@@ -13,6 +13,7 @@ import type { PartitionState } from '../contract/topics.js';
 import { RunnelError, badRequest, conflict, notFound } from '../errors.js';
 import type { HeadStore } from '../log/head-store.js';
 import { partitionKey } from '../log/partition-log.js';
+import { retainedBytes } from '../log/partition-size.js';
 import { conditional } from '../storage/conditional.js';
 import { applyConfigChange, topicConfigSchema, type TopicConfig, type TopicConfigChange } from './topic-config.js';
 
@@ -163,14 +164,24 @@ export class TopicStore {
     return topics.sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Each partition's bounds, read strongly consistent. */
+  /**
+   * Each partition's bounds and retained bytes, read strongly consistent: the heads in BatchGetItem
+   * requests of 100, then per partition whose log reaches below its tail one Query of its chunks
+   * (partition-size.ts), up to 16 at a time.
+   */
   async partitionStates(topic: Topic): Promise<PartitionState[]> {
     const pks = Array.from({ length: topic.partitions }, (_, partition) => partitionKey({ topicId: topic.topicId, partition }));
-    const bounds = await this.heads.readBounds(pks);
-    return pks.flatMap((pk, partition) => {
-      const b = bounds.get(pk);
-      return b ? [{ partition, logStartOffset: b.logStartOffset, highWatermark: b.nextOffset }] : [];
-    });
+    const extents = await this.heads.readExtents(pks);
+    const states: PartitionState[] = [];
+    await inBatches(
+      pks.map((pk, partition) => ({ pk, partition })),
+      16,
+      async ({ pk, partition }) => {
+        const head = extents.get(pk);
+        if (head) states.push({ partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, bytes: await retainedBytes(this.heads, pk, head) });
+      },
+    );
+    return states.sort((a, b) => a.partition - b.partition);
   }
 
   /**

@@ -146,7 +146,8 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
 
     const described = await runnel(['topics', 'describe', 'orders'], { url });
     expect(described.stdout).toMatch(/retention\.ms\s+3600000/);
-    expect(cells(lines(described.stdout).at(-1)!)).toEqual(['total', '30']);
+    // The total row: records, then the retained bytes the API reports.
+    expect(cells(lines(described.stdout).at(-1)!)).toEqual(['total', '30', String(((await (await fetch(`${url}/v1/topics/orders`)).json()) as { bytes: number }).bytes)]);
 
     const asGroup = await runnel(['consume', 'orders', '--group', 'billing'], { url });
     expect(asGroup.code, asGroup.stderr).toBe(0);

@@ -109,7 +109,7 @@ describe.each(BACKENDS)('index lookups at 50,000 batches (%s)', (backend) => {
     expect((await applyRetention({ log: stack.runnel.log, heads, segments, ref, config, clock: () => now, deadline: Infinity })).logStartOffset).toBe(25_000);
     console.info(`retention over ${CHUNKS} chunks (${backend}): reads ${counter.reads()} ${JSON.stringify([...counter.byCommand])}`);
     expect(counter.reads()).toBeLessThanOrEqual(2 * bound);
-    expect((await stack.request('GET', '/v1/topics/week')).body.partitionStates[0]).toEqual({ partition: 0, logStartOffset: 25_000, highWatermark: BATCHES });
+    expect((await stack.request('GET', '/v1/topics/week')).body.partitionStates[0]).toMatchObject({ partition: 0, logStartOffset: 25_000, highWatermark: BATCHES });
   });
 
   it('a partition whose chunks were rolled before the totals existed is walked, with the same answers', async () => {

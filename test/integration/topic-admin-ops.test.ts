@@ -154,7 +154,7 @@ describe.each(BACKENDS)('adding partitions (%s)', (backend) => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 't', partitions: 5 });
     expect((await stack.request('GET', '/v1/topics/t')).body.partitionStates).toEqual(
-      [0, 1, 2, 3, 4].map((partition) => ({ partition, logStartOffset: 0, highWatermark: 0 })),
+      [0, 1, 2, 3, 4].map((partition) => ({ partition, logStartOffset: 0, highWatermark: 0, bytes: 0 })),
     );
     // A partition past the stale count: produce, fetch and offset lookups read the count afresh.
     expect((await stale.request('POST', '/v1/topics/t/records', { records: [{ value: 'p4', partition: 4 }] })).body.offsets).toEqual([

@@ -29,10 +29,11 @@ describe.each(BACKENDS)('topics (%s)', (backend) => {
     await stack.request('POST', '/v1/topics/a.b_c-1/records', { records: [{ value: 1, partition: 2 }, { value: 2, partition: 2 }] });
     const described = await stack.request('GET', '/v1/topics/a.b_c-1');
     expect(described.body.partitionStates).toEqual([
-      { partition: 0, logStartOffset: 0, highWatermark: 0 },
-      { partition: 1, logStartOffset: 0, highWatermark: 0 },
-      { partition: 2, logStartOffset: 0, highWatermark: 2 },
+      { partition: 0, logStartOffset: 0, highWatermark: 0, bytes: 0 },
+      { partition: 1, logStartOffset: 0, highWatermark: 0, bytes: 0 },
+      { partition: 2, logStartOffset: 0, highWatermark: 2, bytes: expect.any(Number) },
     ]);
+    expect(described.body.bytes).toBe(described.body.partitionStates[2].bytes);
     const gz = await stack.request('GET', '/v1/topics/a.b_c-1/partitions/2/records?offset=0');
     expect(gz.body.records.map((r: any) => r.value)).toEqual([1, 2]);
     expect((await stack.request('DELETE', '/v1/topics/a.b_c-1')).status).toBe(204);

@@ -32,16 +32,16 @@ export function topicsCommand(): Command {
 
   topics
     .command('describe <topic>')
-    .description("show a topic's config and each partition's offsets")
+    .description("show a topic's config and each partition's offsets and retained bytes")
     .option('--json', 'print JSON instead of tables')
     .action(async (name: string, opts: { json?: boolean }, cmd: Command) => {
       const d = await clientFor(cmd).runnel.api.describeTopic(name);
       if (opts.json) return printLine(JSON.stringify(d, null, 2));
       printLine(`Topic ${d.name}: ${count(d.partitions, 'partition')}, created ${d.createdAt}`);
       printLine(table(['Config', 'Value'], Object.entries(d.config)));
-      const rows = d.partitionStates.map((p) => [p.partition, p.logStartOffset, p.highWatermark, p.highWatermark - p.logStartOffset]);
+      const rows = d.partitionStates.map((p) => [p.partition, p.logStartOffset, p.highWatermark, p.highWatermark - p.logStartOffset, p.bytes]);
       const total = d.partitionStates.reduce((n, p) => n + p.highWatermark - p.logStartOffset, 0);
-      printLine(table(['Partition', 'Log start', 'High watermark', 'Records'], [...rows, ['total', '', '', total]], [0, 1, 2, 3]));
+      printLine(table(['Partition', 'Log start', 'High watermark', 'Records', 'Bytes'], [...rows, ['total', '', '', total, d.bytes]], [0, 1, 2, 3, 4]));
     });
 
   addTopicAlterCommands(topics);
