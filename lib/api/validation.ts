@@ -13,6 +13,7 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, pre
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = fieldPath([...prefix, ...issue.path]);
+  // An unknown key is reported at its object; name the key itself, so the caller sees which one.
+  const field = fieldPath([...prefix, ...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])]);
   throw badRequest('invalid_request', `${field}: ${issue.message}`, { field });
 }

@@ -2,12 +2,15 @@ import * as z from 'zod';
 import { MAX_PARTITIONS } from '../contract/limits.js';
 import type { WakeSocketQuery } from '../contract/wake.js';
 
+/** The syntax of `partitions`, which the OpenAPI document states too (lib/http/openapi.ts). */
+export const PARTITION_LIST_PATTERN = /^\d{1,4}(,\d{1,4})*$/;
+
 /** A wake socket's query: `partitions=0,1,2`, each a partition number, none twice. Absent: every partition. */
 export const wakeQuerySchema = z
   .object({
     partitions: z
       .string()
-      .regex(/^\d{1,4}(,\d{1,4})*$/, 'partitions must be partition numbers separated by commas, such as 0,1,2')
+      .regex(PARTITION_LIST_PATTERN, 'partitions must be partition numbers separated by commas, such as 0,1,2')
       .transform((text) => text.split(',').map(Number))
       .pipe(
         z

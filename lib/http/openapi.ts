@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { commitSchema, heartbeatSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
 import { multiFetchSchema } from '../api/multi-fetch-request.js';
 import { produceRequestSchema } from '../api/produce-request.js';
+import { PARTITION_LIST_PATTERN } from '../api/wake-query.js';
 import { createSubscriptionSchema, updateSubscriptionSchema } from '../api/subscription-requests.js';
 import { alterTopicConfigSchema, createPartitionsSchema, createTopicSchema } from '../api/topic-requests.js';
 import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_LIMIT, MAX_FETCH_BYTES, MAX_FETCH_LIMIT, MAX_WAIT_MS } from '../contract/limits.js';
@@ -192,7 +193,7 @@ const operations = (): Record<OperationId, object> => ({
   wakeChannel: {
     summary:
       "Where an idle member's wake socket for this topic is (url, or null when the deployment has none). A WebSocket opened there with partitions=0,1,… receives one message {topic, partitions} after the next commit on any of them; the local server upgrades this path itself",
-    parameters: [{ name: 'partitions', in: 'query', schema: { type: 'string', pattern: '^\\d+(,\\d+)*$' }, description: 'comma-separated partitions (only on the socket URL)' }],
+    parameters: [{ name: 'partitions', in: 'query', schema: { type: 'string', pattern: PARTITION_LIST_PATTERN.source }, description: 'comma-separated partitions (only on the socket URL)' }],
     responses: { 200: json({ type: 'object', properties: { url: { type: ['string', 'null'] } } }), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') },
   },
   lookupOffset: {

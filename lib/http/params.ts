@@ -19,7 +19,12 @@ export function partitionParam(c: Context): number {
 }
 
 /** The query string, parsed by `schema`. */
-export const validQuery = <S extends z.ZodType>(c: Context, schema: S): z.output<S> => parseOrThrow(schema, c.req.query());
+export const validQuery = <S extends z.ZodType>(c: Context, schema: S): z.output<S> => {
+  // A parameter given twice (`?partitions=0&partitions=1`) would silently mean one of its values.
+  const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
+  if (repeated) throw badRequest('invalid_request', `${repeated[0]}: given ${repeated[1].length} times; give it once`, { field: repeated[0] });
+  return parseOrThrow(schema, c.req.query());
+};
 
 /** A JSON body, parsed by `schema`. */
 export const validBody = async <S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> => parseOrThrow(schema, await jsonBody(c));

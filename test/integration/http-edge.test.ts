@@ -188,6 +188,18 @@ describe.each(BACKENDS)('the HTTP edge (%s)', (backend) => {
     });
   });
 
+  describe('the wake route and heartbeat name the offending parameter', () => {
+    it('an unknown query parameter or body key is named, not reported as (body)', async () => {
+      await expectRefused(await stack.request('GET', '/v1/topics/edge/wake?partitons=0'), 400, 'partitons');
+      await expectRefused(await stack.request('POST', '/v1/groups/g/members/m/heartbeat', { sessionTimeoutMs: 10_000, sesionTimeoutMs: 1 }), 400, 'sesionTimeoutMs');
+    });
+
+    it('a query parameter given twice is refused, naming it, rather than read as one of its values', async () => {
+      await expectRefused(await stack.request('GET', '/v1/topics/edge/wake?partitions=0&partitions=1'), 400, 'partitions');
+      expect((await stack.request('GET', '/v1/topics/edge/wake?partitions=0')).status).toBe(200);
+    });
+  });
+
   describe('wake-socket upgrades with bad input', () => {
     const upgrade = (host: string, headers: Record<string, string>) =>
       `GET /v1/topics/edge/wake HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${Object.entries({ 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version': '13', ...headers })

@@ -58,7 +58,7 @@ describe.each(BACKENDS)('multi-partition fetch (%s)', (backend) => {
       [{ partitions: [{ partition: 0, offset: -1 }] }, 'partitions[0].offset'],
       [{ partitions: [{ partition: 0, offset: 0 }], waitMs: 20_001 }, 'waitMs'],
       [{ partitions: [{ partition: 0, offset: 0 }], limit: 0 }, 'limit'],
-      [{ partitions: [{ partition: 0, offset: 0 }], extra: 1 }, '(body)'],
+      [{ partitions: [{ partition: 0, offset: 0 }], extra: 1 }, 'extra'],
     ];
     for (const [body, field] of cases) {
       const res = await fetchMany(stack, 'orders', body);

@@ -39,7 +39,7 @@ describe.each(BACKENDS)('altering topic configs (%s)', (backend) => {
       [{ 'cleanup.policy': 'erase' }, 'cleanup.policy'],
       [{ 'retention.ms': '1h' }, 'retention.ms'],
       [{ 'min.cleanable.dirty.ratio': 2 }, 'min.cleanable.dirty.ratio'],
-      [{ 'segment.bytes': '1' }, '(body)'],
+      [{ 'segment.bytes': '1' }, 'segment.bytes'],
       [{}, '(body)'],
     ] as const) {
       const res = await stack.request('PATCH', '/v1/topics/t/config', body);

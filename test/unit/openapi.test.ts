@@ -1,7 +1,9 @@
 import { validate } from '@readme/openapi-parser';
 import openapiTS from 'openapi-typescript';
 import ts from 'typescript';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { wakeQuerySchema } from '../../lib/api/wake-query.js';
 import { ROUTES } from '../../lib/contract/routes.js';
 import { openApiDocument } from '../../lib/http/openapi.js';
 
@@ -12,6 +14,23 @@ describe('the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document (@readme/openapi-parser)', async () => {
     const result = await validate(document() as never);
     expect(result.valid ? [] : result.errors).toEqual([]);
+  });
+
+  it("states the wake channel's partitions syntax as the API checks it: the pattern accepts a string exactly when the schema finds no format fault (fast-check)", () => {
+    const doc = document() as any;
+    const param = doc.paths['/v1/topics/{topic}/wake'].get.parameters.find((p: any) => p.name === 'partitions');
+    // JSON Schema patterns are ECMA-262 regular expressions with the u flag (what ajv uses).
+    const pattern = new RegExp(param.schema.pattern, 'u');
+    const formatFault = (text: string) => {
+      const result = wakeQuerySchema.safeParse({ partitions: text });
+      return !result.success && result.error.issues.some((issue) => issue.code === 'invalid_format');
+    };
+    const partitionList = fc.array(fc.stringMatching(/^\d{1,6}$/), { minLength: 1, maxLength: 4 }).map((parts) => parts.join(','));
+    fc.assert(
+      fc.property(fc.oneof(partitionList, fc.string({ unit: fc.constantFrom('0', '1', '9', ',', ' ', '-', '+', 'a', '٣') })), (text) => {
+        expect(pattern.test(text), text).toBe(!formatFault(text));
+      }),
+    );
   });
 
   it('gives every operation a unique operationId', () => {
