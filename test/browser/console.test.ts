@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { Runnel } from '../../lib/client/index.js';
+import { bytes } from '../../lib/console/format.js';
 import { bundleConsole } from '../../lib/local/console-bundle.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../lib/local/embedded.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -243,6 +244,15 @@ describe.skipIf(!chromiumPath)('the web console in Chromium', () => {
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'orders' }).waitFor();
     await backgroundBecomes(page, LIGHT);
+    // Sizes as the API reports them, human-readable: per partition on the topic page, in all on Topics.
+    const described = (await (await fetch(`${stack.url}/v1/topics/orders`)).json()) as { bytes: number; partitionStates: Array<{ partition: number; bytes: number }> };
+    expect(described.bytes).toBeGreaterThan(0);
+    const partitions = page.locator('table').filter({ has: page.getByRole('columnheader', { name: 'Log start offset' }) });
+    expect(await partitions.locator('tbody tr').evaluateAll((rows) => rows.map((r: any) => [r.cells[0].textContent, r.cells[r.cells.length - 1].textContent]))).toEqual(
+      described.partitionStates.map((p) => [String(p.partition), bytes(p.bytes)]),
+    );
+    await page.getByRole('link', { name: 'Topics' }).first().click();
+    await page.getByRole('row').filter({ hasText: 'orders' }).getByRole('cell', { name: bytes(described.bytes), exact: true }).waitFor();
     expect(errors).toEqual([]);
   });
 
