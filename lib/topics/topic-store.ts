@@ -37,6 +37,12 @@ const CACHE_TTL_MS = 1000;
  * produce's two). Entries are still never served older than CACHE_TTL_MS.
  */
 const REFRESH_AHEAD_MS = 750;
+/**
+ * A background renewal sent this long ago no longer holds off the next one: the SDK clients set no
+ * request timeout, so a read that never answers would otherwise stop renewal of its topic for good.
+ * (A late answer still never overwrites an entry cached by a read sent after it: `load`.)
+ */
+const RENEWAL_STALL_MS = 1000;
 /** Read-modify-write rounds before a change that keeps losing to others gives up (409). */
 const UPDATE_ATTEMPTS = 8;
 
@@ -65,8 +71,8 @@ async function inBatches<T>(items: T[], size: number, run: (item: T) => Promise<
 export class TopicStore {
   private readonly cache = new Map<string, { topic: Topic; at: number }>();
   private readonly loading = new Map<string, Promise<Topic | undefined>>();
-  /** Background reloads under way. Kept apart from `loading`: no request waits on one (on Lambda it may be frozen mid-flight). */
-  private readonly refreshing = new Set<string>();
+  /** Background reloads under way, by when each was sent. Kept apart from `loading`: no request waits on one (on Lambda it may be frozen mid-flight). */
+  private readonly refreshing = new Map<string, number>();
   /** Changes this process made to each topic, counted: a read under way meanwhile must not overwrite them. */
   private readonly changes = new Map<string, number>();
 
@@ -109,11 +115,13 @@ export class TopicStore {
     const hit = this.cache.get(name);
     const age = hit ? Date.now() - hit.at : Infinity;
     if (!fresh && hit && age < CACHE_TTL_MS) {
-      if (age >= REFRESH_AHEAD_MS && !this.refreshing.has(name)) {
-        this.refreshing.add(name);
+      const renewing = this.refreshing.get(name);
+      if (age >= REFRESH_AHEAD_MS && (renewing === undefined || Date.now() - renewing >= RENEWAL_STALL_MS)) {
+        const sentAt = Date.now();
+        this.refreshing.set(name, sentAt);
         void this.load(name)
           .catch(() => undefined)
-          .finally(() => this.refreshing.delete(name));
+          .finally(() => this.refreshing.get(name) === sentAt && this.refreshing.delete(name));
       }
       return hit.topic;
     }

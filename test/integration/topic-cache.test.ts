@@ -70,6 +70,53 @@ describe.each(BACKENDS)('the topic cache (%s)', (backend) => {
     expect(started()).toBe(2);
   });
 
+  it('a background renewal that never answers holds off the next one for a second only', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 't' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    // Counted before the hold, so the hung read counts as sent.
+    const started = countMatching(stack.runnel.clients.dynamo, (command, input) => command === 'GetItemCommand' && input.TableName === stack.config.topicsTable);
+    const completed = completedTopicReads(stack);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    injectFault(stack.runnel.clients.dynamo, {
+      command: 'GetItemCommand',
+      phase: 'before',
+      error: 'none',
+      match: (input) => input.TableName === stack.config.topicsTable,
+      // The first renewal's read hangs (the SDK clients set no request timeout) until the test ends.
+      meanwhile: () => held,
+    });
+    try {
+      vi.setSystemTime(t0 + 800);
+      expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+      expect(started()).toBe(1);
+      // Within its second the hung renewal still stands for the next: no second renewal.
+      vi.setSystemTime(t0 + 900);
+      expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+      expect(started()).toBe(1);
+      // Expired: a request reads it in its path (it is not held), and caches it afresh.
+      vi.setSystemTime(t0 + 1900);
+      expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+      expect(started()).toBe(2);
+      await settle();
+      // Three quarters into the fresh entry's second, it is renewed in the background again.
+      vi.setSystemTime(t0 + 2700);
+      expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+      expect(started()).toBe(3);
+      await vi.waitFor(() => expect(completed()).toBe(2));
+    } finally {
+      release();
+    }
+    await vi.waitFor(() => expect(completed()).toBe(3));
+    await settle();
+    // The hung read's late answer (sent at t0 + 800) did not replace the renewal's entry (sent at t0 + 2700).
+    vi.setSystemTime(t0 + 3400);
+    expect((await stack.runnel.topics.find('t'))?.name).toBe('t');
+    expect(started()).toBe(3);
+  });
+
   it('does not bring back a topic this process deleted while a background renewal was reading it', async () => {
     const stack = await createTestStack(backend);
     await stack.request('POST', '/v1/topics', { name: 't' });
