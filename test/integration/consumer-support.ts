@@ -22,6 +22,7 @@ export async function until<T>(what: string, check: () => Promise<T | undefined>
 export function killableConsumer(url: string, config: ConsumerConfig): TestConsumer {
   let dead = false;
   const committed = new Map<number, number>();
+  const commitsSent = new Map<number, number>();
   const heartbeats: Heartbeat[] = [];
   const loseAnswers: Array<(method: string, path: string) => boolean> = [];
   let heartbeatGate: { opened: Promise<void>; open: () => void } | undefined;
@@ -35,6 +36,10 @@ export function killableConsumer(url: string, config: ConsumerConfig): TestConsu
       // A hung heartbeat ignores its own timeout, as it does in a stopped process: it goes out only when the gate opens.
       if (heartbeatGate && path.endsWith('/heartbeat')) await heartbeatGate.opened;
       const sentAt = Date.now();
+      // Sent is not acknowledged: an answer that times out or is lost may still have been applied.
+      if (method === 'POST' && path.endsWith('/commits')) {
+        for (const o of JSON.parse(String(init!.body)).offsets) commitsSent.set(o.partition, Math.max(o.offset, commitsSent.get(o.partition) ?? 0));
+      }
       const res = await fetch(input, init);
       const lose = loseAnswers.findIndex((match) => match(method, new URL(path).pathname));
       if (lose >= 0) {
@@ -47,7 +52,12 @@ export function killableConsumer(url: string, config: ConsumerConfig): TestConsu
       }
       if (res.ok && init?.method === 'POST' && (path.endsWith('/members') || path.endsWith('/heartbeat'))) {
         const answer = (await res.clone().json()) as any;
-        heartbeats.push({ sentAt, answeredAt: Date.now(), partitions: answer.assignments.map((a: any) => a.partition) });
+        heartbeats.push({
+          sentAt,
+          answeredAt: Date.now(),
+          partitions: answer.assignments.map((a: any) => a.partition),
+          committedOffsets: new Map(answer.assignments.map((a: any) => [a.partition, a.committedOffset])),
+        });
         for (const a of answer.assignments) if (!committed.has(a.partition) && a.committedOffset !== null) committed.set(a.partition, a.committedOffset);
       }
       return res;
@@ -57,6 +67,7 @@ export function killableConsumer(url: string, config: ConsumerConfig): TestConsu
     consumer: runnel.consumer(config),
     api: runnel.api,
     committed,
+    commitsSent,
     heartbeats,
     kill: () => (dead = true),
     loseNextAnswer: (match) => loseAnswers.push(match),
@@ -77,6 +88,8 @@ export interface TestConsumer {
   api: RunnelApi;
   /** The last offset the server acknowledged per partition, from this consumer's commit requests. */
   committed: Map<number, number>;
+  /** The highest offset per partition this consumer sent in a commit, answered or not. */
+  commitsSent: Map<number, number>;
   /** Every answered join and heartbeat: when it was sent and answered, and the partitions it held. */
   heartbeats: Heartbeat[];
   kill(): void;
@@ -92,6 +105,8 @@ export interface Heartbeat {
   sentAt: number;
   answeredAt: number;
   partitions: number[];
+  /** Each held partition's committed offset as the answer gave it (null: none committed). */
+  committedOffsets: Map<number, number | null>;
 }
 
 export interface Processed {
