@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { countMatching, injectFault } from '../support/faults.js';
-import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
+import { BACKENDS, createTestStack, type Backend, type TestStack } from '../support/stack.js';
 
 /** Completed reads of the topics table, counted once each answer is back. */
 function completedTopicReads(stack: TestStack): () => number {
@@ -19,16 +19,22 @@ function completedTopicReads(stack: TestStack): () => number {
 /** Lets the continuation of a read that has answered (caching what it read) run. */
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
+/** A stack with topic "t", Date faked from now (t0), and its topic reads counted as sent and as answered. */
+async function cachedTopic(backend: Backend) {
+  const stack = await createTestStack(backend);
+  await stack.request('POST', '/v1/topics', { name: 't' });
+  vi.useFakeTimers({ toFake: ['Date'] });
+  const t0 = Date.now();
+  // Counted outermost, before any fault a test adds holds a read: a held read counts as sent.
+  const started = countMatching(stack.runnel.clients.dynamo, (command, input) => command === 'GetItemCommand' && input.TableName === stack.config.topicsTable);
+  return { stack, t0, started, completed: completedTopicReads(stack) };
+}
+
 describe.each(BACKENDS)('the topic cache (%s)', (backend) => {
   afterEach(() => vi.useRealTimers());
 
   it('renews an entry in the background before it expires, so that steady produces never wait for the topic read', async () => {
-    const stack = await createTestStack(backend);
-    await stack.request('POST', '/v1/topics', { name: 't' });
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const t0 = Date.now();
-    const started = countMatching(stack.runnel.clients.dynamo, (command, input) => command === 'GetItemCommand' && input.TableName === stack.config.topicsTable);
-    const completed = completedTopicReads(stack);
+    const { stack, t0, started, completed } = await cachedTopic(backend);
     expect((await stack.request('POST', '/v1/topics/t/records', { records: [{ value: 'a' }] })).status).toBe(200);
     expect(started()).toBe(0);
     // Past three quarters of its second: answered from the cache, and renewed meanwhile.
@@ -71,13 +77,7 @@ describe.each(BACKENDS)('the topic cache (%s)', (backend) => {
   });
 
   it('a background renewal that never answers holds off the next one for a second only', async () => {
-    const stack = await createTestStack(backend);
-    await stack.request('POST', '/v1/topics', { name: 't' });
-    vi.useFakeTimers({ toFake: ['Date'] });
-    const t0 = Date.now();
-    // Counted before the hold, so the hung read counts as sent.
-    const started = countMatching(stack.runnel.clients.dynamo, (command, input) => command === 'GetItemCommand' && input.TableName === stack.config.topicsTable);
-    const completed = completedTopicReads(stack);
+    const { stack, t0, started, completed } = await cachedTopic(backend);
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     injectFault(stack.runnel.clients.dynamo, {
