@@ -207,6 +207,7 @@ describe.skipIf(!chromiumPath)('the web console in Chromium', () => {
       await backgroundBecomes(page, DARK);
       await screenshot(page, 'group-dark');
       await page.getByRole('button', { name: 'Light theme' }).click();
+      await backgroundBecomes(page, LIGHT);
       await screenshot(page, 'group-light');
     } finally {
       release(); // else disconnecting would wait for the held record forever
