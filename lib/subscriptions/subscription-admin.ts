@@ -57,10 +57,21 @@ export class SubscriptionAdmin {
     return sub;
   }
 
+  /**
+   * Marks (or unmarks) every head of the topic, including heads an increase adds meanwhile. An increase
+   * copies partition 0's marks to its new heads after it raised the count, and this reads the count
+   * again after marking partition 0: whichever comes second sees the other's write, so no new head is
+   * left unmarked (its commits would wake no dispatcher on AWS).
+   */
   private async mark(sub: Subscription, topic: Topic, subscribed: boolean): Promise<void> {
     const now = this.clock();
-    for (let partition = 0; partition < topic.partitions; partition++) {
-      await this.deps.heads.markSubscriber({ pk: partitionKey({ topicId: topic.topicId, partition }), subscription: sub.name, subscribed, now });
+    let marked = 0;
+    for (let partitions = topic.partitions; marked < partitions; ) {
+      for (; marked < partitions; marked++) {
+        await this.deps.heads.markSubscriber({ pk: partitionKey({ topicId: topic.topicId, partition: marked }), subscription: sub.name, subscribed, now });
+      }
+      const fresh = await this.deps.topics.find(topic.name, true);
+      if (fresh?.topicId === topic.topicId) partitions = fresh.partitions;
     }
   }
 

@@ -269,6 +269,29 @@ describe.each(BACKENDS)('adding partitions to a topic with a push subscription (
       await receiver.close();
     }
   });
+
+  it('a subscription created while partitions are added marks the new heads too, though the increase read partition 0 before the mark', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 1 });
+    const other = stack.another();
+    let grown: { status: number } | undefined;
+    // The subscription's first mark (partition 0) waits while another instance adds two partitions:
+    // the increase copies partition 0's marks, of which there are none yet.
+    injectFault(stack.runnel.clients.dynamo, {
+      command: 'UpdateItemCommand',
+      phase: 'before',
+      error: 'none',
+      match: (input) => String(input.UpdateExpression).startsWith('ADD subscribers'),
+      meanwhile: async () => (grown = await other.request('POST', '/v1/topics/orders/partitions', { count: 3 })),
+    });
+    const sub = await stack.request('POST', '/v1/subscriptions', { name: 'billing', topic: 'orders', target: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } });
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    expect(grown?.status).toBe(200);
+    const { topicId } = await stack.runnel.topics.get('orders');
+    const heads = new HeadStore(stack.runnel.clients.dynamo, stack.config.logTable);
+    const marks = await Promise.all([0, 1, 2].map(async (partition) => (await heads.read(partitionKey({ topicId, partition })))?.subscribers));
+    expect(marks).toEqual([['billing'], ['billing'], ['billing']]);
+  });
 });
 
 /** An instance of the stack's deployment with auto.create.topics.enable on, num.partitions 3. */
