@@ -1,43 +1,41 @@
-import * as z from 'zod';
 import { MAX_RECORDS_PER_REQUEST } from '../contract/limits.js';
 import type { ProduceRequest } from '../contract/records.js';
 import { wireRecordInSchema } from './wire-record.js';
+import * as z from './zod.js';
 
-const producerSchema = z
-  .object({
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9._-]'),
-    sequences: z.record(
-      z.string().regex(/^\d+$/, 'keys must be partition numbers'),
-      z.number().int('must be an integer').min(0).max(Number.MAX_SAFE_INTEGER),
-    ),
-  })
-  .strict();
+const producerSchema = z.strictObject({
+  id: z.string().check(z.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1–64 of [A-Za-z0-9._-]')),
+  sequences: z.record(
+    z.string().check(z.regex(/^\d+$/, 'keys must be partition numbers')),
+    z.number().check(z.int('must be an integer'), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER)),
+  ),
+});
 
 /** The body of a produce request. An idempotent producer must name every record's partition, and give a sequence for exactly those partitions. */
 export const produceRequestSchema = z
-  .object({
+  .strictObject({
     records: z
       .array(wireRecordInSchema, 'must be an array of records')
-      .min(1, 'must hold at least one record')
-      .max(MAX_RECORDS_PER_REQUEST, `must hold at most ${MAX_RECORDS_PER_REQUEST} records`),
-    producer: producerSchema.optional(),
+      .check(z.minLength(1, 'must hold at least one record'), z.maxLength(MAX_RECORDS_PER_REQUEST, `must hold at most ${MAX_RECORDS_PER_REQUEST} records`)),
+    producer: z.optional(producerSchema),
   })
-  .strict()
-  .superRefine((req, ctx) => {
-    if (!req.producer) return;
-    const present = new Set<string>();
-    req.records.forEach((r, i) => {
-      if (r.partition === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['records', i, 'partition'], message: 'is required when a producer is given' });
-      } else present.add(String(r.partition));
-    });
-    const given = Object.keys(req.producer.sequences);
-    for (const p of present) {
-      if (!given.includes(p)) ctx.addIssue({ code: 'custom', path: ['producer', 'sequences', p], message: 'is missing for a partition in the request' });
-    }
-    for (const p of given) {
-      if (!present.has(String(Number(p))) || String(Number(p)) !== p) {
-        ctx.addIssue({ code: 'custom', path: ['producer', 'sequences', p], message: 'names a partition with no records in the request' });
+  .check(
+    z.superRefine((req, ctx) => {
+      if (!req.producer) return;
+      const present = new Set<string>();
+      req.records.forEach((r, i) => {
+        if (r.partition === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['records', i, 'partition'], message: 'is required when a producer is given' });
+        } else present.add(String(r.partition));
+      });
+      const given = Object.keys(req.producer.sequences);
+      for (const p of present) {
+        if (!given.includes(p)) ctx.addIssue({ code: 'custom', path: ['producer', 'sequences', p], message: 'is missing for a partition in the request' });
       }
-    }
-  }) satisfies z.ZodType<ProduceRequest, unknown>;
+      for (const p of given) {
+        if (!present.has(String(Number(p))) || String(Number(p)) !== p) {
+          ctx.addIssue({ code: 'custom', path: ['producer', 'sequences', p], message: 'names a partition with no records in the request' });
+        }
+      }
+    }),
+  ) satisfies z.ZodMiniType<ProduceRequest, unknown>;

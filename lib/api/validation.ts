@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from './zod.js';
 import { badRequest } from '../errors.js';
 
 /** `records[3].headers.trace` from zod's path, so an error names the exact field. */
@@ -9,7 +9,7 @@ export function fieldPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** Parses with a zod schema or throws a 400 that names the first offending field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, prefix: ReadonlyArray<PropertyKey> = []): z.output<S> {
+export function parseOrThrow<S extends z.ZodMiniType>(schema: S, input: unknown, prefix: ReadonlyArray<PropertyKey> = []): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;

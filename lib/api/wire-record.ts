@@ -1,9 +1,9 @@
-import * as z from 'zod';
 import type { StoredRecord } from '../codec/record.js';
 import { LAMBDA_RESPONSE_LIMIT, MAX_HEADER_NAME_BYTES, MAX_HEADERS, MAX_TIMESTAMP, MAX_VALUE_DEPTH } from '../contract/limits.js';
 import type { WireRecordIn, WireRecordOut } from '../contract/records.js';
 import { tooLarge } from '../errors.js';
 import { isBase64 } from './base64.js';
+import * as z from './zod.js';
 
 // ignoreBOM keeps a leading U+FEFF as part of the key: by default TextDecoder strips it.
 const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -35,28 +35,33 @@ function exceedsDepth(value: unknown, max: number): boolean {
  * Headers, checked and passed on as the very object the request held: a JSON object's own `__proto__`
  * key is a header like any other, and copying it into a fresh object (as a record schema would) would drop it.
  */
-const headersSchema = z.unknown().transform((input, ctx): Record<string, string> => {
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    ctx.addIssue({ code: 'custom', message: 'must be an object of string header values' });
-    return z.NEVER;
-  }
-  const entries = Object.entries(input as Record<string, unknown>);
-  if (entries.length > MAX_HEADERS) {
-    ctx.addIssue({ code: 'custom', message: `must hold at most ${MAX_HEADERS} headers` });
-    return z.NEVER;
-  }
-  for (const [name, value] of entries) {
-    if (!wellFormed(name)) ctx.addIssue({ code: 'custom', message: `header names ${NOT_WELL_FORMED}` });
-    else if (Buffer.byteLength(name, 'utf8') > MAX_HEADER_NAME_BYTES) ctx.addIssue({ code: 'custom', message: `header names must be at most ${MAX_HEADER_NAME_BYTES} bytes of UTF-8` });
-    else if (typeof value !== 'string') ctx.addIssue({ code: 'custom', path: [name], message: 'header values must be strings' });
-    else if (!wellFormed(value)) ctx.addIssue({ code: 'custom', path: [name], message: NOT_WELL_FORMED });
-    else continue;
-    return z.NEVER;
-  }
-  return input as Record<string, string>;
-});
+const headersSchema = z.pipe(
+  z.unknown().check(
+    z.superRefine((input, ctx) => {
+      if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+        ctx.addIssue({ code: 'custom', message: 'must be an object of string header values' });
+        return;
+      }
+      const entries = Object.entries(input as Record<string, unknown>);
+      if (entries.length > MAX_HEADERS) {
+        ctx.addIssue({ code: 'custom', message: `must hold at most ${MAX_HEADERS} headers` });
+        return;
+      }
+      for (const [name, value] of entries) {
+        if (!wellFormed(name)) ctx.addIssue({ code: 'custom', message: `header names ${NOT_WELL_FORMED}` });
+        else if (Buffer.byteLength(name, 'utf8') > MAX_HEADER_NAME_BYTES) ctx.addIssue({ code: 'custom', message: `header names must be at most ${MAX_HEADER_NAME_BYTES} bytes of UTF-8` });
+        else if (typeof value !== 'string') ctx.addIssue({ code: 'custom', path: [name], message: 'header values must be strings' });
+        else if (!wellFormed(value)) ctx.addIssue({ code: 'custom', path: [name], message: NOT_WELL_FORMED });
+        else continue;
+        return;
+      }
+    }),
+  ),
+  // The check above makes it headers; say so, for the type.
+  z.transform((input) => input as Record<string, string>),
+);
 
-const base64String = z.string().refine(isBase64, 'must be base64 (RFC 4648, padded)');
+const base64String = z.string().check(z.refine(isBase64, 'must be base64 (RFC 4648, padded)'));
 
 /**
  * A record as producers send it. Keys are UTF-8 strings and values any JSON value, unless
@@ -64,31 +69,34 @@ const base64String = z.string().refine(isBase64, 'must be base64 (RFC 4648, padd
  * A `null` value is a tombstone.
  */
 export const wireRecordInSchema = z
-  .object({
-    key: z.string().refine(wellFormed, NOT_WELL_FORMED).nullable().optional(),
-    keyEncoding: z.enum(['utf8', 'base64']).optional(),
+  .strictObject({
+    key: z.optional(z.nullable(z.string().check(z.refine(wellFormed, NOT_WELL_FORMED)))),
+    keyEncoding: z.optional(z.enum(['utf8', 'base64'])),
     value: z
       .unknown()
-      .refine((v) => v !== undefined, 'is required (use null for a tombstone)')
-      .refine((v) => !exceedsDepth(v, MAX_VALUE_DEPTH), `must not nest arrays and objects more than ${MAX_VALUE_DEPTH} levels deep`),
-    valueEncoding: z.enum(['json', 'base64']).optional(),
-    headers: headersSchema.optional(),
-    partition: z.number().int('must be an integer').min(0, 'must be ≥ 0').optional(),
-    timestamp: z.number().int('must be an integer').min(0, 'must be ≥ 0').max(MAX_TIMESTAMP).optional(),
+      .check(
+        z.refine((v) => v !== undefined, 'is required (use null for a tombstone)'),
+        z.refine((v) => !exceedsDepth(v, MAX_VALUE_DEPTH), `must not nest arrays and objects more than ${MAX_VALUE_DEPTH} levels deep`),
+      ),
+    valueEncoding: z.optional(z.enum(['json', 'base64'])),
+    headers: z.optional(headersSchema),
+    partition: z.optional(z.number().check(z.int('must be an integer'), z.minimum(0, 'must be ≥ 0'))),
+    timestamp: z.optional(z.number().check(z.int('must be an integer'), z.minimum(0, 'must be ≥ 0'), z.maximum(MAX_TIMESTAMP))),
   })
-  .strict()
-  .superRefine((r, ctx) => {
-    if (r.keyEncoding === 'base64' && typeof r.key === 'string' && !isBase64(r.key)) {
-      ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be base64 (RFC 4648, padded) when keyEncoding is "base64"' });
-    }
-    if (r.valueEncoding === 'base64' && r.value !== null) {
-      if (!base64String.safeParse(r.value).success) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a base64 string (RFC 4648, padded) when valueEncoding is "base64"' });
+  .check(
+    z.superRefine((r, ctx) => {
+      if (r.keyEncoding === 'base64' && typeof r.key === 'string' && !isBase64(r.key)) {
+        ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be base64 (RFC 4648, padded) when keyEncoding is "base64"' });
       }
-    }
-  });
+      if (r.valueEncoding === 'base64' && r.value !== null) {
+        if (!base64String.safeParse(r.value).success) {
+          ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a base64 string (RFC 4648, padded) when valueEncoding is "base64"' });
+        }
+      }
+    }),
+  );
 
-wireRecordInSchema satisfies z.ZodType<WireRecordIn, unknown>;
+wireRecordInSchema satisfies z.ZodMiniType<WireRecordIn, unknown>;
 
 /** Bytes a JSON text takes in an HTTP body, and once Lambda has put that body in its own JSON result. */
 export interface AnswerBytes {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../api/zod.js';
 import { commitSchema, heartbeatSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
 import { multiFetchSchema } from '../api/multi-fetch-request.js';
 import { produceRequestSchema } from '../api/produce-request.js';
@@ -8,12 +8,12 @@ import { alterTopicConfigSchema, createPartitionsSchema, createTopicSchema } fro
 import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_LIMIT, MAX_FETCH_BYTES, MAX_FETCH_LIMIT, MAX_WAIT_MS } from '../contract/limits.js';
 import { ROUTES, type OperationId } from '../contract/routes.js';
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const schema = (s: z.ZodMiniType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
 const json = (s: object, description = 'OK') => ({ description, content: { 'application/json': { schema: s } } });
-const body = (s: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema: schema(s) } } });
+const body = (s: z.ZodMiniType, required = true) => ({ required, content: { 'application/json': { schema: schema(s) } } });
 const intQuery = (name: string, description: string, required = false) => ({ name, in: 'query', required, description, schema: { type: 'integer', minimum: 0 } });
 const object = { type: 'object' };
 const MiB = 1024 * 1024;

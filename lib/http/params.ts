@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import type * as z from '../api/zod.js';
 import { parseOrThrow } from '../api/validation.js';
 import { badRequest } from '../errors.js';
 import { topicNameSchema } from '../topics/topic-name.js';
@@ -19,7 +19,7 @@ export function partitionParam(c: Context): number {
 }
 
 /** The query string, parsed by `schema`. */
-export const validQuery = <S extends z.ZodType>(c: Context, schema: S): z.output<S> => {
+export const validQuery = <S extends z.ZodMiniType>(c: Context, schema: S): z.output<S> => {
   // A parameter given twice (`?partitions=0&partitions=1`) would silently mean one of its values.
   const repeated = Object.entries(c.req.queries()).find(([, values]) => values.length > 1);
   if (repeated) throw badRequest('invalid_request', `${repeated[0]}: given ${repeated[1].length} times; give it once`, { field: repeated[0] });
@@ -27,4 +27,4 @@ export const validQuery = <S extends z.ZodType>(c: Context, schema: S): z.output
 };
 
 /** A JSON body, parsed by `schema`. */
-export const validBody = async <S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> => parseOrThrow(schema, await jsonBody(c));
+export const validBody = async <S extends z.ZodMiniType>(c: Context, schema: S): Promise<z.output<S>> => parseOrThrow(schema, await jsonBody(c));

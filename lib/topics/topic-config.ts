@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../api/zod.js';
 import { MAX_MESSAGE_BYTES_LIMIT } from '../contract/limits.js';
 import { TOPIC_CONFIG_DEFAULTS, type TopicConfig, type TopicConfigInput } from '../contract/topics.js';
 
@@ -6,14 +6,16 @@ export { TOPIC_CONFIG_DEFAULTS, type TopicConfig } from '../contract/topics.js';
 
 /** Kafka writes topic configs as strings; accept those and plain JSON numbers alike. */
 const integer = (min: number, max: number) =>
-  z
-    .union([z.number(), z.string().regex(/^-?\d+$/, 'must be an integer').transform(Number)])
-    .pipe(z.number().int('must be an integer').min(min).max(max));
+  z.pipe(
+    z.union([z.number(), z.pipe(z.string().check(z.regex(/^-?\d+$/, 'must be an integer')), z.transform(Number))]),
+    z.number().check(z.int('must be an integer'), z.minimum(min), z.maximum(max)),
+  );
 
 /** A ratio from 0 to 1, as a JSON number or a decimal string. */
-const ratio = z
-  .union([z.number(), z.string().regex(/^(?:[01]|[01]?\.\d+)$/, 'must be a number from 0 to 1').transform(Number)])
-  .pipe(z.number().min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1'));
+const ratio = z.pipe(
+  z.union([z.number(), z.pipe(z.string().check(z.regex(/^(?:[01]|[01]?\.\d+)$/, 'must be a number from 0 to 1')), z.transform(Number))]),
+  z.number().check(z.minimum(0, 'must be a number from 0 to 1'), z.maximum(1, 'must be a number from 0 to 1')),
+);
 
 /**
  * Each topic config's rule, with Kafka's names: the one place they are written, for create and alter
@@ -31,25 +33,25 @@ const configRules = {
   'min.compaction.lag.ms': integer(0, Number.MAX_SAFE_INTEGER),
   'max.compaction.lag.ms': integer(1, Number.MAX_SAFE_INTEGER),
   'min.cleanable.dirty.ratio': ratio,
-} satisfies { [K in keyof TopicConfig]: z.ZodType<TopicConfig[K], TopicConfigInput[K]> };
+} satisfies { [K in keyof TopicConfig]: z.ZodMiniType<TopicConfig[K], TopicConfigInput[K]> };
 
 /** Each rule, made into another schema by `f`. */
-const mapRules = <T extends z.ZodType>(f: (rule: z.ZodType, name: keyof TopicConfig) => T) =>
+const mapRules = <T extends z.ZodMiniType>(f: (rule: z.ZodMiniType, name: keyof TopicConfig) => T) =>
   Object.fromEntries(Object.entries(configRules).map(([name, rule]) => [name, f(rule, name as keyof TopicConfig)])) as Record<keyof TopicConfig, T>;
 
 /** A whole topic config, as create takes it: any subset, the rest Kafka's defaults. */
-export const topicConfigSchema = z
-  .object(mapRules((rule, name) => rule.default(TOPIC_CONFIG_DEFAULTS[name])))
-  .strict() as unknown as z.ZodType<TopicConfig, TopicConfigInput>;
+export const topicConfigSchema = z.strictObject(mapRules((rule, name) => z._default(rule, TOPIC_CONFIG_DEFAULTS[name]))) as unknown as z.ZodMiniType<
+  TopicConfig,
+  TopicConfigInput
+>;
 
 /** A change to a topic's config: the configs to set, and `null` for one to put back to its default. */
 export type TopicConfigChange = { [K in keyof TopicConfig]?: TopicConfig[K] | null };
 
 /** The body of an alter: the same rules as create, each config optional or `null`. */
 export const topicConfigChangeSchema = z
-  .object(mapRules((rule) => rule.nullable().optional()))
-  .strict()
-  .refine((change) => Object.keys(change).length > 0, 'must name at least one config') as unknown as z.ZodType<
+  .strictObject(mapRules((rule) => z.optional(z.nullable(rule))))
+  .check(z.refine((change) => Object.keys(change).length > 0, 'must name at least one config')) as unknown as z.ZodMiniType<
   TopicConfigChange,
   { [K in keyof TopicConfigInput]?: TopicConfigInput[K] | null }
 >;
