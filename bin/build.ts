@@ -15,7 +15,9 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
+import { sdkPackageVersions } from '../cdk/bundling/sdk-package-versions.js';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
 import { WEBSOCKET_PACKAGE } from '../lib/client/wake-channel.js';
@@ -106,7 +108,7 @@ export const METAFILE = join(LAMBDA_BUNDLES, 'meta.json');
 
 /**
  * True when every bundle is newer than everything that went into it (its metafile's inputs, this
- * script, its esbuild plugin, and the lock files: npm stamps the files it installs with a fixed 1985
+ * script, its esbuild plugins in cdk/bundling, and the lock files: npm stamps the files it installs with a fixed 1985
  * date, so an updated dependency shows only there), and there is one per handler: then
  * `buildLambdaBundles` has nothing to do.
  */
@@ -116,9 +118,25 @@ export function lambdaBundlesFresh(): boolean {
   if (meta.handlers.join() !== handlers().join()) return false;
   const built = statSync(METAFILE).mtimeMs;
   const locks = [join(ROOT, 'package-lock.json'), join(ROOT, 'node_modules/.package-lock.json')].filter((f) => existsSync(f));
-  const inputs = [...Object.keys(meta.inputs).map((f) => join(ROOT, f)), fileURLToPath(import.meta.url), join(ROOT, 'cdk/bundling/sdk-schema-keys.ts'), ...locks];
+  const plugins = readdirSync(join(ROOT, 'cdk/bundling')).map((f) => join(ROOT, 'cdk/bundling', f));
+  const inputs = [...Object.keys(meta.inputs).map((f) => join(ROOT, f)), fileURLToPath(import.meta.url), ...plugins, ...locks];
   return inputs.every((f) => existsSync(f) && statSync(f).mtimeMs < built);
 }
+
+/**
+ * How the Lambda bundles take the AWS SDK: whole, as tested, less what a Lambda function never runs
+ * (each stand-in in cdk/bundling says why; test/package/lambda-sdk.test.ts holds their premises).
+ */
+export const LAMBDA_SDK_OPTIONS = {
+  alias: {
+    // Lambda hands the role's keys over in the environment: the rest of the SDK's default chain would
+    // only be parsed at every cold start.
+    '@aws-sdk/credential-provider-node': join(ROOT, 'cdk/bundling/lambda-credentials.ts'),
+    // No operation we send streams events; the codec would only be parsed at every cold start.
+    '@smithy/core/event-streams': join(ROOT, 'cdk/bundling/no-event-streams.ts'),
+  },
+  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig],
+} satisfies Pick<BuildOptions, 'alias' | 'plugins'>;
 
 /**
  * One ESM bundle per handler, each with every dependency inside (the SDK included: the tests run exactly
@@ -140,10 +158,7 @@ export async function buildLambdaBundles(): Promise<void> {
     minify: true,
     mainFields: ['module', 'main'],
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    // Lambda hands the role's keys over in the environment: the rest of the SDK's default chain would
-    // only be parsed at every cold start.
-    alias: { '@aws-sdk/credential-provider-node': join(ROOT, 'cdk/bundling/lambda-credentials.ts') },
-    plugins: [sdkSchemaKeys],
+    ...LAMBDA_SDK_OPTIONS,
     metafile: true,
     logLevel: 'warning',
   });
