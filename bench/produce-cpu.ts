@@ -1,27 +1,35 @@
 /**
  * CPU per committed batch (issue 10, deliver 2): how much CPU the Runnel server process spends on one
- * produce request of 100 records of 1 KiB (random bytes, base64 in JSON) to one partition.
+ * produce request of 100 records of 1 KiB (random bytes, base64 in JSON).
  *
- * Three processes, so that only the server's CPU is counted:
- *  - storage: dynalite and s3rver (this file with `--storage`);
+ * Four processes, so that only the server's CPU is counted, and the server runs no bench code:
+ *  - storage: dynalite and s3rver (this file with `--storage`). The AWS latency profile, when on, is
+ *    applied here: each PutObject and UpdateItem answer is held until its sampled service time has
+ *    passed (bench/latency-profile.ts's seeded log-normals), so the server waits as it would on AWS
+ *    without a bench middleware or timer of its own in the CPU being measured;
  *  - server (this file with `--server`): with `--via node` (the default) the HTTP app behind the Node
  *    server, serving the produce concern as the produce Lambda does (no appended-batch cache, no request
  *    log); with `--via lambda` the produce function's own handler, fed API Gateway events;
- *  - this process: the load generator. It sends pre-built bodies, one request at a time (or
- *    `--concurrency`), and reads the server's `process.cpuUsage()` over IPC before and after.
+ *  - the storage floor (`--floor`): the same PutObject and UpdateItem with the bare SDK (bench/floor.ts),
+ *    on clients built as Runnel builds them: what the SDK costs by itself;
+ *  - this process: the load generator. Producers send pre-built bodies, each its next request when the
+ *    previous one is answered, producer i to partition i mod partitions; the server's
+ *    `process.cpuUsage()` is read over IPC before and after each window.
  *
- *   npx tsx bench/produce-cpu.ts [--via node|lambda] [--batches 400] [--warmup 200] [--concurrency 1] [--records 100]
- *                                [--value-bytes 1024] [--log-requests] [--cpu-prof DIR]
+ *   npx tsx bench/produce-cpu.ts [--scenario 1x1|8x8]... [--profile none|aws]... [--matrix] [--rounds 1]
+ *                                [--via node|lambda] [--batches 400] [--warmup 200] [--log-requests]
+ *                                [--cpu-prof DIR] [--out FILE]
  *
- * Then, with the server stopped, a fourth process makes the same storage calls with the bare SDK
- * (bench/floor.ts) and reports its CPU per batch: what the SDK costs by itself.
+ * `--matrix` is every scenario under both profiles, three rounds. Each round measures every combination
+ * in turn, the server's window then the floor's, so that a figure and its floor see the same machine;
+ * the report gives each combination's median over the rounds. `--out` also writes the results as JSON.
  *
- * `--cpu-prof DIR` also profiles the server over the measured batches only (V8's sampling profiler,
- * the one `node --cpu-prof` runs, started and stopped through node:inspector so that start-up and
- * warm-up stay out), writes the .cpuprofile into DIR and prints where the time went (bench/cpu-profile.ts).
+ * `--cpu-prof DIR` also profiles the server and the floor over their first round's measured windows
+ * (V8's sampling profiler, the one `node --cpu-prof` runs, started and stopped through node:inspector
+ * so that start-up and warm-up stay out), writes the .cpuprofile files into DIR and prints where the
+ * time went (bench/cpu-profile.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,16 +41,34 @@ import { createServices } from '../lib/runtime.js';
 import { provisionStorage } from '../lib/storage/provision.js';
 import { apiGatewayEvent, lambdaEnvironment } from '../test/support/lambda-bundles.js';
 import { summariseProfileDir } from './cpu-profile.js';
+import { DEFAULT_PROFILE_SEED } from './latency-profile.js';
+import { lambdaCost } from './produce.js';
+import { produceBody } from './workload.js';
 
 const SELF = fileURLToPath(import.meta.url);
-const TOPIC = 'cpu-per-batch';
+
+export interface CpuScenario {
+  label: string;
+  producers: number;
+  partitions: number;
+}
+
+export const CPU_SCENARIOS: readonly CpuScenario[] = [
+  { label: '1x1', producers: 1, partitions: 1 },
+  { label: '8x8', producers: 8, partitions: 8 },
+];
+
+type ProfileName = 'none' | 'aws';
 
 type Message =
   | { kind: 'storage'; s3Endpoint: string; dynamoDbEndpoint: string }
+  | { kind: 'latency-set' }
   | { kind: 'listening'; url: string }
   | { kind: 'cpu'; user: number; system: number }
   | { kind: 'profiling' }
-  | { kind: 'profiled' };
+  | { kind: 'profiled' }
+  | { kind: 'floor-ready' }
+  | { kind: 'floor-done'; user: number; system: number };
 
 function waitFor<K extends Message['kind']>(child: ChildProcess, kind: K): Promise<Extract<Message, { kind: K }>> {
   return new Promise((resolve, reject) => {
@@ -58,12 +84,49 @@ function waitFor<K extends Message['kind']>(child: ChildProcess, kind: K): Promi
   });
 }
 
-/** The storage process: dynalite in memory, s3rver in a scratch directory. */
+/** Sends `message` to `child` and waits for its answer of kind `kind`. */
+function ask<K extends Message['kind']>(child: ChildProcess, message: unknown, kind: K): Promise<Extract<Message, { kind: K }>> {
+  const reply = waitFor(child, kind);
+  child.send(message as string);
+  return reply;
+}
+
+/**
+ * The storage process: dynalite in memory, s3rver in a scratch directory, and the latency profile on
+ * their answers. It serves nothing but the emulators, so holding back every `ServerResponse.end` of the
+ * process is holding back exactly the emulators' answers; `http.server.request.start` says when each
+ * request arrived and which call it is.
+ */
 async function runStorage(): Promise<void> {
   const { startDynalite, startS3rver } = await import('../lib/local/emulators.js');
+  const { AWS_PROFILE, ServiceTimeSampler } = await import('./latency-profile.js');
+  const { subscribe } = await import('node:diagnostics_channel');
+  const { ServerResponse } = await import('node:http');
+  const sampler = new ServiceTimeSampler(AWS_PROFILE, 0);
+  let enabled = false;
+  const due = new WeakMap<object, number>();
+  subscribe('http.server.request.start', (message) => {
+    if (!enabled) return;
+    const { request, response } = message as { request: import('node:http').IncomingMessage; response: object };
+    const serviceMs = sampler.draw(commandOf(request));
+    if (serviceMs !== undefined) due.set(response, performance.now() + serviceMs);
+  });
+  const end = ServerResponse.prototype.end as (this: import('node:http').ServerResponse, ...args: unknown[]) => unknown;
+  (ServerResponse.prototype as unknown as { end: typeof end }).end = function (this: import('node:http').ServerResponse, ...args: unknown[]) {
+    const left = (due.get(this) ?? 0) - performance.now();
+    if (left <= 0) return end.apply(this, args);
+    setTimeout(() => end.apply(this, args), left);
+    return this;
+  };
   const dir = mkdtempSync(join(tmpdir(), 'runnel-cpu-s3-'));
   const dynamo = await startDynalite();
   const s3 = await startS3rver(dir);
+  process.on('message', (m: { kind: string; profile?: ProfileName; seed?: number }) => {
+    if (m.kind !== 'latency') return;
+    enabled = m.profile === 'aws';
+    sampler.reset(m.seed);
+    process.send!({ kind: 'latency-set' } satisfies Message);
+  });
   process.send!({ kind: 'storage', s3Endpoint: s3.endpoint, dynamoDbEndpoint: dynamo.endpoint } satisfies Message);
   process.once('disconnect', () => {
     void Promise.all([dynamo.close(), s3.close()]).finally(() => {
@@ -73,24 +136,58 @@ async function runStorage(): Promise<void> {
   });
 }
 
+/** The SDK command a request to an emulator is, as the latency profile names it: `UpdateItemCommand`, `PutObjectCommand`. */
+function commandOf(request: import('node:http').IncomingMessage): string {
+  const target = request.headers['x-amz-target'];
+  if (typeof target === 'string') return `${target.slice(target.indexOf('.') + 1)}Command`;
+  // Path-style S3: /bucket/key for an object, /bucket for the bucket.
+  const isObject = (request.url ?? '').split('?')[0]!.split('/').length > 2;
+  if (request.method === 'PUT' && isObject) return 'PutObjectCommand';
+  if (request.method === 'GET' && isObject) return 'GetObjectCommand';
+  return '';
+}
+
 /**
  * The storage floor's process: the bare SDK calls of one committed batch (bench/floor.ts: a PutObject of
- * a segment-sized body, then an UpdateItem of the head append's shape), one after another, on clients
- * built as Runnel builds them. Its CPU per batch is what the SDK costs by itself, the part of the
- * server's figure that Runnel's own code cannot remove.
+ * a segment-sized body, then an UpdateItem of the head append's shape), each worker one after another,
+ * on clients built as Runnel builds them. It runs windows on request; its CPU per batch is what the SDK
+ * costs by itself, the part of the server's figure that Runnel's own code cannot remove.
  */
 async function runFloor(): Promise<void> {
   const { storageFloor } = await import('./floor.js');
   const config = JSON.parse(process.env.FLOOR_CONFIG!) as RunnelConfig;
-  const { op, close } = await storageFloor({ config, scenarioId: 'cpu-per-batch', maxTailEntries: 16 });
-  const warmup = Number(process.env.FLOOR_WARMUP);
-  const batches = Number(process.env.FLOOR_BATCHES);
-  for (let i = 0; i < warmup; i++) await op(0);
-  const before = process.cpuUsage();
-  for (let i = 0; i < batches; i++) await op(0);
-  const used = process.cpuUsage(before);
-  close?.();
-  process.send!({ kind: 'cpu', ...used } satisfies Message);
+  const { op } = await storageFloor({ config, scenarioId: 'cpu-per-batch', maxTailEntries: 16 });
+  const profDir = process.env.CPU_PROF_DIR;
+  const profiler = profDir ? new (await import('node:inspector/promises')).Session() : undefined;
+  profiler?.connect();
+  const run = async (workers: number, batches: number) => {
+    let left = batches;
+    await Promise.all(
+      Array.from({ length: workers }, async (_, w) => {
+        while (left > 0) {
+          left--;
+          await op(w);
+        }
+      }),
+    );
+  };
+  process.on('message', async (m: { kind: string; workers: number; warmup: number; batches: number; profileName?: string }) => {
+    if (m.kind !== 'floor') return;
+    await run(m.workers, m.warmup);
+    if (profiler && m.profileName) {
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    const before = process.cpuUsage();
+    await run(m.workers, m.batches);
+    const used = process.cpuUsage(before);
+    if (profiler && m.profileName) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(join(profDir!, `floor-${m.profileName}.cpuprofile`), JSON.stringify(profile));
+    }
+    process.send!({ kind: 'floor-done', ...used } satisfies Message);
+  });
+  process.send!({ kind: 'floor-ready' } satisfies Message);
 }
 
 /**
@@ -124,16 +221,16 @@ async function runServer(): Promise<void> {
   const profDir = process.env.CPU_PROF_DIR;
   const profiler = profDir ? new (await import('node:inspector/promises')).Session() : undefined;
   profiler?.connect();
-  process.on('message', async (m: string) => {
+  process.on('message', async (m: string | { kind: 'profile-stop'; name: string }) => {
     if (m === 'cpu') process.send!({ kind: 'cpu', ...process.cpuUsage() } satisfies Message);
     if (m === 'profile-start') {
       await profiler!.post('Profiler.enable');
       await profiler!.post('Profiler.start');
       process.send!({ kind: 'profiling' } satisfies Message);
     }
-    if (m === 'profile-stop') {
+    if (typeof m === 'object' && m.kind === 'profile-stop') {
       const { profile } = await profiler!.post('Profiler.stop');
-      writeFileSync(join(profDir!, `server-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+      writeFileSync(join(profDir!, `server-${m.name}.cpuprofile`), JSON.stringify(profile));
       process.send!({ kind: 'profiled' } satisfies Message);
     }
     if (m === 'exit') server.close(() => process.exit(0));
@@ -141,31 +238,59 @@ async function runServer(): Promise<void> {
   process.send!({ kind: 'listening', url: `http://127.0.0.1:${port}` } satisfies Message);
 }
 
-function requestBody(records: number, valueBytes: number): string {
-  return JSON.stringify({
-    records: Array.from({ length: records }, () => ({ value: randomBytes(valueBytes).toString('base64'), valueEncoding: 'base64', partition: 0 })),
-  });
+/** One combination's figures over the rounds: per-round values and their medians, in ms per committed batch. */
+export interface CpuCombination {
+  scenario: string;
+  profile: ProfileName;
+  batches: number;
+  cpuMsPerBatch: number[];
+  userMsPerBatch: number[];
+  systemMsPerBatch: number[];
+  wallMsPerBatch: number[];
+  sdkFloorCpuMsPerBatch: number[];
+  median: { cpuMs: number; systemMs: number; wallMs: number; sdkFloorMs: number; beyondFloorMs: number };
+  lambdaGbSecondsPerBatch: number;
+  dollarsPerMillionRecords: number;
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 async function runLoad(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      batches: { type: 'string', default: '400' },
+      scenario: { type: 'string', multiple: true },
+      profile: { type: 'string', multiple: true },
+      matrix: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      batches: { type: 'string' },
       warmup: { type: 'string', default: '200' },
-      concurrency: { type: 'string', default: '1' },
-      records: { type: 'string', default: '100' },
-      'value-bytes': { type: 'string', default: '1024' },
       'log-requests': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
       via: { type: 'string', default: 'node' },
+      out: { type: 'string' },
     },
   });
   if (values.via !== 'node' && values.via !== 'lambda') throw new Error(`--via is node or lambda, not ${values.via}`);
-  const batches = Number(values.batches);
+  const scenarioLabels = values.scenario ?? (values.matrix ? CPU_SCENARIOS.map((s) => s.label) : ['1x1']);
+  const scenarios = scenarioLabels.map((label) => {
+    const s = CPU_SCENARIOS.find((c) => c.label === label);
+    if (!s) throw new Error(`--scenario is one of ${CPU_SCENARIOS.map((c) => c.label).join(', ')}, not ${label}`);
+    return s;
+  });
+  const profiles = (values.profile ?? (values.matrix ? ['none', 'aws'] : ['none'])).map((p) => {
+    if (p !== 'none' && p !== 'aws') throw new Error(`--profile is none or aws, not ${p}`);
+    return p as ProfileName;
+  });
+  const rounds = Number(values.rounds ?? (values.matrix ? 3 : 1));
   const warmup = Number(values.warmup);
-  const concurrency = Number(values.concurrency);
-  const records = Number(values.records);
-  const valueBytes = Number(values['value-bytes']);
+  // Under the profile a 1×1 batch takes ≈ 40 ms of waiting: fewer batches keep its window near 10 s.
+  const batchesFor = (profile: ProfileName) => Number(values.batches ?? (profile === 'aws' ? 250 : 400));
 
   const storage = fork(SELF, ['--storage'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const children: ChildProcess[] = [storage];
@@ -174,110 +299,154 @@ async function runLoad(): Promise<void> {
     const config: RunnelConfig = { region: 'us-east-1', ...DEFAULT_NAMES, ...endpoints, credentials: LOCAL_CREDENTIALS };
     const admin = createServices(config);
     await provisionStorage(admin.clients, config);
-    await admin.admin.create({ name: TOPIC, partitions: 1 });
+    const topicOf = (s: CpuScenario) => `cpu-per-batch-${s.label}`;
+    for (const s of scenarios) await admin.admin.create({ name: topicOf(s), partitions: s.partitions });
     const profDir = values['cpu-prof'];
     if (profDir) mkdirSync(profDir, { recursive: true });
+    const childEnv = { ...process.env, ...(profDir ? { CPU_PROF_DIR: profDir } : {}) };
     const server = fork(SELF, ['--server'], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: {
-        ...process.env,
-        ...lambdaEnvironment(config),
-        VIA: values.via,
-        LOG_REQUESTS: values['log-requests'] ? '1' : '0',
-        ...(profDir ? { CPU_PROF_DIR: profDir } : {}),
-      },
+      env: { ...childEnv, ...lambdaEnvironment(config), VIA: values.via, LOG_REQUESTS: values['log-requests'] ? '1' : '0' },
     });
     children.push(server);
-    const { url } = await waitFor(server, 'listening');
-    const path = `/v1/topics/${TOPIC}/records`;
-    // A few distinct bodies, built before timing, so the generator's own work stays small and the server sees fresh bytes.
-    const bodies = Array.from({ length: 8 }, () => requestBody(records, valueBytes));
-    const lambdaEvent = (body: string) =>
-      JSON.stringify(
-        apiGatewayEvent({
-          method: 'POST',
-          url: new URL(`https://api.runnel.test${path}`),
-          // API Gateway passes the request's headers on, its length among them.
-          headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
-          body,
-          routeKey: 'POST /v1/topics/{topic}/records',
-          pathParameters: { topic: TOPIC },
+    const floor = fork(SELF, ['--floor'], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...childEnv, FLOOR_CONFIG: JSON.stringify(config) },
+    });
+    children.push(floor);
+    const [{ url }] = await Promise.all([waitFor(server, 'listening'), waitFor(floor, 'floor-ready')]);
+
+    // A few distinct bodies per partition, built before timing, so the generator's own work stays small and the server sees fresh bytes.
+    const requestsFor = (s: CpuScenario) => {
+      const path = `/v1/topics/${topicOf(s)}/records`;
+      return Array.from({ length: s.partitions }, (_, p) =>
+        Array.from({ length: 4 }, () => {
+          const body = produceBody(p);
+          if (values.via !== 'lambda') return body;
+          return JSON.stringify(
+            apiGatewayEvent({
+              method: 'POST',
+              url: new URL(`https://api.runnel.test${path}`),
+              // API Gateway passes the request's headers on, its length among them.
+              headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+              body,
+              routeKey: 'POST /v1/topics/{topic}/records',
+              pathParameters: { topic: topicOf(s) },
+            }),
+          );
         }),
       );
-    const requests = values.via === 'lambda' ? bodies.map(lambdaEvent) : bodies;
-    const target = values.via === 'lambda' ? url : `${url}${path}`;
-    let sent = 0;
-    const send = async () => {
-      const body = requests[sent++ % requests.length]!;
-      const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const text = await res.text();
-      const status = values.via === 'lambda' ? (JSON.parse(text) as { statusCode: number }).statusCode : res.status;
-      if (status !== 200) throw new Error(`produce answered ${status}: ${text.slice(0, 300)}`);
     };
-    const run = async (n: number) => {
-      let left = n;
+    const requests = new Map(scenarios.map((s) => [s.label, requestsFor(s)]));
+    const load = async (s: CpuScenario, batches: number) => {
+      const target = values.via === 'lambda' ? url : `${url}/v1/topics/${topicOf(s)}/records`;
+      const bodies = requests.get(s.label)!;
+      let left = batches;
       await Promise.all(
-        Array.from({ length: concurrency }, async () => {
-          while (left > 0) {
+        Array.from({ length: s.producers }, async (_, w) => {
+          const mine = bodies[w % s.partitions]!;
+          for (let sent = 0; left > 0; sent++) {
             left--;
-            await send();
+            const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: mine[sent % mine.length]! });
+            const text = await res.text();
+            const status = values.via === 'lambda' ? (JSON.parse(text) as { statusCode: number }).statusCode : res.status;
+            if (status !== 200) throw new Error(`produce answered ${status}: ${text.slice(0, 300)}`);
           }
         }),
       );
     };
-    const ask = async <K extends Message['kind']>(question: string, kind: K) => {
-      const reply = waitFor(server, kind);
-      server.send(question);
-      return reply;
+    const setLatency = (profile: ProfileName) => ask(storage, { kind: 'latency', profile, seed: DEFAULT_PROFILE_SEED }, 'latency-set');
+
+    const figures = new Map<string, { cpu: number[]; user: number[]; system: number[]; wall: number[]; floor: number[] }>();
+    const loadAverages: number[][] = [loadavg()];
+    for (let r = 0; r < rounds; r++) {
+      for (const profile of profiles) {
+        for (const s of scenarios) {
+          const key = `${s.label} ${profile}`;
+          const batches = batchesFor(profile);
+          const profileName = profDir && r === 0 ? `${s.label}-${profile}` : undefined;
+          await setLatency('none');
+          await load(s, warmup);
+          // Both the system and its floor start from the same seed, so the k-th PutObject of each draws the same service time.
+          await setLatency(profile);
+          // The profiler's own sampling costs CPU: a profiled window's figure is a little high.
+          if (profileName) await ask(server, 'profile-start', 'profiling');
+          const before = await ask(server, 'cpu', 'cpu');
+          const started = performance.now();
+          await load(s, batches);
+          const wallMs = performance.now() - started;
+          const after = await ask(server, 'cpu', 'cpu');
+          if (profileName) await ask(server, { kind: 'profile-stop', name: profileName }, 'profiled');
+          await setLatency('none');
+          await ask(floor, { kind: 'floor', workers: s.producers, warmup: Math.min(warmup, 100), batches: 0 }, 'floor-done');
+          await setLatency(profile);
+          const floorCpu = await ask(floor, { kind: 'floor', workers: s.producers, warmup: 0, batches, profileName }, 'floor-done');
+          const f = figures.get(key) ?? { cpu: [], user: [], system: [], wall: [], floor: [] };
+          const user = (after.user - before.user) / 1000 / batches;
+          const system = (after.system - before.system) / 1000 / batches;
+          f.cpu.push(round(user + system, 3));
+          f.user.push(round(user, 3));
+          f.system.push(round(system, 3));
+          f.wall.push(round(wallMs / batches, 2));
+          f.floor.push(round((floorCpu.user + floorCpu.system) / 1000 / batches, 3));
+          figures.set(key, f);
+          process.stderr.write(`[cpu] round ${r + 1} ${key}: server ${f.cpu.at(-1)} ms/batch, SDK floor ${f.floor.at(-1)}, load ${loadavg()[0]!.toFixed(2)}\n`);
+        }
+      }
+      loadAverages.push(loadavg());
+    }
+    await setLatency('none');
+    const combinations: CpuCombination[] = [...figures].map(([key, f]) => {
+      const [scenario, profile] = key.split(' ') as [string, ProfileName];
+      const cpuMs = round(median(f.cpu), 3);
+      const sdkFloorMs = round(median(f.floor), 3);
+      const cost = lambdaCost(cpuMs);
+      return {
+        scenario,
+        profile,
+        batches: batchesFor(profile),
+        cpuMsPerBatch: f.cpu,
+        userMsPerBatch: f.user,
+        systemMsPerBatch: f.system,
+        wallMsPerBatch: f.wall,
+        sdkFloorCpuMsPerBatch: f.floor,
+        median: { cpuMs, systemMs: round(median(f.system), 3), wallMs: round(median(f.wall), 2), sdkFloorMs, beyondFloorMs: round(cpuMs - sdkFloorMs, 3) },
+        lambdaGbSecondsPerBatch: cost.lambdaGbSeconds,
+        dollarsPerMillionRecords: cost.dollarsPerMillionRecords,
+      };
+    });
+    const result = {
+      timestamp: new Date().toISOString(),
+      via: values.via,
+      rounds,
+      warmup,
+      recordsPerBatch: 100,
+      valueBytes: 1024,
+      node: process.version,
+      loadAverages: loadAverages.map((l) => l.map((x) => round(x, 2))),
+      combinations,
     };
-    const cpu = () => ask('cpu', 'cpu');
-    await run(warmup);
-    // The profiler's own sampling costs CPU: a profiled run's figure is a little high.
-    if (profDir) await ask('profile-start', 'profiling');
-    const before = await cpu();
-    const started = performance.now();
-    await run(batches);
-    const wallMs = performance.now() - started;
-    const after = await cpu();
-    if (profDir) await ask('profile-stop', 'profiled');
-    const userMs = (after.user - before.user) / 1000;
-    const systemMs = (after.system - before.system) / 1000;
-    const perBatch = (userMs + systemMs) / batches;
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.send('exit');
     await exited;
-    const result = {
-      via: values.via,
-      batches,
-      warmup,
-      concurrency,
-      recordsPerBatch: records,
-      valueBytes,
-      bodyBytes: Buffer.byteLength(bodies[0]!),
-      cpuMsPerBatch: round(perBatch, 3),
-      userMsPerBatch: round(userMs / batches, 3),
-      systemMsPerBatch: round(systemMs / batches, 3),
-      wallMsPerBatch: round(wallMs / batches, 2),
-      loadAverage: loadavg().map((l) => round(l, 2)),
-    };
-    // The floor runs after the server has stopped, so the two never share the cores.
-    const floor = fork(SELF, ['--floor'], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, FLOOR_CONFIG: JSON.stringify(config), FLOOR_WARMUP: String(warmup), FLOOR_BATCHES: String(batches) },
-    });
-    children.push(floor);
-    const floorCpu = await waitFor(floor, 'cpu');
-    const floorMs = (floorCpu.user + floorCpu.system) / 1000 / batches;
-    console.log(JSON.stringify({ ...result, sdkFloorCpuMsPerBatch: round(floorMs, 3), runnelBeyondFloorMsPerBatch: round(perBatch - floorMs, 3) }, null, 2));
+    console.log(
+      [
+        `server CPU per committed batch (--via ${values.via}), median of ${rounds} round(s); load average ${result.loadAverages.map((l) => l[0]).join(' → ')}`,
+        'scenario  profile  server ms  (system)  SDK floor ms  beyond floor  wall ms  each round',
+        ...combinations.map(
+          (c) =>
+            `${c.scenario.padEnd(8)}  ${c.profile.padEnd(7)}  ${c.median.cpuMs.toFixed(2).padStart(9)}  ${c.median.systemMs.toFixed(2).padStart(8)}  ${c.median.sdkFloorMs.toFixed(2).padStart(12)}  ${c.median.beyondFloorMs.toFixed(2).padStart(12)}  ${c.median.wallMs.toFixed(1).padStart(7)}  ${c.cpuMsPerBatch.join(', ')}`,
+        ),
+      ].join('\n'),
+    );
+    if (values.out) writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
     if (profDir) console.log(summariseProfileDir(profDir));
   } finally {
     for (const child of children) if (child.connected) child.disconnect();
   }
 }
-
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 if (process.argv.includes('--storage')) await runStorage();
 else if (process.argv.includes('--server')) await runServer();
