@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../config.js';
+import { reuseSigner } from './reuse-signer.js';
 
 export interface StorageClients {
   readonly s3: S3Client;
@@ -14,17 +15,20 @@ export interface StorageClients {
  *
  * Non-AWS endpoints (emulators, LocalStack) need path-style buckets, and they do not implement the
  * SDK's default CRC checksums on every request, so checksums are only sent where an API requires them.
+ *
+ * Each client builds its SigV4 signer once per auth scheme rather than per request (reuse-signer.ts).
  */
 export function createStorageClients(config: RunnelConfig): StorageClients {
   const credentials = config.credentials;
-  // One fetch GETs many segments at once, and a local server serves many fetches: 50 sockets, the
-  // SDK's default, would queue them.
+  // Keep-alive (the SDK's default too, stated here because the CPU per batch depends on it: a connection
+  // per call costs a handshake, TLS on AWS). One fetch GETs many segments at once, and a local server
+  // serves many fetches: 50 sockets, the SDK's default, would queue them.
   const requestHandler = { httpAgent: { keepAlive: true, maxSockets: 256 }, httpsAgent: { keepAlive: true, maxSockets: 256 } };
   let s3: S3Client | undefined;
   let dynamo: DynamoDBClient | undefined;
   return {
     get s3() {
-      return (s3 ??= new S3Client({
+      return (s3 ??= withReusedSigner(new S3Client({
         region: config.region,
         requestHandler,
         ...(credentials ? { credentials } : {}),
@@ -36,15 +40,22 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
               responseChecksumValidation: 'WHEN_REQUIRED',
             }
           : {}),
-      }));
+      })));
     },
     get dynamo() {
-      return (dynamo ??= new DynamoDBClient({
-        region: config.region,
-        requestHandler,
-        ...(credentials ? { credentials } : {}),
-        ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-      }));
+      return (dynamo ??= withReusedSigner(
+        new DynamoDBClient({
+          region: config.region,
+          requestHandler,
+          ...(credentials ? { credentials } : {}),
+          ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+        }),
+      ));
     },
   };
+}
+
+function withReusedSigner<C extends S3Client | DynamoDBClient>(client: C): C {
+  reuseSigner(client);
+  return client;
 }
