@@ -78,7 +78,7 @@ function cleanerOn(ctx: BenchContext): { cleaner: LogCleaner; heads: HeadStore }
   const { dynamo, s3 } = ctx.stack.runnel.clients;
   const { logTable, bucket } = ctx.stack.runnel.config;
   const heads = new HeadStore(dynamo, logTable);
-  return { cleaner: new LogCleaner(heads, new CleanerStore(dynamo, logTable), new SegmentStore(s3, bucket)), heads };
+  return { cleaner: new LogCleaner({ heads, cleaner: new CleanerStore(dynamo, logTable), segments: new SegmentStore(s3, bucket), rollTailAt: ctx.stack.runnel.log.rollThreshold }), heads };
 }
 
 /** The committed index of a partition: its chunks below the tail base and the tail's entries. */

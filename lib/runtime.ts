@@ -65,7 +65,7 @@ export interface ServicesOptions extends CoreOptions {
 export function createServices(config: RunnelConfig, options: ServicesOptions = {}): Services {
   const core = createCore(config, options);
   const { clients, heads, segments, notifier, log, topics, autoCreate } = core;
-  const cleaner = new LogCleaner(heads, new CleanerStore(clients.dynamo, config.logTable), segments);
+  const cleaner = new LogCleaner({ heads, cleaner: new CleanerStore(clients.dynamo, config.logTable), segments, rollTailAt: log.rollThreshold });
   let purging: Promise<unknown> = Promise.resolve();
   const purge = async () => (await purgeDeletedTopics({ topics, heads, segments })).purged;
   const admin = new TopicAdmin(topics, () => {

@@ -335,10 +335,10 @@ export class HeadStore {
    * Moves the tail seen in `head` into a chunk item and empties the tail, without stopping appends:
    * the chunk is keyed by the tail base, and the reset succeeds only while the tail still holds exactly
    * the entries that were copied. Any number of writers may roll at once; at most one reset succeeds
-   * per tail base, and a roll that loses a race changes nothing.
+   * per tail base, and a roll that loses a race changes nothing. Answers whether its reset applied.
    */
-  async roll(pk: string, head: Head): Promise<void> {
-    if (head.tail.length === 0) return;
+  async roll(pk: string, head: Head): Promise<boolean> {
+    if (head.tail.length === 0) return false;
     // Exact: the reset below succeeds only if the tail is still the one these totals add up.
     const bytesThrough = head.tail.reduce((sum, e) => sum + e.bytes, head.bytesBelowTail);
     const maxTimestampThrough = head.tail.reduce((max, e) => Math.max(max, e.maxTimestamp), head.maxTimestampBelowTail);
@@ -354,8 +354,11 @@ export class HeadStore {
             cumMaxTs: n(maxTimestampThrough),
           },
           // A chunk at the current tail base is read by nobody until the reset below moves the tail
-          // base past it, so a roller that saw more entries may replace one that saw fewer.
-          ConditionExpression: 'attribute_not_exists(p) OR size(entries) < :count',
+          // base past it, so a roller that saw more entries may replace one that saw fewer. Never a
+          // chunk a compaction or merge wrote (it has a gen): a roll's chunk write that arrives that
+          // late, long after another roll reset past its base, would put back a shorter run of
+          // entries whose segments the rewrite deletes.
+          ConditionExpression: 'attribute_not_exists(p) OR (size(entries) < :count AND attribute_not_exists(gen))',
           ExpressionAttributeValues: { ':count': n(head.tail.length) },
         }),
       ),
@@ -364,7 +367,7 @@ export class HeadStore {
     // producer maps whole, an expression of constant size however many go. Its condition means no
     // append, and so no producer update, happened since `head` was read, so the replacement loses nothing.
     const kept = producersToKeep(head.producers, this.now());
-    await conditional(
+    return conditional(
       this.dynamo.send(
         new UpdateItemCommand({
           TableName: this.table,

@@ -95,12 +95,30 @@ const emptyResult = (): CleanerResult => ({
   garbageDeleted: 0,
 });
 
+export interface LogCleanerOptions {
+  heads: HeadStore;
+  cleaner: CleanerStore;
+  segments: SegmentStore;
+  /**
+   * The tail length at which writers roll (LogOptions.maxTailEntries). A tail that long is rolled here:
+   * writers roll it only at their next append (PartitionLog.dueRoll), so a partition whose writers went
+   * quiet right after filling it would otherwise keep those entries out of compaction and merging.
+   */
+  rollTailAt: number;
+}
+
 export class LogCleaner {
-  constructor(
-    private readonly heads: HeadStore,
-    private readonly cleaner: CleanerStore,
-    private readonly segments: SegmentStore,
-  ) {}
+  private readonly heads: HeadStore;
+  private readonly cleaner: CleanerStore;
+  private readonly segments: SegmentStore;
+  private readonly rollTailAt: number;
+
+  constructor({ heads, cleaner, segments, rollTailAt }: LogCleanerOptions) {
+    this.heads = heads;
+    this.cleaner = cleaner;
+    this.segments = segments;
+    this.rollTailAt = rollTailAt;
+  }
 
   /**
    * Cleans one partition: finishes or abandons a swap a dead run left, deletes replaced segments whose
@@ -130,11 +148,14 @@ export class LogCleaner {
   /**
    * Two reads, and no write, for a partition with nothing to do (the common case, every run): work is
    * a recorded swap, replaced segments whose delay is over, committed chunks past where compaction last
-   * stopped, or at least `minMergeEntries` offsets of them past where merging last stopped.
+   * stopped, or at least `minMergeEntries` offsets of them past where merging last stopped. A tail
+   * left at the roll threshold is rolled first (two more writes, only then).
    */
   private async mayHaveWork(pk: string, config: TopicConfig, run: CleanerRun): Promise<boolean> {
-    const [state, head] = await Promise.all([this.cleaner.peek(pk), this.heads.read(pk)]);
-    if (!head) return false;
+    const [state, read] = await Promise.all([this.cleaner.peek(pk), this.heads.read(pk)]);
+    if (!read) return false;
+    const rolled = read.tail.length >= this.rollTailAt && (await this.heads.roll(pk, read).catch(() => false));
+    const head = rolled ? { ...read, tailBase: read.nextOffset, tail: [] } : read;
     if (state.swap || state.garbage.some((g) => g.after <= run.clock())) return true;
     if (compacts(config) && head.tailBase > Math.max(head.logStartOffset, state.cleanedThrough)) return true;
     // Every entry covers at least one offset, so fewer offsets than minMergeEntries are fewer entries.

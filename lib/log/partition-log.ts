@@ -142,6 +142,13 @@ export class PartitionLog {
   private readonly chunks = new LruCache<string, Chunk>(4096);
   /** Per partition, the highest tail base and next offset this process has seen, and when (see anchorFor). */
   private readonly anchors = new LruCache<string, Anchor & { seenAt: number }>(4096);
+  /**
+   * Partitions whose tail one of this process's appends found at `maxTailEntries` or longer: the next
+   * append here rolls it first, alongside its segment PUT (see dueRoll).
+   */
+  private readonly rollsDue = new LruCache<string, true>(4096);
+  /** The roll this process has in flight on each partition; its appends there wait for it (see dueRoll). */
+  private readonly rolling = new Map<string, Promise<void>>();
 
   private readonly heads: HeadStore;
   private readonly segments: SegmentStore;
@@ -167,7 +174,13 @@ export class PartitionLog {
     const segmentId = newSegmentId();
     const key = segmentKey(ref.topicId, ref.partition, segmentId);
     const body = encodeSegment(records, compression);
-    await this.segments.put(key, body);
+    const roll = this.dueRoll(pk);
+    try {
+      await this.segments.put(key, body);
+    } finally {
+      // Within this request, not after its answer: on Lambda nothing runs once the handler returns.
+      await roll;
+    }
     const entry = {
       segmentId,
       count: records.length,
@@ -197,7 +210,8 @@ export class PartitionLog {
       if (result.kind === 'appended') {
         if (this.options.cacheAppends) this.segments.remember(key, { records, span: records.length });
         this.notifier.notify(pk, result.head);
-        if (this.shouldRoll(result.head.tail.length)) await this.heads.roll(pk, result.head).catch(() => undefined);
+        const rolledNow = result.head.tail.length >= this.rollOnPathAt && (await this.heads.roll(pk, result.head).catch(() => false));
+        this.noteTailLength(pk, rolledNow ? 0 : result.head.tail.length);
         return { baseOffset: result.baseOffset, duplicate: false };
       }
       if (result.kind === 'duplicate') {
@@ -295,13 +309,53 @@ export class PartitionLog {
   }
 
   /**
-   * The writer whose append brings the tail to `maxTailEntries` rolls it, while other writers keep
-   * appending; so does one that finds the tail half as long again, in case that roll died. Appends
-   * are refused only at twice the threshold, so contention for a full head is rare, not routine.
+   * A roll moves the tail into a chunk (HeadStore.roll: a chunk PutItem, then a conditional reset). An
+   * append that finds the tail at `maxTailEntries` or longer does not roll on its own request's path:
+   * it marks the partition, and this process's next append there rolls first, alongside its segment
+   * PUT, which takes longer than the roll's three DynamoDB calls. See docs/log-protocol.md, *Roll*.
    */
-  private shouldRoll(tailLength: number): boolean {
+  private noteTailLength(pk: string, tailLength: number): void {
+    if (tailLength >= this.options.maxTailEntries) this.rollsDue.set(pk, true);
+    else this.rollsDue.delete(pk);
+  }
+
+  /**
+   * The roll this append waits for before its own: the one due on the partition, started now, or one
+   * another append of this process has in flight (waiting keeps this process's appends from failing
+   * its reset). It reads the head first, strongly consistent, so that it copies the tail as it is now
+   * rather than as the marking append saw it. It never fails: a roll that loses to an append or to
+   * another roller changes nothing, and the next append to see a long tail marks it due again.
+   */
+  private dueRoll(pk: string): Promise<void> {
+    const inFlight = this.rolling.get(pk);
+    if (inFlight) return inFlight;
+    if (!this.rollsDue.get(pk)) return Promise.resolve();
+    this.rollsDue.delete(pk);
+    const roll = (async () => {
+      const head = await this.heads.read(pk);
+      if (!head) return;
+      this.noteHead(pk, head);
+      if (head.tail.length >= this.options.maxTailEntries) await this.heads.roll(pk, head);
+    })()
+      .catch(() => undefined)
+      .finally(() => this.rolling.delete(pk));
+    this.rolling.set(pk, roll);
+    return roll;
+  }
+
+  /**
+   * A tail half as long again as the threshold means the rolls due have not landed (their writers died,
+   * or lost every reset to appends): the append that sees it rolls before answering, from the head its
+   * append returned. Appends are refused only at twice the threshold (hardTailLimit).
+   */
+  private get rollOnPathAt(): number {
     const max = this.options.maxTailEntries;
-    return tailLength === max || tailLength >= max + Math.ceil(max / 2);
+    return max + Math.ceil(max / 2);
+  }
+
+  /** The tail length at which a roll is due (LogOptions.maxTailEntries). */
+  get rollThreshold(): number {
+    return this.options.maxTailEntries;
   }
 
   private get hardTailLimit(): number {

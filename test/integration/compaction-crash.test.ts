@@ -22,6 +22,9 @@ type Mode = 'crash before' | 'crash after' | 'answer lost';
 
 class Crash extends Error {}
 
+/** The writers' roll threshold, which the cleaner also rolls a tail left full at. */
+const TAIL = 2;
+
 /**
  * Fails the `at`th write this process makes. A crash fails it (before it reaches storage, or after
  * storage applied it) and every call after it: the process is dead. A lost answer is a timeout inside
@@ -51,7 +54,12 @@ function failWrite(clients: Array<S3Client | DynamoDBClient>, at: number, mode: 
 
 function cleanerOf(stack: TestStack): LogCleaner {
   const { dynamo, s3 } = stack.runnel.clients;
-  return new LogCleaner(new HeadStore(dynamo, stack.config.logTable), new CleanerStore(dynamo, stack.config.logTable), new SegmentStore(s3, stack.config.bucket));
+  return new LogCleaner({
+    heads: new HeadStore(dynamo, stack.config.logTable),
+    cleaner: new CleanerStore(dynamo, stack.config.logTable),
+    segments: new SegmentStore(s3, stack.config.bucket),
+    rollTailAt: TAIL,
+  });
 }
 
 interface Scenario {
@@ -113,7 +121,7 @@ async function checkReads(reader: TestStack, topic: string, all: any[], kept: nu
 describe.each(BACKENDS)('a crash or a lost answer at every write of a compaction and a merge (%s)', (backend) => {
   let stack: TestStack;
   beforeAll(async () => {
-    stack = await createTestStack(backend, { log: { maxTailEntries: 2 } });
+    stack = await createTestStack(backend, { log: { maxTailEntries: TAIL } });
   });
 
   for (const scenario of SCENARIOS) {
