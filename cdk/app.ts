@@ -11,6 +11,7 @@ import { RunnelStack } from './stack.js';
  *   runnel:removalPolicy    `destroy` for dev stacks (default: retain the bucket, tables and logs)
  *   runnel:jwtIssuer / runnel:jwtAudience   JWT auth instead of IAM (audience comma-separated)
  *   runnel:s3Endpoint / runnel:dynamoDbEndpoint   endpoint overrides for the functions (LocalStack)
+ *   runnel:wakeSockets      `false` to deploy no wake sockets (deployed members then poll)
  *   runnel:account / runnel:region   pin the stack's environment (default: environment-agnostic)
  */
 export function runnelPropsFromContext(app: App): RunnelProps {
@@ -21,10 +22,13 @@ export function runnelPropsFromContext(app: App): RunnelProps {
   const removal = ctx('removalPolicy') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy') throw new Error(`context runnel:removalPolicy must be "retain" or "destroy", not "${removal}"`);
   const issuer = ctx('jwtIssuer');
+  const wakeSockets = ctx('wakeSockets');
+  if (wakeSockets !== undefined && wakeSockets !== 'true' && wakeSockets !== 'false') throw new Error(`context runnel:wakeSockets must be "true" or "false", not "${wakeSockets}"`);
   return {
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ...(issuer ? { jwt: { issuer, audience: (ctx('jwtAudience') ?? '').split(',').filter(Boolean) } } : {}),
     endpoints: { s3: ctx('s3Endpoint'), dynamoDb: ctx('dynamoDbEndpoint') },
+    ...(wakeSockets === undefined ? {} : { wakeSockets: wakeSockets === 'true' }),
   };
 }
 

@@ -9,9 +9,10 @@ import type { FunctionConcern } from './routes.js';
 
 /**
  * Every Lambda of a deployment: the API's concerns, the scheduled maintenance job, the dispatcher of push
- * subscriptions (woken by the log table's stream), and the custom resource behind `Runnel.subscribe`.
+ * subscriptions and socket wakes (woken by the log table's stream), the custom resource behind
+ * `Runnel.subscribe`, and the wake sockets' `$connect`.
  */
-export type RunnelFunction = FunctionConcern | 'maintenance' | 'dispatcher' | 'subscription-resource';
+export type RunnelFunction = FunctionConcern | 'maintenance' | 'dispatcher' | 'subscription-resource' | 'wake-connect';
 
 /**
  * The directory of a function's prebuilt bundle (`npm run build`, bin/build.ts): `index.mjs`, every

@@ -52,9 +52,10 @@ export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGra
 
   // Push subscriptions, woken by the stream: the subscription and its delivery state (a lease item, taken,
   // committed and released with conditional writes); topic lookup; head, chunk and segment reads; and the
-  // produce path for dead letters.
+  // produce path for dead letters. Wake sockets: Query a topic's registrations, delete each once woken
+  // (DeleteItem), and clear a head's watch mark (UpdateItem).
   dispatcher: [
-    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
+    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
     { on: 'topics', actions: ['dynamodb:GetItem'] },
     { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
     { on: 'objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
@@ -67,6 +68,14 @@ export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGra
     { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
     { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:Scan'] },
     { on: 'objects', actions: ['s3:GetObject'] },
+  ],
+
+  // A wake socket's $connect: the topic (read fresh), its registration (PutItem), and a watch mark on each
+  // watched head (UpdateItem of two attributes only). Deployed only with wake sockets on.
+  'wake-connect': [
+    { on: 'topics', actions: ['dynamodb:GetItem'] },
+    { on: 'groups', actions: ['dynamodb:PutItem'] },
+    { on: 'log', actions: ['dynamodb:UpdateItem'] },
   ],
 
   // Purge of deleted topics (markers, segments by prefix, heads and chunks); retention (advance the log

@@ -3,6 +3,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { WakeSockets } from './wake-sockets.js';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
@@ -13,7 +14,7 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { GROUPS_TABLE_KEYS, LOG_TABLE_KEYS, TOPICS_TABLE_KEYS } from '../lib/storage/schema.js';
+import { GROUPS_TABLE_KEYS, GROUPS_TABLE_TTL_ATTRIBUTE, LOG_TABLE_KEYS, TOPICS_TABLE_KEYS } from '../lib/storage/schema.js';
 import { RunnelMonitoring } from './monitoring.js';
 import { routeOf } from '../lib/contract/routes.js';
 import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
@@ -22,8 +23,10 @@ import { pascal, runnelFunction, type RunnelFunction } from './functions.js';
 import { AUTO_CREATE_TOPIC_GRANTS, STORAGE_GRANTS, type StorageResource } from './grants.js';
 import { RunnelEventSource, type RunnelEventSourceProps } from './event-source.js';
 import { HEAD_WAKEUP_FILTER } from '../lib/subscriptions/stream-wakeups.js';
+import { WATCHED_HEAD_FILTER } from '../lib/wake/watched-commits.js';
 
 export { bundleDir, type RunnelFunction } from './functions.js';
+export { WakeSockets, type WakeSocketsProps } from './wake-sockets.js';
 export { RunnelEventSource, type RunnelEventSourceProps } from './event-source.js';
 
 export interface RunnelJwtAuth {
@@ -106,6 +109,17 @@ export interface RunnelProps {
    * @default Duration.minutes(15)
    */
   readonly subscriptionAgeThreshold?: Duration;
+  /**
+   * Wake sockets for idle pull consumers: a WebSocket API (IAM authorization on `$connect`) on which a
+   * consumer group member whose fetches come back empty sleeps instead of polling, until a commit on a
+   * partition it holds wakes it through the log table's stream (docs/client.md, "Idle members"). Each
+   * socket costs a `$connect` invocation and a few writes every 9 minutes, and connection-minutes; a
+   * topic nobody watches costs nothing. Off: deployed members poll with back-off (1 s up to 5 minutes),
+   * about $15 a month for an idle group of two members instead of under $1. Not with `jwt`: a WebSocket
+   * cannot carry a bearer token, and the WebSocket API's authorization is IAM.
+   * @default - on with IAM authorization, off with `jwt`
+   */
+  readonly wakeSockets?: boolean;
 }
 
 /**
@@ -121,14 +135,19 @@ export class Runnel extends Construct {
   readonly groupsTable: TableV2;
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  readonly functions: Readonly<Record<RunnelFunction, LambdaFunction>>;
+  /** Every function; `wake-connect` only with wake sockets. */
+  readonly functions: Readonly<Record<Exclude<RunnelFunction, 'wake-connect'>, LambdaFunction> & Partial<Record<'wake-connect', LambdaFunction>>>;
   readonly monitoring: RunnelMonitoring;
+  /** The wake sockets' WebSocket API and stage; undefined when `wakeSockets` is off. */
+  readonly wakeSockets?: WakeSockets;
 
   constructor(scope: Construct, id: string, props: RunnelProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    if (props.wakeSockets && props.jwt) throw new Error('wakeSockets needs IAM authorization: a WebSocket cannot carry the bearer token that jwt asks for');
+    const wakeSockets = props.wakeSockets ?? !props.jwt;
 
     // Segment keys are `<topicId>/<partition>/<segmentId>`: an unreferenced object (a crash between the
     // PUT and the head append) has no prefix of its own, so no lifecycle rule can expire orphans safely.
@@ -151,7 +170,7 @@ export class Runnel extends Construct {
       });
     }
 
-    const table = (name: string, keys: { partitionKey: KeyDef; sortKey?: KeyDef }, dynamoStream?: StreamViewType) =>
+    const table = (name: string, keys: { partitionKey: KeyDef; sortKey?: KeyDef }, dynamoStream?: StreamViewType, timeToLiveAttribute?: string) =>
       new TableV2(this, name, {
         partitionKey: attribute(keys.partitionKey),
         sortKey: keys.sortKey && attribute(keys.sortKey),
@@ -160,12 +179,17 @@ export class Runnel extends Construct {
         deletionProtection: !destroy,
         removalPolicy,
         dynamoStream,
+        timeToLiveAttribute,
       });
     this.topicsTable = table('TopicsTable', TOPICS_TABLE_KEYS);
-    // Every commit rewrites its partition's head item: the stream of new images is what wakes push
-    // subscriptions. Writing to a stream costs nothing; only reading it does, and Lambda reads it for free.
-    this.logTable = table('LogTable', LOG_TABLE_KEYS, StreamViewType.NEW_IMAGE);
-    this.groupsTable = table('GroupsTable', GROUPS_TABLE_KEYS);
+    // Every commit rewrites its partition's head item: the stream is what wakes push subscriptions and
+    // wake sockets. Writing to a stream costs nothing; only reading it does, and Lambda reads it for free.
+    // Old images beside the new let the dispatcher tell a commit (nextOffset moved) from a write that
+    // only marks a head as watched; they are streamed whether or not wake sockets are on, so turning
+    // them on or off never replaces the stream (which would drop the records written meanwhile).
+    this.logTable = table('LogTable', LOG_TABLE_KEYS, StreamViewType.NEW_AND_OLD_IMAGES);
+    // Wake-socket registrations carry a TTL: API Gateway never says when a socket was dropped.
+    this.groupsTable = table('GroupsTable', GROUPS_TABLE_KEYS, undefined, wakeSockets ? GROUPS_TABLE_TTL_ATTRIBUTE : undefined);
 
     const environment: Record<string, string> = {
       RUNNEL_BUCKET: this.bucket.bucketName,
@@ -182,7 +206,7 @@ export class Runnel extends Construct {
     // API functions answer within API Gateway's 30 s integration limit (a long poll waits at most 20 s).
     const apiTimeout = Duration.seconds(30);
     const memory = props.memorySize ?? 1024;
-    const functions: Record<RunnelFunction, LambdaFunction> = {
+    const functions: Record<Exclude<RunnelFunction, 'wake-connect'>, LambdaFunction> & Partial<Record<'wake-connect', LambdaFunction>> = {
       admin: fn('admin', apiTimeout, memory),
       produce: fn('produce', apiTimeout, memory),
       fetch: fn('fetch', apiTimeout, memory),
@@ -192,6 +216,8 @@ export class Runnel extends Construct {
       // backoff while its budget lasts, and leaves longer waits to maintenance.
       dispatcher: fn('dispatcher', Duration.minutes(5), memory),
       'subscription-resource': fn('subscription-resource', Duration.minutes(1), 512),
+      // A topic read and a few writes, well within the client's 10 s wait for its socket to open.
+      ...(wakeSockets ? { 'wake-connect': fn('wake-connect', Duration.seconds(10), 512) } : {}),
     };
     this.functions = functions;
     this.grantStorage(functions, props.autoCreateTopics !== undefined);
@@ -209,7 +235,9 @@ export class Runnel extends Construct {
         parallelizationFactor: 10,
         retryAttempts: 2,
         bisectBatchOnError: false,
-        filters: [FilterCriteria.filter(JSON.parse(JSON.stringify(HEAD_WAKEUP_FILTER)) as Record<string, unknown>)],
+        // With wake sockets, a second filter passes the commits of watched heads (WATCHED_HEAD_FILTER):
+        // a topic that no idle member watches is dropped here too.
+        filters: [HEAD_WAKEUP_FILTER, ...(wakeSockets ? [WATCHED_HEAD_FILTER] : [])].map((f) => FilterCriteria.filter(JSON.parse(JSON.stringify(f)) as Record<string, unknown>)),
       }),
     );
 
@@ -229,6 +257,17 @@ export class Runnel extends Construct {
       const handler = functions[concern];
       const integration = new HttpLambdaIntegration(`${pascal(concern)}Integration`, handler);
       for (const route of routes) this.api.addRoutes({ path: route.path, methods: [HttpMethod[route.method]], integration });
+    }
+
+    if (functions['wake-connect']) {
+      this.wakeSockets = new WakeSockets(this, 'WakeSockets', {
+        connect: functions['wake-connect'],
+        dispatcher: functions.dispatcher,
+        fetch: functions.fetch,
+        throttle: props.throttle ?? { rateLimit: 1000, burstLimit: 2000 },
+        logRetention,
+        removalPolicy,
+      });
     }
 
     new Rule(this, 'MaintenanceSchedule', {
@@ -300,17 +339,22 @@ export class Runnel extends Construct {
 
   /**
    * `execute-api:Invoke` on the given routes, with path parameters bound to `params` (unbound ones match
-   * anything). Only meaningful with IAM authorization, the default.
+   * anything). Only meaningful with IAM authorization, the default. A grant of the wake route (the
+   * consumer's) also lets `grantee` open wake sockets (`execute-api:Connect`): a socket's topic is in its
+   * query, which IAM cannot see, so that grant is not per topic. What a socket tells is only that a
+   * partition had a commit, never a record.
    */
   grantRoutes(grantee: IGrantable, routes: readonly ApiRoute[], params: Record<string, string>): Grant {
     const resourceArns = routes.map((r) =>
       this.api.arnForExecuteApi(r.method, r.path.replace(/\{([^}]+)\}/g, (_, name: string) => params[name] ?? '*'), this.stage.stageName),
     );
-    return Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns });
+    const wake = this.wakeSockets && routes.some((r) => r.operationId === 'wakeChannel');
+    return wake ? grant.combine(this.wakeSockets!.grantConnect(grantee)) : grant;
   }
 
   /** Each function's rows of the grant table (cdk/grants.ts), on this deployment's tables and bucket. */
-  private grantStorage(functions: Record<RunnelFunction, LambdaFunction>, autoCreateTopics: boolean): void {
+  private grantStorage(functions: Partial<Record<RunnelFunction, LambdaFunction>>, autoCreateTopics: boolean): void {
     const arns: Record<StorageResource, string> = {
       topics: this.topicsTable.tableArn,
       log: this.logTable.tableArn,
@@ -320,6 +364,7 @@ export class Runnel extends Construct {
     };
     for (const [name, base] of Object.entries(STORAGE_GRANTS) as Array<[RunnelFunction, (typeof STORAGE_GRANTS)[RunnelFunction]]>) {
       const fn = functions[name];
+      if (!fn) continue;
       const grants = [...base, ...(autoCreateTopics ? (AUTO_CREATE_TOPIC_GRANTS[name] ?? []) : [])];
       for (const grant of grants) fn.addToRolePolicy(new PolicyStatement({ actions: [...grant.actions], resources: [arns[grant.on]] }));
       if (grants.some((g) => g.on === 'objects')) {

@@ -14,6 +14,7 @@ export class RunnelStack extends Stack {
     super(scope, id, props);
     this.runnel = new Runnel(this, 'Runnel', props.runnel);
     new CfnOutput(this, 'ApiUrl', { value: this.runnel.url, description: 'Base URL of the Runnel HTTP API (IAM auth)' });
+    if (this.runnel.wakeSockets) new CfnOutput(this, 'WakeSocketUrl', { value: this.runnel.wakeSockets.url, description: 'The wake sockets of idle pull consumers (the API hands it out; IAM auth)' });
     new CfnOutput(this, 'BucketName', { value: this.runnel.bucket.bucketName });
     new CfnOutput(this, 'TopicsTableName', { value: this.runnel.topicsTable.tableName });
     new CfnOutput(this, 'LogTableName', { value: this.runnel.logTable.tableName });

@@ -19,6 +19,14 @@ export interface RunnelConfig {
    * naming a missing topic creates it with this many partitions and the default configs. Off when absent.
    */
   autoCreateTopics?: { numPartitions: number };
+  /**
+   * The deployment's WebSocket API for wake sockets (the construct's wake stage, `wss://…/wake`): the
+   * wake route hands it to idle pull members. Absent: no wake sockets but the local server's, and
+   * deployed members poll.
+   */
+  wakeSocketUrl?: string;
+  /** Its management endpoint (`https://…/wake`), where the stream's dispatcher posts wakes (PostToConnection). */
+  wakeCallbackUrl?: string;
 }
 
 export const DEFAULT_NAMES = {
@@ -53,5 +61,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RunnelConfi
     s3Endpoint: env.RUNNEL_S3_ENDPOINT || undefined,
     dynamoDbEndpoint: env.RUNNEL_DYNAMODB_ENDPOINT || undefined,
     lambdaEndpoint: env.RUNNEL_LAMBDA_ENDPOINT || undefined,
+    wakeSocketUrl: env.RUNNEL_WAKE_SOCKET_URL || undefined,
+    wakeCallbackUrl: env.RUNNEL_WAKE_CALLBACK_URL || undefined,
   };
 }

@@ -221,6 +221,42 @@ export class HeadStore {
     );
   }
 
+  /**
+   * Marks a head as watched by a wake socket (lib/wake) until `until` (ms): on AWS the stream's filter
+   * then passes this partition's commits to the function that wakes sockets. It sets only the mark's two
+   * attributes, so no log field moves, and overwrites any older mark: a clear is conditional on the
+   * socket it names (`by`), so it can never remove a mark written after the commit it judged. False if
+   * the head is gone or its topic deleted.
+   */
+  async markWatched({ pk, until, by }: { pk: string; until: number; by: string }): Promise<boolean> {
+    return conditional(
+      this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: 'SET watchedUntil = :until, watchedBy = :by',
+          ConditionExpression: 'attribute_exists(p) AND attribute_not_exists(deleted)',
+          ExpressionAttributeValues: { ':until': n(until), ':by': { S: by } },
+        }),
+      ),
+    );
+  }
+
+  /** Removes a head's watch mark if it is still the one socket `by` wrote; false if another (or none) is there. */
+  async clearWatched({ pk, by }: { pk: string; by: string }): Promise<boolean> {
+    return conditional(
+      this.dynamo.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: 'REMOVE watchedUntil, watchedBy',
+          ConditionExpression: 'watchedBy = :by',
+          ExpressionAttributeValues: { ':by': { S: by } },
+        }),
+      ),
+    );
+  }
+
   /** The bounds of many heads, read strongly consistent, 100 keys a request; missing heads are left out. */
   async readBounds(pks: string[]): Promise<Map<string, { logStartOffset: number; nextOffset: number }>> {
     const bounds = new Map<string, { logStartOffset: number; nextOffset: number }>();

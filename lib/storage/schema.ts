@@ -20,3 +20,9 @@ export const GROUPS_TABLE_KEYS = {
   partitionKey: { name: 'group', type: 'S' },
   sortKey: { name: 'item', type: 'S' },
 } as const;
+
+/**
+ * The groups table's TTL attribute (seconds since the epoch): wake-socket registrations carry it, since
+ * API Gateway never says when a socket was dropped. Items without it (members, leases) never expire.
+ */
+export const GROUPS_TABLE_TTL_ATTRIBUTE = 'ttl';

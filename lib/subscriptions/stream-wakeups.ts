@@ -22,20 +22,26 @@ export const HEAD_WAKEUP_FILTER = {
   },
 } as const;
 
-/** The partition a stream record wakes, or undefined when the record is not a live head of a subscribed topic. */
-export function wakeupOf(record: DynamoDBRecord): PartitionRef | undefined {
+/**
+ * The partition of a stream record that writes (inserts or modifies) a live head item, or undefined:
+ * another item, a removal, or a deleted topic's fenced head (nothing to deliver or wake there).
+ */
+export function headWriteOf(record: DynamoDBRecord): PartitionRef | undefined {
   if (record.eventName !== 'INSERT' && record.eventName !== 'MODIFY') return undefined;
   const image = record.dynamodb?.NewImage;
-  if (record.dynamodb?.Keys?.[SK]?.N !== String(HEAD_SORT_KEY) || !image) return undefined;
-  if (!image[SUBSCRIBERS]?.SS?.length) return undefined;
-  // A deleted topic's fenced heads: nothing to deliver, and the dispatcher would only read to find that out.
-  if (image.deleted) return undefined;
+  if (record.dynamodb?.Keys?.[SK]?.N !== String(HEAD_SORT_KEY) || !image || image.deleted) return undefined;
   const pk = record.dynamodb.Keys[PK]?.S;
   const cut = pk?.lastIndexOf('#') ?? -1;
   if (!pk || cut <= 0) return undefined;
   const partition = Number(pk.slice(cut + 1));
   if (!Number.isInteger(partition) || partition < 0 || pk.slice(cut + 1) !== String(partition)) return undefined;
   return { topicId: pk.slice(0, cut), partition };
+}
+
+/** The partition a stream record wakes, or undefined when the record is not a live head of a subscribed topic. */
+export function wakeupOf(record: DynamoDBRecord): PartitionRef | undefined {
+  if (!record.dynamodb?.NewImage?.[SUBSCRIBERS]?.SS?.length) return undefined;
+  return headWriteOf(record);
 }
 
 /**

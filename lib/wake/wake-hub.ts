@@ -18,7 +18,8 @@ export interface WakeRegistration {
  * The wake sockets this process serves (the local stack's Node server), by topic incarnation and
  * partition. A commit here wakes the sockets watching its partition: each gets one message and is
  * closed, so a watcher costs nothing per commit once woken, until it comes back idle and opens
- * another. There is none on AWS yet: the construct deploys no WebSocket API, so deployed members poll.
+ * another. On AWS, API Gateway holds the sockets and the same registrations live in the groups table
+ * (lib/wake/wake-connect.ts, socket-waker.ts).
  */
 export class WakeHub {
   private readonly watchers = new Map<string, Set<{ registration: WakeRegistration; socket: WakeSocket }>>();

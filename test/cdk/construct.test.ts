@@ -8,6 +8,7 @@ import { CfnEventSourceMapping, Code, Function as LambdaFunction, Runtime, Start
 import { CustomResource } from 'aws-cdk-lib';
 import { RunnelEventSource } from '../../cdk/event-source.js';
 import { HEAD_WAKEUP_FILTER } from '../../lib/subscriptions/stream-wakeups.js';
+import { WATCHED_HEAD_FILTER } from '../../lib/wake/watched-commits.js';
 import { DELIVERY_METRICS } from '../../lib/observability/metric-names.js';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
@@ -31,10 +32,9 @@ function invokeArns(props: RunnelProps, grant: (runnel: Runnel, role: Role) => v
   const policy = role.node.findChild('DefaultPolicy') as Policy;
   const statements = stack.resolve(policy.document).Statement as Array<{ Action: string; Resource: unknown }>;
   // Each resource is an Fn::Join ending in the route part: keep that part.
-  return statements.flatMap((s) => {
-    expect(s.Action).toBe('execute-api:Invoke');
-    return [s.Resource].flat().map((r: any) => String(r['Fn::Join'][1].at(-1)));
-  });
+  return statements
+    .filter((s) => s.Action === 'execute-api:Invoke')
+    .flatMap((s) => [s.Resource].flat().map((r: any) => String(r['Fn::Join'][1].at(-1))));
 }
 
 describe('the Runnel construct', () => {
@@ -77,10 +77,11 @@ describe('the Runnel construct', () => {
     expect(table.cfnOptions.deletionPolicy).toBe(CfnDeletionPolicy.DELETE);
   });
 
-  it('streams the log table\'s new images (the wake-up of push subscriptions) and no other table', () => {
+  it('streams the log table\'s new and old images (the wake-up of push subscriptions and wake sockets) and no other table', () => {
     const { stack, runnel } = build();
     const streamOf = (t: { node: { defaultChild: unknown } }) => stack.resolve((t.node.defaultChild as CfnGlobalTable).streamSpecification);
-    expect(streamOf(runnel.logTable)).toEqual({ streamViewType: 'NEW_IMAGE' });
+    expect(streamOf(runnel.logTable)).toEqual({ streamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(streamOf(build({ wakeSockets: false }).runnel.logTable)).toEqual({ streamViewType: 'NEW_AND_OLD_IMAGES' });
     expect(streamOf(runnel.topicsTable)).toBeUndefined();
     expect(streamOf(runnel.groupsTable)).toBeUndefined();
   });
@@ -127,7 +128,7 @@ describe('push subscriptions in the construct', () => {
     expect(props.EventSourceArn).toEqual(stack.resolve(runnel.logTable.tableStreamArn));
     expect(props.FunctionName).toEqual(stack.resolve(runnel.functions.dispatcher.functionName));
     expect(props).toMatchObject({ StartingPosition: 'LATEST', BatchSize: 100, ParallelizationFactor: 10, MaximumRetryAttempts: 2, BisectBatchOnFunctionError: false });
-    expect(props.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([HEAD_WAKEUP_FILTER]);
+    expect(props.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([HEAD_WAKEUP_FILTER, WATCHED_HEAD_FILTER]);
   });
 
   it('creates a subscription at deploy time with Kinesis-like defaults, through its own custom resource function', () => {
@@ -202,6 +203,82 @@ describe('push subscriptions in the construct', () => {
   });
 });
 
+describe('wake sockets in the construct', () => {
+  const rendered = (stack: Stack) => stack.resolve((stack as any)._toCloudFormation()) as { Resources: Record<string, { Type: string; Properties: any }> };
+  const resourcesOf = (stack: Stack, type: string) => Object.entries(rendered(stack).Resources).filter(([, r]) => r.Type === type);
+  const logicalId = (stack: Stack, c: { node: { defaultChild?: unknown } }) => stack.getLogicalId(c.node.defaultChild as never);
+  const envOf = (stack: Stack, fn: LambdaFunction) => (Object.values(stack.resolve((fn.node.defaultChild as CfnFunction)._toCloudFormation()).Resources)[0] as any).Properties.Environment.Variables;
+  const statementsOf = (stack: Stack, fn: { role?: unknown }) =>
+    stack.resolve(((fn.role as Role).node.findChild('DefaultPolicy') as Policy).document).Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+
+  it('deploys a WebSocket API whose only route is $connect, IAM-authorized and integrated with the wake-connect function', () => {
+    const { stack, runnel } = build();
+    const apis = resourcesOf(stack, 'AWS::ApiGatewayV2::Api').filter(([, r]) => r.Properties.ProtocolType === 'WEBSOCKET');
+    expect(apis).toHaveLength(1);
+    const [apiId] = apis[0]!;
+    const routes = resourcesOf(stack, 'AWS::ApiGatewayV2::Route').filter(([, r]) => r.Properties.ApiId.Ref === apiId);
+    expect(routes.map(([, r]) => [r.Properties.RouteKey, r.Properties.AuthorizationType])).toEqual([['$connect', 'AWS_IAM']]);
+    const integrations = resourcesOf(stack, 'AWS::ApiGatewayV2::Integration').filter(([, r]) => r.Properties.ApiId.Ref === apiId);
+    expect(JSON.stringify(integrations[0]![1].Properties.IntegrationUri)).toContain(logicalId(stack, runnel.functions['wake-connect']!));
+    const stages = resourcesOf(stack, 'AWS::ApiGatewayV2::Stage').filter(([, r]) => r.Properties.ApiId.Ref === apiId);
+    expect(stages.map(([, r]) => r.Properties)).toEqual([expect.objectContaining({ StageName: 'wake', AutoDeploy: true, AccessLogSettings: expect.anything() })]);
+  });
+
+  it('lets the dispatcher post to this API\'s wake stage only, and tells it and the fetch function where', () => {
+    const { stack, runnel } = build();
+    const manage = statementsOf(stack, runnel.functions.dispatcher).filter((s) => [s.Action].flat().some((a) => a.startsWith('execute-api:')));
+    expect(manage.map((s) => s.Action)).toEqual(['execute-api:ManageConnections']);
+    const arn = JSON.stringify(manage[0]!.Resource);
+    expect(arn).toContain(logicalId(stack, runnel.wakeSockets!.api));
+    expect(arn).toContain('/wake/POST/@connections/*');
+    expect(JSON.stringify(envOf(stack, runnel.functions.dispatcher).RUNNEL_WAKE_CALLBACK_URL)).toMatch(/https:\/\/.*\/wake/);
+    expect(JSON.stringify(envOf(stack, runnel.functions.fetch).RUNNEL_WAKE_SOCKET_URL)).toMatch(/wss:\/\/.*\/wake/);
+    for (const fn of ['produce', 'groups', 'admin', 'maintenance'] as const) {
+      expect(statementsOf(stack, runnel.functions[fn]).filter((s) => [s.Action].flat().some((a) => a.startsWith('execute-api:'))), fn).toEqual([]);
+    }
+  });
+
+  it('passes watched heads to the dispatcher with a second filter, and expires registrations with the groups table\'s TTL', () => {
+    const { stack, runnel } = build();
+    const mapping = resourcesOf(stack, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
+    expect(mapping.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toContainEqual(WATCHED_HEAD_FILTER);
+    expect(stack.resolve((runnel.groupsTable.node.defaultChild as CfnGlobalTable).timeToLiveSpecification)).toEqual({ enabled: true, attributeName: 'ttl' });
+  });
+
+  it('grants execute-api:Connect on $connect with the wake route (consume, admin), and not with produce', () => {
+    const connectOf = (grant: (r: Runnel, role: Role) => void) => {
+      const { stack, runnel } = build();
+      const role = new Role(stack, 'Caller', { assumedBy: new AccountRootPrincipal() });
+      grant(runnel, role);
+      return statementsOf(stack, { role })
+        .filter((s) => s.Action === 'execute-api:Connect')
+        .map((s) => JSON.stringify(s.Resource));
+    };
+    const consume = connectOf((r, role) => r.grantConsume(role, 'orders'));
+    expect(consume).toHaveLength(1);
+    expect(consume[0]).toContain('/wake/$connect');
+    expect(connectOf((r, role) => r.grantAdmin(role))).toHaveLength(1);
+    expect(connectOf((r, role) => r.grantProduce(role))).toEqual([]);
+  });
+
+  it('is off with wakeSockets: false, and with jwt: no WebSocket API, function, filter, TTL or socket URL', () => {
+    for (const props of [{ wakeSockets: false }, { jwt: { issuer: 'https://issuer.example.com', audience: ['runnel'] } }] as RunnelProps[]) {
+      const { stack, runnel } = build(props);
+      expect(resourcesOf(stack, 'AWS::ApiGatewayV2::Api').filter(([, r]) => r.Properties.ProtocolType === 'WEBSOCKET')).toEqual([]);
+      expect(runnel.functions['wake-connect']).toBeUndefined();
+      expect(runnel.wakeSockets).toBeUndefined();
+      const mapping = resourcesOf(stack, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
+      expect(mapping.FilterCriteria.Filters).toHaveLength(1);
+      expect(stack.resolve((runnel.groupsTable.node.defaultChild as CfnGlobalTable).timeToLiveSpecification)).toBeUndefined();
+      expect(envOf(stack, runnel.functions.fetch)).not.toHaveProperty('RUNNEL_WAKE_SOCKET_URL');
+    }
+  });
+
+  it('refuses wakeSockets with jwt, saying why', () => {
+    expect(() => build({ wakeSockets: true, jwt: { issuer: 'https://i', audience: ['a'] } })).toThrow(/wakeSockets needs IAM/);
+  });
+});
+
 describe('topic auto-creation in the construct', () => {
   const envOf = (runnel: Runnel, fn: 'produce' | 'groups') => {
     const rendered = Stack.of(runnel).resolve((runnel.functions[fn].node.defaultChild as CfnFunction)._toCloudFormation());
@@ -244,6 +321,12 @@ describe('the app context', () => {
 
   it('refuses an unknown removal policy, naming it', () => {
     expect(() => props({ 'runnel:removalPolicy': 'delete' })).toThrow(/runnel:removalPolicy.*"delete"/);
+  });
+
+  it('reads wakeSockets, and refuses anything but true or false', () => {
+    expect(props({ 'runnel:wakeSockets': 'false' }).wakeSockets).toBe(false);
+    expect(props({}).wakeSockets).toBeUndefined();
+    expect(() => props({ 'runnel:wakeSockets': 'off' })).toThrow(/runnel:wakeSockets.*"off"/);
   });
 
   it('reads the JWT authorizer and endpoint overrides', () => {

@@ -30,20 +30,20 @@ const resourcesOf = (type: string): Array<[string, any]> => Object.entries<any>(
 const CONCERNS = Object.keys(ROUTES) as FunctionConcern[];
 
 describe('the synthesized template', () => {
-  it('has one nodejs22.x arm64 ESM function per concern plus maintenance, the dispatcher and the subscription resource', () => {
+  it('has one nodejs22.x arm64 ESM function per concern plus maintenance, the dispatcher, the subscription resource and the wake sockets\' $connect', () => {
     const functions = resourcesOf('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(functions.map((f) => f.Description).sort()).toEqual(
-      ['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource'].map((n) => `Runnel ${n}`),
+      ['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource', 'wake-connect'].map((n) => `Runnel ${n}`),
     );
     for (const f of functions) expect(f).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
   });
 
-  it('authorizes every route with IAM, and routes exactly the construct route table', () => {
+  it('authorizes every route with IAM, and routes exactly the construct route table (and $connect on the wake sockets\' API)', () => {
     const routes = resourcesOf('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
     expect(routes.length).toBeGreaterThan(0);
     for (const route of routes) expect(route.AuthorizationType, route.RouteKey).toBe('AWS_IAM');
     const expected = Object.values(ROUTES).flat().map((r) => `${r.method} ${r.path}`);
-    expect(routes.map((r) => r.RouteKey).sort()).toEqual(expected.sort());
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual([...expected, '$connect'].sort());
   });
 
   it("routes every path and method of lib/http's OpenAPI document", () => {
@@ -117,12 +117,28 @@ describe('the synthesized template', () => {
       [...logs, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:PutObject'].sort(),
     );
     // The dispatcher reads and delivers, commits with conditional writes, and produces dead letters; it
-    // deletes no item and scans nothing, and may invoke no function until one is subscribed. The stream
-    // actions are the event source mapping's, which reads the stream with the function's role.
+    // scans nothing, and may invoke no function until one is subscribed. It wakes sockets: PostToConnection
+    // (ManageConnections), and deletes each woken socket's registration (DeleteItem). The stream actions
+    // are the event source mapping's, which reads the stream with the function's role.
     const streamReads = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
     expect(actionsOf('Dispatcher')).toEqual(
-      [...logs, ...streamReads, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'].sort(),
+      [
+        ...logs,
+        ...streamReads,
+        'dynamodb:BatchGetItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'execute-api:ManageConnections',
+        's3:DeleteObject',
+        's3:GetObject',
+        's3:PutObject',
+      ].sort(),
     );
+    // $connect reads the topic, writes the registration and marks the heads: nothing else.
+    expect(actionsOf('WakeConnect')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort());
     expect(actionsOf('Fetch')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject'].sort());
     // Describing a subscription reads one segment for the age of its oldest undelivered record; admin writes no object.
     expect(actionsOf('Admin').filter((a) => a.startsWith('s3:'))).toEqual(['s3:GetObject']);
@@ -153,7 +169,7 @@ describe('the synthesized template', () => {
   });
 
   it('outputs the API URL, the bucket and the tables', () => {
-    expect(Object.keys(raw.Outputs).sort()).toEqual(['ApiUrl', 'BucketName', 'GroupsTableName', 'LogTableName', 'TopicsTableName']);
+    expect(Object.keys(raw.Outputs).sort()).toEqual(['ApiUrl', 'BucketName', 'GroupsTableName', 'LogTableName', 'TopicsTableName', 'WakeSocketUrl']);
   });
 });
 
@@ -179,7 +195,7 @@ describe('cdk-nag AwsSolutions', () => {
 describe('the synthesized bundles', () => {
   it('are ESM files under 1 MB each', () => {
     const bundles = bundlesIn(outdir);
-    expect(bundles.map((b) => b.name)).toEqual(['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource']);
+    expect(bundles.map((b) => b.name)).toEqual(['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource', 'wake-connect']);
     for (const b of bundles) expect(b.bytes, b.name).toBeLessThan(1_000_000);
   });
 

@@ -4,29 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { bundleDir } from '../../cdk/functions.js';
 import { HEAD_WAKEUP_FILTER, streamWakeups } from '../../lib/subscriptions/stream-wakeups.js';
 import { hostBundle, type BundleHost } from '../support/bundle-host.js';
-import { enableStream, mappingEvents, streamsClient, StreamReader, toLambdaRecord } from '../support/dynamodb-stream.js';
+import { logTableStream, mappingEvents } from '../support/dynamodb-stream.js';
 import type { FilterPattern } from '../support/event-filter.js';
 import { lambdaEnvironment } from '../support/lambda-bundles.js';
 import { startLambdaInvokeServer, type LambdaInvokeServer } from '../support/lambda-invoke-server.js';
-import { createTestStack, type TestStack } from '../support/stack.js';
+import { createTestStack } from '../support/stack.js';
 
 const FILTER = HEAD_WAKEUP_FILTER as unknown as FilterPattern;
 
 interface KafkaEvent {
   records: Record<string, Array<{ partition: number; offset: number; value: string }>>;
-}
-
-/** The log table's stream, read with the Streams API, as the event source mapping would hand it to the dispatcher. */
-async function streamOf(stack: TestStack) {
-  const streamArn = await enableStream(stack.runnel.clients.dynamo, stack.config.logTable);
-  const reader = new StreamReader(streamsClient(stack.config), streamArn);
-  return {
-    reader,
-    /** Every record written since the last call, in the Lambda event's shape. */
-    async records() {
-      return (await reader.read()).map((r) => toLambdaRecord(r, streamArn, stack.config.region));
-    },
-  };
 }
 
 // dynalite has no streams: the AWS path runs on DynamoDB Local only, the emulator that has them.
@@ -38,7 +25,7 @@ describe('the AWS path on dynamodb-local: real stream records, filtered as the m
 
   it('passes no record of a topic without subscriptions, although its heads are in the stream', async () => {
     const stack = await createTestStack('dynamodb-local');
-    const stream = await streamOf(stack);
+    const stream = await logTableStream(stack);
     await stack.runnel.admin.create({ name: 'quiet', partitions: 2 });
     for (let i = 0; i < 5; i++) await stack.runnel.produce.produce('quiet', { records: [{ key: `k${i}`, value: i }] });
 
@@ -61,7 +48,7 @@ describe('the AWS path on dynamodb-local: real stream records, filtered as the m
     });
     cleanup.push(() => server.close());
     const stack = await createTestStack('dynamodb-local');
-    const stream = await streamOf(stack);
+    const stream = await logTableStream(stack);
     const { admin, produce, subscriptions } = stack.runnel;
     await admin.create({ name: 'orders', partitions: 2 });
     await admin.create({ name: 'quiet', partitions: 2 });

@@ -30,11 +30,11 @@ const ROUTE_MODULES: Record<Concern, string[]> = {
 const WHOLE_SERVICE = ['lib/http/app.ts', 'lib/runtime.ts'];
 
 const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as Metafile;
-const bundleOf = (concern: Concern) => meta.outputs[`dist/lambdas/${concern}/index.mjs`]!;
+const bundleOf = (fn: Concern | 'wake-connect') => meta.outputs[`dist/lambdas/${fn}/index.mjs`]!;
 
 /** Every module a function's handler imports, directly or not, whether or not esbuild kept any of its code. */
-function inputsOf(concern: Concern): string[] {
-  const seen = new Set([bundleOf(concern).entryPoint!]);
+function inputsOf(fn: Concern | 'wake-connect'): string[] {
+  const seen = new Set([bundleOf(fn).entryPoint!]);
   for (const file of seen) for (const { path } of meta.inputs[file]?.imports ?? []) if (meta.inputs[path]) seen.add(path);
   return [...seen];
 }
@@ -65,4 +65,16 @@ describe('the API functions’ bundles', () => {
       });
     });
   }
+});
+
+describe('the wake sockets’ $connect bundle', () => {
+  it('holds no route module, nothing that wires every concern, and neither the dispatcher nor its clients', () => {
+    const inputs = inputsOf('wake-connect');
+    expect(inputs.filter((f) => f.startsWith('lib/http/') || WHOLE_SERVICE.includes(f) || f.startsWith('lib/subscriptions/'))).toEqual([]);
+    expect(inputs.filter((f) => f.includes('/@aws-sdk/client-lambda/') || f.includes('/@aws-sdk/client-apigatewaymanagementapi/'))).toEqual([]);
+  });
+
+  it(`stays under ${MAX_API_BUNDLE_BYTES / 1000} KB, as the API functions do`, () => {
+    expect(bundleOf('wake-connect').bytes).toBeLessThan(MAX_API_BUNDLE_BYTES);
+  });
 });

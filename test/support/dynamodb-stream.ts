@@ -9,10 +9,11 @@ import {
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { RunnelConfig } from '../../lib/config.js';
 import { matchesFilter, type FilterPattern } from './event-filter.js';
+import type { TestStack } from './stack.js';
 
-/** Turns on a NEW_IMAGE stream on a table, as the construct does on the log table; answers the stream's ARN. */
+/** Turns on a NEW_AND_OLD_IMAGES stream on a table, as the construct does on the log table; answers the stream's ARN. */
 export async function enableStream(dynamo: DynamoDBClient, table: string): Promise<string> {
-  await dynamo.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }));
+  await dynamo.send(new UpdateTableCommand({ TableName: table, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }));
   const described = await dynamo.send(new DescribeTableCommand({ TableName: table }));
   const arn = described.Table?.LatestStreamArn;
   if (!arn) throw new Error(`table ${table} has no stream after enabling one`);
@@ -93,12 +94,26 @@ export function toLambdaRecord(record: StreamRecord, streamArn: string, region: 
 }
 
 /**
- * What the event source mapping invokes the function with: the records that pass its filter, in order,
- * in batches of at most `batchSize`. Records the filter drops never reach the function.
+ * What the event source mapping invokes the function with: the records that pass one of its filters
+ * (Lambda ORs a mapping's filters), in order, in batches of at most `batchSize`. Records the filters
+ * drop never reach the function.
  */
-export function mappingEvents(records: DynamoDBRecord[], filter: FilterPattern, batchSize = 100): DynamoDBStreamEvent[] {
-  const passed = records.filter((r) => matchesFilter(filter, r));
+export function mappingEvents(records: DynamoDBRecord[], filters: FilterPattern | readonly FilterPattern[], batchSize = 100): DynamoDBStreamEvent[] {
+  const passed = records.filter((r) => [filters].flat().some((filter) => matchesFilter(filter, r)));
   const events: DynamoDBStreamEvent[] = [];
   for (let i = 0; i < passed.length; i += batchSize) events.push({ Records: passed.slice(i, i + batchSize) });
   return events;
+}
+
+/** The log table's stream of a test stack, read with the Streams API, as the event source mapping would hand it to the dispatcher. */
+export async function logTableStream(stack: TestStack): Promise<{ reader: StreamReader; records(): Promise<DynamoDBRecord[]> }> {
+  const streamArn = await enableStream(stack.runnel.clients.dynamo, stack.config.logTable);
+  const reader = new StreamReader(streamsClient(stack.config), streamArn);
+  return {
+    reader,
+    /** Every record written since the last call, in the Lambda event's shape. */
+    async records() {
+      return (await reader.read()).map((r) => toLambdaRecord(r, streamArn, stack.config.region));
+    },
+  };
 }

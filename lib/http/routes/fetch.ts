@@ -1,23 +1,27 @@
 import { fetchQuerySchema, offsetQuerySchema } from '../../api/fetch-queries.js';
 import { multiFetchSchema } from '../../api/multi-fetch-request.js';
 import { wakeQuerySchema } from '../../api/wake-query.js';
-import { badRequest, notFound } from '../../errors.js';
 import type { Services } from '../../runtime.js';
+import { resolveWatch } from '../../wake/resolve-watch.js';
 import type { WakeHub } from '../../wake/wake-hub.js';
 import { wakeUpgradeOf } from '../../wake/wake-upgrade.js';
 import { partitionParam, topicParam, validBody, validQuery } from '../params.js';
 import type { Handlers } from './handlers.js';
 
 /**
- * `wake`: the wake sockets this server upgrades, if it does (the local Node server). A Lambda function
- * has none, and no deployment has a WebSocket API yet (nothing on AWS would send to one), so there the
- * wake route answers `{"url": null}` and members poll.
+ * `wake`: the wake sockets this server upgrades, if it does (the local Node server). `socketUrl`: the
+ * deployment's WebSocket API (on AWS, the construct's wake stage, `RUNNEL_WAKE_SOCKET_URL`), whose
+ * `$connect` function registers the socket (lib/wake/wake-connect.ts). With neither, the wake route
+ * answers `{"url": null}` and members poll.
  */
 export const fetchHandlers = ({
   fetch,
   topics,
   wake,
-}: Pick<Services, 'fetch' | 'topics'> & { wake?: Pick<WakeHub, 'served'> }): Handlers<'fetchRecords' | 'fetchPartitions' | 'lookupOffset' | 'wakeChannel'> => ({
+  socketUrl,
+}: Pick<Services, 'fetch' | 'topics'> & { wake?: Pick<WakeHub, 'served'>; socketUrl?: string | undefined }): Handlers<
+  'fetchRecords' | 'fetchPartitions' | 'lookupOffset' | 'wakeChannel'
+> => ({
   fetchRecords: async (c) => {
     const topic = topicParam(c);
     const query = validQuery(c, fetchQuerySchema);
@@ -34,16 +38,20 @@ export const fetchHandlers = ({
     return c.json(await fetch.offset({ topic, partition: partitionParam(c), ...query }));
   },
   wakeChannel: async (c) => {
-    // Fresh: a socket registered for an incarnation deleted a moment ago would never be woken.
-    const topic = await topics.find(topicParam(c), true);
-    if (!topic) throw notFound('unknown_topic', `topic "${c.req.param('topic')}" does not exist`);
+    const name = topicParam(c);
     const { partitions } = validQuery(c, wakeQuerySchema);
-    const missing = partitions?.find((p) => p >= topic.partitions);
-    if (missing !== undefined) throw badRequest('invalid_partition', `partitions: topic "${topic.name}" has no partition ${missing}`, { field: 'partitions' });
-    wakeUpgradeOf(c)?.({ topic: topic.name, topicId: topic.topicId, partitions: partitions ?? Array.from({ length: topic.partitions }, (_, p) => p) });
-    return c.json({ url: wake?.served ? wakeSocketUrl(c.req.url) : null });
+    const watch = await resolveWatch(topics, name, partitions);
+    wakeUpgradeOf(c)?.(watch);
+    return c.json({ url: wake?.served ? wakeSocketUrl(c.req.url) : socketUrl ? topicSocketUrl(socketUrl, watch.topic) : null });
   },
 });
+
+/** The WebSocket API's URL with the topic in its query, where `$connect` reads it (the client adds `partitions`). */
+function topicSocketUrl(socketUrl: string, topic: string): string {
+  const url = new URL(socketUrl);
+  url.searchParams.set('topic', topic);
+  return url.toString();
+}
 
 /** This very path on this server, as a WebSocket URL: the server upgrades it (the local stack). */
 function wakeSocketUrl(requestUrl: string): string {

@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ManagementApiServer {
+  /** A stage's callback URL on this server, as the construct hands the dispatcher `wss`'s `https` twin. */
+  callbackUrl: string;
+  /** Connections that answer PostToConnection; any other is gone (410). */
+  open: Set<string>;
+  /** Every message posted to an open connection, by connection id, in order. */
+  posts: Map<string, string[]>;
+  /** Requests answered 410, by connection id. */
+  gone: Map<string, number>;
+  close(): Promise<void>;
+}
+
+const POST_PATH = /^\/wake\/@connections\/([^/]+)$/;
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * A local server that speaks API Gateway's Management API for WebSocket connections, as far as wakes
+ * use it: `POST /<stage>/@connections/{id}` with the message as the body. An open connection takes it
+ * (200); any other answers 410 GoneException, as API Gateway does for a closed (or not yet open)
+ * connection. The real @aws-sdk/client-apigatewaymanagementapi is pointed at it.
+ */
+export async function startManagementApiServer(): Promise<ManagementApiServer> {
+  const open = new Set<string>();
+  const posts = new Map<string, string[]>();
+  const gone = new Map<string, number>();
+  const server = createServer(async (req, res) => {
+    const match = req.method === 'POST' ? POST_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
+    const text = await body(req);
+    if (!match) {
+      res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' }).end('{"message":"Not Found"}');
+      return;
+    }
+    const id = decodeURIComponent(match[1]!);
+    if (!open.has(id)) {
+      gone.set(id, (gone.get(id) ?? 0) + 1);
+      res.writeHead(410, { 'content-type': 'application/json', 'x-amzn-errortype': 'GoneException' }).end('{"message":null}');
+      return;
+    }
+    posts.set(id, [...(posts.get(id) ?? []), text]);
+    res.writeHead(200, { 'content-type': 'application/json' }).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    callbackUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wake`,
+    open,
+    posts,
+    gone,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
