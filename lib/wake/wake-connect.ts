@@ -1,6 +1,6 @@
-import * as z from 'zod';
 import { wakeQuerySchema } from '../api/wake-query.js';
 import { parseOrThrow } from '../api/validation.js';
+import * as z from '../api/zod.js';
 import { badRequest, isRunnelError, notFound } from '../errors.js';
 import type { HeadStore } from '../log/head-store.js';
 import { logger } from '../observability/logger.js';
@@ -30,7 +30,7 @@ export interface WakeConnectResult {
 }
 
 /** The socket URL's query: the wake route's `topic` (lib/http/routes/fetch.ts) and the client's `partitions`. */
-const connectQuerySchema = z.object({ topic: topicNameSchema, ...wakeQuerySchema.shape }).strict();
+const connectQuerySchema = z.strictObject({ topic: topicNameSchema, ...wakeQuerySchema.shape });
 
 /** SigV4's query parameters (a presigned URL's X-Amz-Algorithm, -Credential, -Signature…): API Gateway checked them. */
 const isSignature = (name: string) => /^x-amz-/i.test(name);

@@ -32,7 +32,7 @@ function commandsImported(): Map<string, Set<string>> {
 describe('the Lambda bundles’ AWS SDK', () => {
   it('sends no operation with an event stream, which cdk/bundling/no-event-streams.ts leaves out', async () => {
     const commands = commandsImported();
-    expect([...commands.keys()].sort()).toEqual(['@aws-sdk/client-dynamodb', '@aws-sdk/client-lambda', '@aws-sdk/client-s3']);
+    expect([...commands.keys()].sort()).toEqual(['@aws-sdk/client-apigatewaymanagementapi', '@aws-sdk/client-dynamodb', '@aws-sdk/client-lambda', '@aws-sdk/client-s3']);
     const withEventStreams: string[] = [];
     for (const [pkg, names] of commands) {
       const client = (await import(pkg)) as Record<string, new (input: object) => { schema: unknown[] }>;
