@@ -72,7 +72,8 @@ describe.each(BACKENDS)('the roll off the produce path (%s)', (backend) => {
     const stack = await createTestStack(backend, { log: { maxTailEntries: MAX } });
     expect((await stack.request('POST', '/v1/topics', { name: 'c', partitions: 1, config })).status).toBe(201);
     const topicId = (await stack.runnel.topics.get('c')).topicId;
-    const heads = new HeadStore(stack.runnel.clients.dynamo, stack.config.logTable);
+    // Its own clients, so that the traces and holds on the stack's see only the writers' calls.
+    const heads = new HeadStore(stack.another().runnel.clients.dynamo, stack.config.logTable);
     const pk = `${topicId}#0`;
     const instance = () => stack.another({ log: { maxTailEntries: MAX } });
     const head = async () => (await heads.read(pk))!;
@@ -115,6 +116,23 @@ describe.each(BACKENDS)('the roll off the produce path (%s)', (backend) => {
     expect(append.sent).toBeGreaterThan(Math.max(reset.answered!, put.answered!));
     expect(await head()).toMatchObject({ tailBase: MAX, nextOffset: MAX + 1 });
     expect(await tags(stack.another())).toEqual([...FILLED, 'next']);
+  });
+
+  it('one writer: the tail never passes the threshold, and a roll costs one head read and two writes, none refused', async () => {
+    const { stack, head } = await setup();
+    await produce(stack, 'first'); // its anchor read (a head read once per partition and process) is not a roll's
+    const calls = trace(stack);
+    const lengths: number[] = [];
+    for (let i = 1; i < 4 * MAX; i++) {
+      await produce(stack, `r${i}`);
+      lengths.push((await head()).tail.length);
+    }
+    // Rolled at the appends after the MAX-th, 2·MAX-th and 3·MAX-th: the tail held MAX entries at most, as when
+    // the filling writer rolled before answering, so an append rewrites a head no larger than before.
+    expect(Math.max(...lengths)).toBe(MAX);
+    const count = (command: string) => calls.filter((c) => c.command === command).length;
+    expect([count('GetItem'), count('PutItem'), count('UpdateItem'), count('PutObject')]).toEqual([3, 3, 4 * MAX - 1 + 3, 4 * MAX - 1]);
+    expect(await head()).toMatchObject({ tailBase: 3 * MAX, nextOffset: 4 * MAX });
   });
 
   it('a reader between the chunk write and the reset reads every record from the tail', async () => {
