@@ -34,11 +34,36 @@ export function moduleOf(url: string, functionName: string): string {
   return lib >= 0 ? path.slice(lib + 1).replace(/\.[cm]?[jt]s$/, '') : path;
 }
 
+/** Native calls that are socket writes: their samples are the kernel's time (and, by wall clock, any pre-emption inside them). */
+const SOCKET_WRITES = new Set(['writev', 'writeBuffer', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString', 'writeUcs2String']);
+
+/**
+ * Who a sample's time belongs to: the nearest frame on its stack from a package or from lib/ (so Node's
+ * own code and native calls count for whoever called them: a base64 decode for lib/api, a socket read by
+ * the HTTP client for the AWS SDK), named `AWS SDK` for @aws-sdk, @smithy and @aws-crypto, `hono` for hono
+ * and its Node adapter, else the package or the lib/ folder. `Node core` is time with no such caller (the
+ * event loop, the HTTP server's parser); socket writes and V8's pseudo-frames stand for themselves.
+ */
+export function ownerOf(stack: ReadonlyArray<ProfileNode['callFrame']>): string {
+  const leaf = stack[0]!;
+  if (!leaf.url && SOCKET_WRITES.has(leaf.functionName)) return 'socket writes (kernel)';
+  const framed = stack.filter((f) => f.url);
+  if (framed.length === 0) return leaf.functionName.startsWith('(') ? leaf.functionName : '(native)';
+  const caller = framed.map((f) => moduleOf(f.url, f.functionName)).find((m) => !m.startsWith('node:'));
+  if (caller === undefined) return 'Node core';
+  if (caller.startsWith('@aws-sdk/') || caller.startsWith('@smithy/') || caller.startsWith('@aws-crypto/')) return 'AWS SDK';
+  if (caller === 'hono' || caller === '@hono/node-server') return 'hono';
+  if (caller.startsWith('lib/')) return caller.split('/').slice(0, 2).join('/');
+  return caller;
+}
+
 export interface ProfileSummary {
   /** Busy milliseconds: every sample but `(idle)`. */
   busyMs: number;
   bySelf: Array<{ name: string; ms: number }>;
   byModule: Array<{ name: string; ms: number }>;
+  /** Each sample once, by the owner of its nearest frame with source (ownerOf). */
+  byOwner: Array<{ name: string; ms: number }>;
   /** The call tree, top down, as indented lines `inclusive self name`, down to nodes of `minShare` of the busy time. */
   tree: string[];
 }
@@ -53,6 +78,7 @@ export function summariseProfile(profile: Profile, top = 30, minShare = 0.01): P
   const inclusive = new Map<string, number>();
   const nodeSelf = new Map<number, number>();
   const nodeInclusive = new Map<number, number>();
+  const owner = new Map<string, number>();
   let busy = 0;
   profile.samples.forEach((id, i) => {
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
@@ -63,6 +89,10 @@ export function summariseProfile(profile: Profile, top = 30, minShare = 0.01): P
     self.set(name, (self.get(name) ?? 0) + ms);
     nodeSelf.set(id, (nodeSelf.get(id) ?? 0) + ms);
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) nodeInclusive.set(at, (nodeInclusive.get(at) ?? 0) + ms);
+    const stack: Array<ProfileNode['callFrame']> = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) stack.push(byId.get(at)!.callFrame);
+    const who = ownerOf(stack);
+    owner.set(who, (owner.get(who) ?? 0) + ms);
     const seen = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
       const cf = byId.get(at)!.callFrame;
@@ -87,7 +117,7 @@ export function summariseProfile(profile: Profile, top = 30, minShare = 0.01): P
     }
   };
   walk(profile.nodes[0]!.id, 0);
-  return { busyMs: busy, bySelf: sorted(self), byModule: sorted(inclusive), tree };
+  return { busyMs: busy, bySelf: sorted(self), byModule: sorted(inclusive), byOwner: sorted(owner), tree };
 }
 
 /** A printable summary of every profile in `path` (a directory of .cpuprofile files, or one file). */
@@ -105,6 +135,8 @@ export function summariseProfileDir(path: string, top = 30): string {
         `${file}: ${s.busyMs.toFixed(0)} ms busy`,
         'self time, by function:',
         ...s.bySelf.map((e) => `  ${pct(e.ms)}  ${e.name}`),
+        'by owner (each sample once, to the nearest frame with source):',
+        ...s.byOwner.map((e) => `  ${pct(e.ms)}  ${e.name}`),
         'inclusive time, by module (a sample counts once per module on its stack):',
         ...s.byModule.map((e) => `  ${pct(e.ms)}  ${e.name}`),
         `call tree (inclusive ms, self ms), nodes of at least 1% of the busy time:`,
