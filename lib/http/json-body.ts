@@ -23,13 +23,24 @@ export const unsupportedMediaType = (contentType: string | undefined) =>
     details: { field: 'content-type' },
   });
 
+/**
+ * On Lambda the body is text already: API Gateway's event carries it as a string, which hono's adapter
+ * encodes into the web Request's body (setting content-length from it, which the body limit reads).
+ * Reading it back through the Request's stream and decoding it again cost ≈ 0.1 ms of a 142 KB produce.
+ * A base64-encoded (binary) body still goes through the Request.
+ */
+function lambdaEventText(c: Context): string | undefined {
+  const event = (c.env as { event?: { body?: unknown; isBase64Encoded?: boolean } } | undefined)?.event;
+  return typeof event?.body === 'string' && !event.isBase64Encoded ? event.body : undefined;
+}
+
 /** Reads a JSON body, turning a wrong type, bytes that are not UTF-8 and malformed JSON into a 4xx rather than an exception. */
 export async function jsonBody(c: Context): Promise<unknown> {
   const contentType = c.req.header('content-type');
   if (!isJsonContentType(contentType)) throw unsupportedMediaType(contentType);
   let text: string;
   try {
-    text = utf8.decode(await c.req.arrayBuffer());
+    text = lambdaEventText(c) ?? utf8.decode(await c.req.arrayBuffer());
   } catch {
     throw badRequest('invalid_json', 'request body is not valid UTF-8');
   }
