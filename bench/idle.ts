@@ -7,7 +7,11 @@ import { Runnel, type Consumer } from '../lib/index.js';
 import { IDLE_DEFAULTS } from '../lib/client/consumer.js';
 import { DEFAULT_IDLE_BACKOFF } from '../lib/client/member-fetcher.js';
 import { WAKE_SOCKET_MAX_AGE_MS } from '../lib/client/wake-channel.js';
-import { createServices } from '../lib/runtime.js';
+import { HeadStore } from '../lib/log/head-store.js';
+import type { RunnelConfig } from '../lib/config.js';
+import { createServices, type Services } from '../lib/runtime.js';
+import { recordWatch } from '../lib/wake/wake-connect.js';
+import { WakeRegistrationStore } from '../lib/wake/wake-registrations.js';
 import { provisionStorage } from '../lib/storage/provision.js';
 import { RequestMeter } from './meter.js';
 import { PRICES } from './prices.js';
@@ -40,6 +44,7 @@ export function deploymentSettings(source = readFileSync(join(here, '../cdk/runn
   return {
     apiMemoryMb: find(/props\.memorySize \?\? (\d+)/, 'the API functions\' memory'),
     maintenanceMemoryMb: find(/fn\('maintenance', Duration\.minutes\(\d+\), (\d+)\)/, 'the maintenance memory'),
+    wakeConnectMemoryMb: find(/fn\('wake-connect', Duration\.seconds\(\d+\), (\d+)\)/, 'the wake-connect memory'),
     maintenanceEveryMinutes: find(/Schedule\.rate\(Duration\.minutes\((\d+)\)\)/, 'the maintenance schedule'),
   };
 }
@@ -56,12 +61,12 @@ export interface CostLine {
 export interface IdleResult {
   windowSeconds: number;
   consumer: { heartbeatIntervalMs: number; sessionTimeoutMs: number; idleHeartbeatIntervalMs: number; idleSessionTimeoutMs: number; wakeSocketMaxAgeMs: number; idleBackoffMaxMs: number; maxWaitTimeInMs: number };
-  memoryMb: { api: number; maintenance: number };
+  memoryMb: { api: number; maintenance: number; wakeConnect: number };
   requests: { fetch: number; heartbeat: number; wakeLookup: number; other: number; otherOperations: Record<string, number> };
-  /** Wake sockets in the window: opened, closed, minutes open, wake messages sent. */
-  sockets: { opened: number; closed: number; connectionMinutes: number; messages: number };
+  /** Wake sockets in the window: opened, closed, minutes open, wake messages sent, and heads re-marked by their $connect. */
+  sockets: { opened: number; closed: number; connectionMinutes: number; messages: number; remarkedHeads: number };
   /** One renewal of both members' sockets (as each member does every wakeSocketMaxAgeMs), measured once after the window. */
-  renewal: { requests: Record<string, number>; socketsOpened: number; readUnits: number; writeUnits: number; billedMs: number; perMonth: number };
+  renewal: { requests: Record<string, number>; socketsOpened: number; remarkedHeads: number; readUnits: number; writeUnits: number; billedMs: number; connectBilledMs: number; perMonth: number };
   storage: { dynamoCalls: Record<string, number>; readUnits: number; writeUnits: number; s3Calls: number };
   pullGroup: CostLine[];
   pullGroupDollarsPerMonth: number;
@@ -73,11 +78,41 @@ export interface IdleResult {
 }
 
 /**
- * On AWS a socket's $connect function writes the socket's registration (one write unit), as the local
- * server keeps it in memory; there is no $disconnect route (a registration goes when its wake is sent,
- * when a wake finds the socket gone, or by TTL), so a socket costs one invocation.
+ * What a socket costs on AWS beyond what the local server does for it. The local upgrade passes through
+ * the wake route (the topic's fresh read: `$connect`'s own first step) and keeps the registration in
+ * memory; on AWS the wake-connect function then writes the registration and marks each watched head
+ * (lib/wake/wake-connect.ts). So each socket the members open here also runs those writes, the library's
+ * own `recordWatch`, against the bench's emulator tables: the meter counts their units, and their time is
+ * billed as the function's. A mark written over an older one (a renewal's) passes the stream's filter and
+ * invokes the dispatcher, which reads nothing (the head's nextOffset did not move): counted as at most one
+ * invocation per head, at Lambda's 1 ms minimum. There is no $disconnect route (a registration goes when
+ * its wake is sent, when a wake finds the socket gone, or by TTL), so a socket costs one $connect invocation.
  */
-const AWS_CONNECTION_WRITES_PER_SOCKET = 1;
+function recordAwsConnects(services: Services, config: RunnelConfig) {
+  const deps = { heads: new HeadStore(services.clients.dynamo, config.logTable), registrations: new WakeRegistrationStore(services.clients.dynamo, config.groupsTable) };
+  const watch = services.wake.watch.bind(services.wake);
+  const marked = new Set<string>();
+  const pending: Array<Promise<void>> = [];
+  const totals = { billedMs: 0, remarkedHeads: 0 };
+  let sockets = 0;
+  services.wake.watch = (registration, socket) => {
+    for (const p of registration.partitions) {
+      const head = `${registration.topicId}#${p}`;
+      if (marked.has(head)) totals.remarkedHeads++;
+      marked.add(head);
+    }
+    const started = performance.now();
+    pending.push(recordWatch(deps, `bench-socket-${++sockets}`, registration).then(() => void (totals.billedMs += Math.max(1, Math.ceil(performance.now() - started)))));
+    return watch(registration, socket);
+  };
+  return {
+    /** The totals once every socket's writes so far have finished. */
+    async settled() {
+      await Promise.all(pending);
+      return { ...totals };
+    },
+  };
+}
 
 export const idleSection: BenchSection<IdleResult> = {
   name: 'idle',
@@ -88,6 +123,7 @@ export const idleSection: BenchSection<IdleResult> = {
     await provisionStorage(ctx.stack.runnel.clients, config);
     // Push subscriptions are delivered in this process, woken by commits, as in npm run dev.
     const services = createServices(config, { clients: ctx.stack.runnel.clients, dispatchInProcess: true });
+    const awsConnects = recordAwsConnects(services, config);
     const server = await serveTimed(services, { wakeSockets: true });
     const webhook = await startWebhook();
     const admin = new Runnel({ url: server.url });
@@ -141,10 +177,13 @@ export const idleSection: BenchSection<IdleResult> = {
 
       const windowMs = ctx.quick ? 10_000 : 65_000;
       ctx.log(`idle: counting ${windowMs / 1000} s of an idle 2-member group on ${PARTITIONS} partitions`);
-      const snap = () => ({ meter: ctx.meter.snapshot(), usage: server.usage(), operations: server.operations(), sockets: server.sockets(), at: Date.now(), webhook: webhook.calls(), dispatcher: dispatcherCalls() });
-      const before = snap();
+      const snap = async () => {
+        const aws = await awsConnects.settled();
+        return { meter: ctx.meter.snapshot(), usage: server.usage(), operations: server.operations(), sockets: server.sockets(), aws, at: Date.now(), webhook: webhook.calls(), dispatcher: dispatcherCalls() };
+      };
+      const before = await snap();
       await sleep(windowMs);
-      const after = snap();
+      const after = await snap();
       const window = RequestMeter.between(before.meter, after.meter);
       const seconds = (after.at - before.at) / 1000;
       const perMonth = (n: number) => (n / seconds) * MONTH_SECONDS;
@@ -165,24 +204,26 @@ export const idleSection: BenchSection<IdleResult> = {
         closed: after.sockets.closed - before.sockets.closed,
         connectionMinutes: round((after.sockets.openSeconds - before.sockets.openSeconds) / 60, 3),
         messages: after.sockets.messages - before.sockets.messages,
+        remarkedHeads: after.aws.remarkedHeads - before.aws.remarkedHeads,
       };
-      const connectMs = after.sockets.connectBilledMs - before.sockets.connectBilledMs;
-      const billedMs = (['fetch', 'groups', 'admin', 'produce'] as const).reduce((s, c) => s + after.usage[c].billedMs - before.usage[c].billedMs, 0) + connectMs;
-      const gbSeconds = (billedMs / 1000) * (settings.apiMemoryMb / 1024);
+      // $connect: the upgrade's pass through the wake route, then the registration and marks, in the wake-connect function.
+      const connectMs = after.sockets.connectBilledMs - before.sockets.connectBilledMs + after.aws.billedMs - before.aws.billedMs;
+      const billedMs = (['fetch', 'groups', 'admin', 'produce'] as const).reduce((s, c) => s + after.usage[c].billedMs - before.usage[c].billedMs, 0);
+      const gbSeconds = (billedMs / 1000) * (settings.apiMemoryMb / 1024) + (connectMs / 1000) * (settings.wakeConnectMemoryMb / 1024);
       const dynamoCalls = Object.fromEntries(Object.entries({ ...window.ok, ...window.failed }).filter(([k]) => k.startsWith('dynamodb:')).map(([k]) => [k, (window.ok[k] ?? 0) + (window.failed[k] ?? 0)]));
       // AWS bills a failed conditional write at least 1 WCU, but returns no ConsumedCapacity for it.
-      const writeUnits = window.reportedWcu + window.conditionalFailures + AWS_CONNECTION_WRITES_PER_SOCKET * sockets.opened;
+      const writeUnits = window.reportedWcu + window.conditionalFailures;
       const s3Puts = sum(window.ok, (k) => /^s3:(Put|Delete|List|Copy)/.test(k)) + sum(window.failed, (k) => /^s3:(Put|Delete|List|Copy)/.test(k));
       const s3Gets = sum(window.ok, (k) => /^s3:(Get|Head)/.test(k)) + sum(window.failed, (k) => /^s3:(Get|Head)/.test(k));
 
       // One renewal of both sockets, as each member makes every WAKE_SOCKET_MAX_AGE_MS: the sockets end,
       // each member fetches, opens another, and makes its catch-up fetch.
       ctx.log('idle: one renewal of both wake sockets');
-      const r0 = snap();
+      const r0 = await snap();
       services.wake.closeAll();
       await sleep(200);
       await asleep();
-      const r1 = snap();
+      const r1 = await snap();
       const renewalMeter = RequestMeter.between(r0.meter, r1.meter);
       const renewalRequests: Record<string, number> = Object.fromEntries(
         Object.keys(r1.operations)
@@ -197,9 +238,11 @@ export const idleSection: BenchSection<IdleResult> = {
       const renewal = {
         requests: renewalRequests,
         socketsOpened: renewalSockets,
+        remarkedHeads: r1.aws.remarkedHeads - r0.aws.remarkedHeads,
         readUnits: round(Math.max(0, renewalMeter.reportedRcu - beatsInRenewal * perBeat(window.reportedRcu)), 2),
-        writeUnits: round(Math.max(0, renewalMeter.reportedWcu + renewalMeter.conditionalFailures - beatsInRenewal * perBeat(window.reportedWcu + window.conditionalFailures)) + AWS_CONNECTION_WRITES_PER_SOCKET * renewalSockets, 2),
-        billedMs: (['fetch', 'admin', 'produce'] as const).reduce((s, c) => s + r1.usage[c].billedMs - r0.usage[c].billedMs, 0) + r1.sockets.connectBilledMs - r0.sockets.connectBilledMs,
+        writeUnits: round(Math.max(0, renewalMeter.reportedWcu + renewalMeter.conditionalFailures - beatsInRenewal * perBeat(window.reportedWcu + window.conditionalFailures)), 2),
+        billedMs: (['fetch', 'admin', 'produce'] as const).reduce((s, c) => s + r1.usage[c].billedMs - r0.usage[c].billedMs, 0),
+        connectBilledMs: r1.sockets.connectBilledMs - r0.sockets.connectBilledMs + r1.aws.billedMs - r0.aws.billedMs,
         // Both members renew once per socket age.
         perMonth: MONTH_SECONDS / (WAKE_SOCKET_MAX_AGE_MS / 1000),
       };
@@ -213,6 +256,8 @@ export const idleSection: BenchSection<IdleResult> = {
       });
       const windowed = (component: string, count: number, unitPrice: number) => line(component, count, perMonth(count), unitPrice);
       const renewals = (component: string, count: number, unitPrice: number) => line(component, count, count * renewal.perMonth, unitPrice);
+      // The dispatcher (at the API functions' memory) woken by a renewed mark only parses its records: Lambda's 1 ms minimum.
+      const remarkPrice = PRICES.lambdaRequest + 0.001 * (settings.apiMemoryMb / 1024) * PRICES.lambdaGbSecond;
       const pullGroup = [
         windowed('API Gateway HTTP requests (fetches, heartbeats, wake lookups)', requests, PRICES.apiRequest),
         windowed('Lambda invocations (HTTP requests, $connect)', requests + sockets.opened, PRICES.lambdaRequest),
@@ -223,9 +268,15 @@ export const idleSection: BenchSection<IdleResult> = {
         windowed('S3 GET requests', s3Gets, PRICES.s3Get),
         windowed('WebSocket connection-minutes', sockets.connectionMinutes, PRICES.webSocketMinute),
         windowed('WebSocket messages (wakes)', sockets.messages, PRICES.webSocketMessage),
+        windowed('dispatcher invocations (heads re-marked by $connect, 1 ms each)', sockets.remarkedHeads, remarkPrice),
         renewals(`socket renewals: HTTP requests (per renewal of both, every ${WAKE_SOCKET_MAX_AGE_MS / 60_000} min)`, renewalHttp, PRICES.apiRequest),
         renewals('socket renewals: Lambda invocations (requests, $connect)', renewalHttp + renewalSockets, PRICES.lambdaRequest),
-        renewals('socket renewals: Lambda duration (GB-s)', (renewal.billedMs / 1000) * (settings.apiMemoryMb / 1024), PRICES.lambdaGbSecond),
+        renewals(
+          `socket renewals: Lambda duration (GB-s; $connect at ${settings.wakeConnectMemoryMb} MB)`,
+          (renewal.billedMs / 1000) * (settings.apiMemoryMb / 1024) + (renewal.connectBilledMs / 1000) * (settings.wakeConnectMemoryMb / 1024),
+          PRICES.lambdaGbSecond,
+        ),
+        renewals('socket renewals: dispatcher invocations (heads re-marked, 1 ms each)', renewal.remarkedHeads, remarkPrice),
         renewals('socket renewals: DynamoDB read units', renewal.readUnits, PRICES.readUnit),
         renewals('socket renewals: DynamoDB write units', renewal.writeUnits, PRICES.writeUnit),
       ];
@@ -258,7 +309,7 @@ export const idleSection: BenchSection<IdleResult> = {
       const result: IdleResult = {
         windowSeconds: round(seconds, 1),
         consumer: defaults,
-        memoryMb: { api: settings.apiMemoryMb, maintenance: settings.maintenanceMemoryMb },
+        memoryMb: { api: settings.apiMemoryMb, maintenance: settings.maintenanceMemoryMb, wakeConnect: settings.wakeConnectMemoryMb },
         requests: { fetch: fetches, heartbeat: heartbeats, wakeLookup: wakeLookups, other, otherOperations },
         sockets,
         renewal,
@@ -357,8 +408,8 @@ function tables(r: IdleResult): Table[] {
       notes: [
         `requests in the window: ${r.requests.fetch} fetches, ${r.requests.heartbeat} heartbeats, ${r.requests.wakeLookup} wake-channel lookups, ${r.requests.other} other ${JSON.stringify(r.requests.otherOperations)}; DynamoDB calls: ${JSON.stringify(r.storage.dynamoCalls)}`,
         `wake sockets in the window: ${r.sockets.opened} opened, ${r.sockets.closed} closed, ${r.sockets.connectionMinutes} connection-minutes, ${r.sockets.messages} wake messages`,
-        `one renewal of both sockets (each member renews every ${r.consumer.wakeSocketMaxAgeMs / 60_000} min, ${Math.round(r.renewal.perMonth)} times a month): requests ${JSON.stringify(r.renewal.requests)}, ${r.renewal.socketsOpened} sockets, ${r.renewal.readUnits} RCU, ${r.renewal.writeUnits} WCU, ${r.renewal.billedMs} ms`,
-        `write units include ${AWS_CONNECTION_WRITES_PER_SOCKET} per socket opened for the registration a $connect function writes on AWS; $connect's duration is the local upgrade's pass through the wake route`,
+        `one renewal of both sockets (each member renews every ${r.consumer.wakeSocketMaxAgeMs / 60_000} min, ${Math.round(r.renewal.perMonth)} times a month): requests ${JSON.stringify(r.renewal.requests)}, ${r.renewal.socketsOpened} sockets, ${r.renewal.remarkedHeads} heads re-marked, ${r.renewal.readUnits} RCU, ${r.renewal.writeUnits} WCU, ${r.renewal.billedMs} ms of HTTP handlers and ${r.renewal.connectBilledMs} ms of $connect`,
+        `the AWS path: each socket opened here also ran $connect's writes (lib/wake/wake-connect.ts recordWatch: one registration, one mark per watched head) against the emulators, counted in the units above, and its time with the upgrade's pass through the wake route is billed as the wake-connect function's (${r.memoryMb.wakeConnect} MB); a renewal's marks over the old ones invoke the dispatcher, priced as one invocation of 1 ms per head (an upper bound: the mapping batches records)`,
         `Lambda duration is the handler time measured here against local emulators (each request rounded up to 1 ms), at ${r.memoryMb.api} MB; on AWS, DynamoDB round trips are longer`,
         `prices: us-east-1 list, arm64; ${r.references.map((x) => `${x.service}: ${x.basis}`).join('; ')}`,
       ],

@@ -192,7 +192,7 @@ const operations = (): Record<OperationId, object> => ({
   },
   wakeChannel: {
     summary:
-      "Where an idle member's wake socket for this topic is (url, or null when the deployment has none). A WebSocket opened there with partitions=0,1,… receives one message {topic, partitions} after the next commit on any of them; the local server upgrades this path itself",
+      "Where an idle member's wake socket for this topic is (url, or null when the deployment has none). A WebSocket opened there with partitions=0,1,… receives one message {topic, partitions} after the next commit on any of them; the local server upgrades this path itself, and on AWS the url is the deployment's WebSocket API (IAM auth, presigned with SigV4)",
     parameters: [{ name: 'partitions', in: 'query', schema: { type: 'string', pattern: PARTITION_LIST_PATTERN.source }, description: 'comma-separated partitions (only on the socket URL)' }],
     responses: { 200: json({ type: 'object', properties: { url: { type: ['string', 'null'] } } }), 400: errorResponse('Invalid request'), 404: errorResponse('Unknown topic') },
   },

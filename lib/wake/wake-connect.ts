@@ -7,6 +7,7 @@ import { logger } from '../observability/logger.js';
 import { topicNameSchema } from '../topics/topic-name.js';
 import type { TopicStore } from '../topics/topic-store.js';
 import { resolveWatch } from './resolve-watch.js';
+import type { WakeRegistration } from './wake-hub.js';
 import type { SocketRegistration, WakeRegistrationStore } from './wake-registrations.js';
 
 /**
@@ -60,13 +61,17 @@ export interface WakeConnectDeps {
  */
 export async function registerWakeSocket(deps: WakeConnectDeps, connectionId: string, query: Record<string, string>): Promise<SocketRegistration> {
   const { topic, partitions } = parseOrThrow(connectQuerySchema, query);
-  const watch = await resolveWatch(deps.topics, topic, partitions);
+  return recordWatch(deps, connectionId, await resolveWatch(deps.topics, topic, partitions));
+}
+
+/** The writes of a `$connect` once its watch is resolved: the registration, then the marks (the bench prices them). */
+export async function recordWatch(deps: Omit<WakeConnectDeps, 'topics'>, connectionId: string, watch: WakeRegistration): Promise<SocketRegistration> {
   const now = (deps.clock ?? Date.now)();
   const registration: SocketRegistration = { connectionId, ...watch, registeredAt: now, expiresAt: now + REGISTRATION_TTL_MS };
   await deps.registrations.register(registration);
   const marked = await Promise.all(watch.partitions.map((p) => deps.heads.markWatched({ pk: `${watch.topicId}#${p}`, until: registration.expiresAt, by: connectionId })));
   // A head that refuses the mark belongs to a topic deleted meanwhile: nothing will ever commit there.
-  if (marked.includes(false)) throw notFound('unknown_topic', `topic "${topic}" was deleted`);
+  if (marked.includes(false)) throw notFound('unknown_topic', `topic "${watch.topic}" was deleted`);
   return registration;
 }
 
