@@ -41,6 +41,12 @@ export interface Head {
    * one, the tail base of its first roll since. Chunks below were written without them.
    */
   totalsFrom: number | undefined;
+  /**
+   * When (ms, by the clock of the process that set it) the tail base became what it is: the reset that
+   * moved it here, or the head's creation. Undefined on heads not rolled since it was added. A roll's
+   * chunk keeps it, so the roll of the chunk before this base ended then (see Chunk.tailSince).
+   */
+  tailSince?: number;
   /** Idempotent producers' last committed batch on this partition, by `producerKey(id)`. */
   producers: Map<string, ProducerState>;
   /**
@@ -130,6 +136,12 @@ export interface Chunk {
    * conditional on it, so a chunk is replaced only from the version the rewrite read.
    */
   gen?: string;
+  /**
+   * When this chunk's base became the tail base (Head.tailSince, copied by the roll): the roll of the
+   * chunk before ended then, and a roll's chunk write for that chunk can arrive only so long after it.
+   * A rewrite keeps it. Absent in chunks rolled before it existed.
+   */
+  tailSince?: number;
 }
 
 /** What an index swap replaces: the chunk at `base` as read, and the chunks after it up to `nextBase`. */
@@ -186,6 +198,7 @@ export class HeadStore {
           cumBytes: n(0),
           cumMaxTs: n(0),
           totalsFrom: n(0),
+          tailSince: n(this.now()),
           producers: { M: {} },
           producerBase: { M: {} },
         },
@@ -388,6 +401,7 @@ export class HeadStore {
             entries: { L: head.tail.map((e) => ({ S: formatEntry(e) })) },
             cumBytes: n(bytesThrough),
             cumMaxTs: n(maxTimestampThrough),
+            ...(head.tailSince === undefined ? {} : { tailSince: n(head.tailSince) }),
           },
           // A chunk at the current tail base is read by nobody until the reset below moves the tail
           // base past it, so a roller that saw more entries may replace one that saw fewer. Never a
@@ -410,7 +424,7 @@ export class HeadStore {
           Key: this.key(pk, HEAD_SORT_KEY),
           UpdateExpression:
             'SET tail = :empty, tailBase = :newBase, producers = :producers, producerBase = :producerBase, ' +
-            'cumBytes = :cumBytes, cumMaxTs = :cumMaxTs, totalsFrom = if_not_exists(totalsFrom, :oldBase)',
+            'cumBytes = :cumBytes, cumMaxTs = :cumMaxTs, totalsFrom = if_not_exists(totalsFrom, :oldBase), tailSince = :now',
           // Only if the tail is exactly what the chunk holds: an entry appended since then would be lost.
           ConditionExpression: 'tailBase = :oldBase AND size(tail) = :count',
           ExpressionAttributeValues: {
@@ -422,6 +436,7 @@ export class HeadStore {
             ':newBase': n(head.nextOffset),
             ':oldBase': n(head.tailBase),
             ':count': n(head.tail.length),
+            ':now': n(this.now()),
           },
         }),
       ),
@@ -443,6 +458,7 @@ export class HeadStore {
       nextBase: n(swap.nextBase),
       entries: { L: swap.entries.map((e) => ({ S: formatEntry(e) })) },
       gen: { S: swap.gen },
+      ...(first.tailSince === undefined ? {} : { tailSince: n(first.tailSince) }),
     };
     if (swap.bytesThrough !== undefined && swap.maxTimestampThrough !== undefined) {
       item.cumBytes = n(swap.bytesThrough);
@@ -669,6 +685,7 @@ function toHead(item: Record<string, AttributeValue>): Head {
     bytesBelowTail: Number(item.cumBytes?.N ?? 0),
     maxTimestampBelowTail: Number(item.cumMaxTs?.N ?? 0),
     totalsFrom: item.totalsFrom ? num(item.totalsFrom) : undefined,
+    ...(item.tailSince ? { tailSince: num(item.tailSince) } : {}),
     producers: toProducers(item),
     subscribers: item.subscribers?.SS ?? [],
   };
@@ -690,5 +707,6 @@ function toChunk(item: Record<string, AttributeValue>): Chunk {
     chunk.maxTimestampThrough = num(item.cumMaxTs);
   }
   if (item.gen?.S) chunk.gen = item.gen.S;
+  if (item.tailSince) chunk.tailSince = num(item.tailSince);
   return chunk;
 }

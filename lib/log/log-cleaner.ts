@@ -31,6 +31,7 @@ export interface CleanerOptions {
    * looks for its entry in the chunks rolled since (docs/log-protocol.md, *Ambiguous appends*); a
    * rewrite that renamed the entry meanwhile would make it append the batch again and then delete, as
    * garbage, the object its second entry names. No append outlives a Lambda's 15 minutes.
+   * Nor is a chunk rewritten until this long after its roll: see rolledLongAgo.
    */
   settleMs: number;
 }
@@ -278,7 +279,8 @@ class CleanerJob {
   private cleanableEndOf(chunks: Chunk[], head: Head, now: number): number {
     const settings = compactionSettings(this.config);
     const asRolled = new Set(chunks.filter((c) => c.gen === undefined).flatMap((c) => c.entries.map((e) => e.segmentId)));
-    const young = (e: PlacedEntry) => asRolled.has(e.segmentId) && Date.now() - segmentIdTime(e.segmentId) < this.options.settleMs;
+    const rolledLately = new Set(chunks.filter((_, i) => !rolledLongAgo({ chunks, i, head, settleMs: this.options.settleMs })).flatMap((c) => c.entries.map((e) => e.segmentId)));
+    const young = (e: PlacedEntry) => rolledLately.has(e.segmentId) || (asRolled.has(e.segmentId) && Date.now() - segmentIdTime(e.segmentId) < this.options.settleMs);
     const entries = chunks.flatMap((c) => placeEntries(c.base, c.entries));
     const end = cleanableEnd({ entries, tailBase: head.tailBase, now, settings, young });
     return chunks.filter((c) => c.nextBase <= end).at(-1)?.nextBase ?? 0;
@@ -296,10 +298,11 @@ class CleanerJob {
     const minAge = Math.max(this.options.mergeAfterMs, this.options.settleMs);
     const old = (c: Chunk) => c.entries.every((e) => Date.now() - segmentIdTime(e.segmentId) >= minAge);
     const candidates: Chunk[] = [];
-    for (const chunk of await this.chain(head, mergedThrough)) {
-      // A chunk a rewrite wrote is merged already; one too young ends what can be merged now.
+    const chunks = await this.chain(head, mergedThrough);
+    for (const [i, chunk] of chunks.entries()) {
+      // A chunk a rewrite wrote is merged already; one too young, or rolled too lately, ends what can be merged now.
       if (chunk.gen !== undefined && candidates.length === 0) mergedThrough = chunk.nextBase;
-      else if (chunk.gen !== undefined || !old(chunk)) break;
+      else if (chunk.gen !== undefined || !old(chunk) || !rolledLongAgo({ chunks, i, head, settleMs: this.options.settleMs })) break;
       else candidates.push(chunk);
     }
     for (const group of groups(candidates)) {
@@ -409,6 +412,23 @@ class CleanerJob {
   private async readEntries(entries: PlacedEntry[]): Promise<OffsetRecord[][]> {
     return mapBounded(entries, IO_CONCURRENCY, async (entry) => recordsOf(entry, await this.segments.get(this.key(entry.segmentId))));
   }
+}
+
+/**
+ * Whether `chunks[i]` (of a chain read along nextBase) was rolled at least `settleMs` ago: when the
+ * next chunk's base, or the head's, became the tail base. Until then a roll's chunk write for it may
+ * still arrive: a roller reads the head (tail base still here), and its request lives up to a Lambda's
+ * 15 minutes. A rewrite deletes the chunks it covers, and such a late write would put a deleted one
+ * back (attribute_not_exists), as rolled, naming the segments the rewrite deletes; readers asking for
+ * an offset in it would find it before the rewritten chunk. A successor not in hand (a chain broken by
+ * retention): not known. Unknown time (chunks rolled before it was kept): long ago.
+ */
+function rolledLongAgo({ chunks, i, head, settleMs }: { chunks: Chunk[]; i: number; head: Head; settleMs: number }): boolean {
+  const chunk = chunks[i]!;
+  const next = chunks[i + 1];
+  const successor = next?.base === chunk.nextBase ? next : chunk.nextBase === head.tailBase ? head : undefined;
+  if (!successor) return false;
+  return successor.tailSince === undefined || Date.now() - successor.tailSince >= settleMs;
 }
 
 const recordsOf = (entry: PlacedEntry, segment: DecodedSegment): OffsetRecord[] =>

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HeadStore } from '../../lib/log/head-store.js';
 import { injectFault } from '../support/faults.js';
 import { highWatermark, readAll } from '../support/records.js';
@@ -238,6 +238,43 @@ describe.each(BACKENDS)('the roll off the produce path (%s)', (backend) => {
     expect(await slow).toBe(MAX + 3);
     expect(await heads.chunkAt(pk, 0)).toEqual(merged);
     expect(await tags(instance())).toEqual([...FILLED, 'c0', 'b0', 'b1', 'slow']);
+  });
+
+  it('a chunk write that arrives after a merge deleted its chunk (the cleaner rolled an idle tail of old entries and merged it at once) leaves every offset readable', async () => {
+    const { stack, instance } = await setup();
+    const c = instance();
+    const cleaner = { settleMs: 10 * 60_000, mergeAfterMs: 10 * 60_000, minMergeEntries: 2 };
+    await fill(stack);
+    const second = ['r', 's1', 's2', 's3', 's4', 's5'];
+    for (const tag of second) await produce(stack, tag); // 'r' rolled the chunk at 0; the tail at MAX is full again
+    await produce(c, 'c0'); // MAX + 1 entries at MAX: stack's roll is due
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // The writers go quiet for 20 minutes: every entry is old enough to merge.
+      vi.setSystemTime(Date.now() + 20 * 60_000);
+      // stack's next append reads the head to roll it, and its chunk write is held, while maintenance
+      // rolls the same tail (the chunk at MAX, reset to 2 × MAX + 1) and merges the chunks below the tail.
+      const chunk = hold(stack, (command, input) => command === 'PutItemCommand' && isChunkWrite(input));
+      const slow = produce(stack, 'slow');
+      await chunk.reached;
+      await instance().runnel.maintain({ cleaner });
+      chunk.release();
+      expect(await slow).toBe(2 * MAX + 1);
+      // Past the deletion delay, the segments a merge replaced are gone.
+      vi.setSystemTime(Date.now() + 2 * 60_000);
+      await instance().runnel.maintain({ cleaner });
+      const all = [...FILLED, ...second, 'c0', 'slow'];
+      expect(await tags(instance())).toEqual(all);
+      for (const from of [MAX, MAX + 3, 2 * MAX]) expect(await tags(instance(), from)).toEqual(all.slice(from));
+      // Once no roll's chunk write for it can still arrive, the chunk at MAX is merged too.
+      vi.setSystemTime(Date.now() + cleaner.settleMs);
+      expect((await instance().runnel.maintain({ cleaner })).cleaning.swaps).toBeGreaterThan(0);
+      vi.setSystemTime(Date.now() + 2 * 60_000);
+      await instance().runnel.maintain({ cleaner });
+      for (const from of [0, MAX, MAX + 3, 2 * MAX]) expect(await tags(instance(), from)).toEqual(all.slice(from));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a roll that dies after its chunk write: the append commits, and the next roll finishes the job', async () => {
