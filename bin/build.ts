@@ -17,6 +17,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
+import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
 import { sdkPackageVersions } from '../cdk/bundling/sdk-package-versions.js';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
@@ -134,8 +135,10 @@ export const LAMBDA_SDK_OPTIONS = {
     '@aws-sdk/credential-provider-node': join(ROOT, 'cdk/bundling/lambda-credentials.ts'),
     // No operation we send streams events; the codec would only be parsed at every cold start.
     '@smithy/core/event-streams': join(ROOT, 'cdk/bundling/no-event-streams.ts'),
+    // The DynamoDB client's endpoint cache, on a Map.
+    'mnemonist/lru-cache': join(ROOT, 'cdk/bundling/lru-cache.ts'),
   },
-  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig],
+  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums],
 } satisfies Pick<BuildOptions, 'alias' | 'plugins'>;
 
 /**

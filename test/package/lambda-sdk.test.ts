@@ -1,11 +1,19 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import * as zlib from 'node:zlib';
 import { NormalizedSchema } from '@smithy/core/schema';
 import { build } from 'esbuild';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LAMBDA_SDK_OPTIONS, ROOT } from '../../bin/build.js';
+import LRUCache from '../../cdk/bundling/lru-cache.js';
+import { NATIVE_CHECKSUMS } from '../../cdk/bundling/node-native-checksums.js';
+
+/** mnemonist's LRUCache, which the SDK's endpoint cache uses and the stand-in replaces: the oracle (CommonJS, and no dependency of ours, hence require). */
+const MnemonistLru = createRequire(import.meta.url)('mnemonist/lru-cache') as new <K, V>(capacity: number) => Pick<LRUCache<K, V>, 'set' | 'get' | 'has' | 'peek' | 'clear' | 'size'>;
 
 /**
  * The premises of the SDK stand-ins in the Lambda bundles (cdk/bundling, `LAMBDA_SDK_OPTIONS`): that no
@@ -44,6 +52,38 @@ describe('the Lambda bundles’ AWS SDK', () => {
     expect(withEventStreams).toEqual([]);
   });
 
+  it('has natively every checksum whose JavaScript fallback cdk/bundling/node-native-checksums.ts leaves out', () => {
+    for (const hash of NATIVE_CHECKSUMS.hashes) expect(createHash(hash).update('runnel').digest('hex')).toMatch(/^[0-9a-f]+$/);
+    for (const fn of NATIVE_CHECKSUMS.zlib) expect(typeof (zlib as unknown as Record<string, unknown>)[fn]).toBe('function');
+  });
+
+  it('keeps the endpoint cache’s LRU behaviour, with mnemonist’s LRUCache as the oracle (cdk/bundling/lru-cache.ts)', () => {
+    const key = fc.integer({ min: 0, max: 4 });
+    const op = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), key, value: fc.integer() }),
+      fc.record({ op: fc.constantFrom('get' as const, 'peek' as const), key }),
+      fc.record({ op: fc.constant('clear' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.array(op, { maxLength: 40, size: 'medium' }), (capacity, ops) => {
+        const ours = new LRUCache<number, number>(capacity);
+        const theirs = new MnemonistLru<number, number>(capacity);
+        for (const o of ops) {
+          if (o.op === 'set') {
+            ours.set(o.key, o.value);
+            theirs.set(o.key, o.value);
+          } else if (o.op === 'clear') {
+            ours.clear();
+            theirs.clear();
+          } else expect(ours[o.op](o.key)).toEqual(theirs[o.op](o.key));
+          // Which keys each holds (has neither reads nor refreshes an entry).
+          expect([0, 1, 2, 3, 4].map((k) => ours.has(k))).toEqual([0, 1, 2, 3, 4].map((k) => theirs.has(k)));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   describe('built as the bundles build it', () => {
     const work = mkdtempSync(join(tmpdir(), 'runnel-lambda-sdk-'));
     afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -55,9 +95,12 @@ describe('the Lambda bundles’ AWS SDK', () => {
         entry,
         `import { S3Client } from '@aws-sdk/client-s3';
 const c = new S3Client({});
+import { Crc32 } from '@smithy/core/checksum';
 let refusal = '';
 try { c.config.eventStreamMarshaller.serialize(); } catch (e) { refusal = e.message; }
-console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal }));`,
+const hex = async (Hash) => { const h = new Hash(); h.update(new TextEncoder().encode('runnel')); return Buffer.from(await h.digest()).toString('hex'); };
+const digests = { sha256: await hex(c.config.sha256), md5: await hex(c.config.md5), sha1: await hex(c.config.sha1), crc32: await hex(Crc32) };
+console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, digests }));`,
       );
       const outfile = join(work, 'bundle.mjs');
       await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent', ...LAMBDA_SDK_OPTIONS,
@@ -71,6 +114,19 @@ console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await
       mkdirSync(join(home, '.aws'), { recursive: true });
       writeFileSync(join(home, '.aws/config'), '[default]\nregion = ap-south-2\nmax_attempts = 9\nuse_fips_endpoint = true\n');
       expect(await resolvedConfig({ HOME: home, AWS_REGION: 'eu-west-3', AWS_MAX_ATTEMPTS: '5' })).toMatchObject({ region: 'eu-west-3', maxAttempts: 5, useFipsEndpoint: false });
+    });
+
+    it('hashes with Node’s native MD5, SHA-1, SHA-256 and CRC32', async () => {
+      const { digests } = await resolvedConfig({ AWS_REGION: 'eu-west-3' });
+      const data = Buffer.from('runnel');
+      const crc32 = Buffer.alloc(4);
+      crc32.writeUInt32BE((zlib as unknown as { crc32: (d: Buffer) => number }).crc32(data));
+      expect(digests).toEqual({
+        sha256: createHash('sha256').update(data).digest('hex'),
+        md5: createHash('md5').update(data).digest('hex'),
+        sha1: createHash('sha1').update(data).digest('hex'),
+        crc32: crc32.toString('hex'),
+      });
     });
 
     it('refuses an event stream, saying why', async () => {
