@@ -17,6 +17,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
+import { noS3Express } from '../cdk/bundling/no-s3-express.js';
 import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
 import { sdkPackageVersions } from '../cdk/bundling/sdk-package-versions.js';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
@@ -138,7 +139,7 @@ export const LAMBDA_SDK_OPTIONS = {
     // The DynamoDB client's endpoint cache, on a Map.
     'mnemonist/lru-cache': join(ROOT, 'cdk/bundling/lru-cache.ts'),
   },
-  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums],
+  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, noS3Express],
 } satisfies Pick<BuildOptions, 'alias' | 'plugins'>;
 
 /**
@@ -159,6 +160,8 @@ export async function buildLambdaBundles(): Promise<void> {
     format: 'esm',
     target: 'node22',
     minify: true,
+    // The only comments esbuild would keep are dependencies' coverage hints (`v8 ignore ... @preserve`).
+    legalComments: 'none',
     mainFields: ['module', 'main'],
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     ...LAMBDA_SDK_OPTIONS,
