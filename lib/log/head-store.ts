@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createHash } from 'node:crypto';
 import { conditional } from '../storage/conditional.js';
-import { HEAD_SORT_KEY } from '../storage/schema.js';
+import { HEAD_SORT_KEY, HEAD_WATCH_ATTRIBUTES } from '../storage/schema.js';
 import { failAmbiguously } from './ambiguous-write.js';
 import { formatEntry, parseEntry, placeEntries, type IndexEntry } from './entry.js';
 
@@ -247,7 +247,7 @@ export class HeadStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
-          UpdateExpression: 'SET watchedUntil = :until, watchedBy = :by',
+          UpdateExpression: `SET ${HEAD_WATCH_ATTRIBUTES.until} = :until, ${HEAD_WATCH_ATTRIBUTES.by} = :by`,
           ConditionExpression: 'attribute_exists(p) AND attribute_not_exists(deleted)',
           ExpressionAttributeValues: { ':until': n(until), ':by': { S: by } },
         }),
@@ -262,8 +262,8 @@ export class HeadStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: this.key(pk, HEAD_SORT_KEY),
-          UpdateExpression: 'REMOVE watchedUntil, watchedBy',
-          ConditionExpression: 'watchedBy = :by',
+          UpdateExpression: `REMOVE ${HEAD_WATCH_ATTRIBUTES.until}, ${HEAD_WATCH_ATTRIBUTES.by}`,
+          ConditionExpression: `${HEAD_WATCH_ATTRIBUTES.by} = :by`,
           ExpressionAttributeValues: { ':by': { S: by } },
         }),
       ),

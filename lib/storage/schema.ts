@@ -26,3 +26,10 @@ export const GROUPS_TABLE_KEYS = {
  * API Gateway never says when a socket was dropped. Items without it (members, leases) never expire.
  */
 export const GROUPS_TABLE_TTL_ATTRIBUTE = 'ttl';
+
+/**
+ * A head's watch mark (HeadStore.markWatched): the two attributes a wake socket's `$connect` sets and
+ * the stream's dispatcher clears. The stream filters read them by name, and a write that changes only
+ * these is no commit.
+ */
+export const HEAD_WATCH_ATTRIBUTES = { until: 'watchedUntil', by: 'watchedBy' } as const;

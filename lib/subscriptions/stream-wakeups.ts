@@ -1,6 +1,6 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { PartitionRef } from '../log/partition-log.js';
-import { HEAD_SORT_KEY, LOG_TABLE_KEYS } from '../storage/schema.js';
+import { HEAD_SORT_KEY, HEAD_WATCH_ATTRIBUTES, LOG_TABLE_KEYS } from '../storage/schema.js';
 
 const PK = LOG_TABLE_KEYS.partitionKey.name;
 const SK = LOG_TABLE_KEYS.sortKey.name;
@@ -38,9 +38,28 @@ export function headWriteOf(record: DynamoDBRecord): PartitionRef | undefined {
   return { topicId: pk.slice(0, cut), partition };
 }
 
-/** The partition a stream record wakes, or undefined when the record is not a live head of a subscribed topic. */
+const WATCH_ATTRIBUTES: readonly string[] = Object.values(HEAD_WATCH_ATTRIBUTES);
+
+/**
+ * Whether a modification changed nothing but the head's watch mark (a wake socket's `$connect`, or the
+ * dispatcher clearing it): no commit and no subscription change, so nothing to deliver. HEAD_WAKEUP_FILTER
+ * passes such a write on a subscribed head (a filter cannot compare the images); the old image tells.
+ */
+function onlyWatchMarkChanged(record: DynamoDBRecord): boolean {
+  const before = record.dynamodb?.OldImage;
+  const after = record.dynamodb?.NewImage;
+  if (record.eventName !== 'MODIFY' || !before || !after) return false;
+  const rest = (image: NonNullable<typeof before>) =>
+    JSON.stringify(Object.entries(image).filter(([name]) => !WATCH_ATTRIBUTES.includes(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return rest(before) === rest(after);
+}
+
+/**
+ * The partition a stream record wakes, or undefined when the record is not a live head of a subscribed
+ * topic, or changed only the head's watch mark.
+ */
 export function wakeupOf(record: DynamoDBRecord): PartitionRef | undefined {
-  if (!record.dynamodb?.NewImage?.[SUBSCRIBERS]?.SS?.length) return undefined;
+  if (!record.dynamodb?.NewImage?.[SUBSCRIBERS]?.SS?.length || onlyWatchMarkChanged(record)) return undefined;
   return headWriteOf(record);
 }
 

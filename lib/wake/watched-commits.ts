@@ -1,10 +1,8 @@
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { headWriteOf } from '../subscriptions/stream-wakeups.js';
-import { HEAD_SORT_KEY, LOG_TABLE_KEYS } from '../storage/schema.js';
+import { HEAD_SORT_KEY, HEAD_WATCH_ATTRIBUTES, LOG_TABLE_KEYS } from '../storage/schema.js';
 
-/** The two attributes of a head's watch mark (HeadStore.markWatched). */
-const WATCHED_UNTIL = 'watchedUntil';
-const WATCHED_BY = 'watchedBy';
+const { until: WATCHED_UNTIL, by: WATCHED_BY } = HEAD_WATCH_ATTRIBUTES;
 
 /**
  * The second filter of the dispatcher's event source mapping, beside HEAD_WAKEUP_FILTER: modifications of

@@ -3,9 +3,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bundleDir } from '../../cdk/functions.js';
 import { HeadStore } from '../../lib/log/head-store.js';
-import { HEAD_WAKEUP_FILTER } from '../../lib/subscriptions/stream-wakeups.js';
+import { HEAD_WAKEUP_FILTER, streamWakeups } from '../../lib/subscriptions/stream-wakeups.js';
 import { WakeRegistrationStore } from '../../lib/wake/wake-registrations.js';
-import { WATCHED_HEAD_FILTER } from '../../lib/wake/watched-commits.js';
+import { WATCHED_HEAD_FILTER, watchedCommits } from '../../lib/wake/watched-commits.js';
 import { hostBundle, type BundleHost } from '../support/bundle-host.js';
 import { logTableStream, mappingEvents } from '../support/dynamodb-stream.js';
 import type { FilterPattern } from '../support/event-filter.js';
@@ -59,6 +59,11 @@ describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle r
         if (result.statusCode === 200) server.open.add(connectionId);
         return result.statusCode as number;
       },
+      /** Every record since the last call, and the events the mapping would build of them, without invoking anything. */
+      async events() {
+        const records = await stream.records();
+        return mappingEvents(records, FILTERS);
+      },
       /** Every event the mapping would invoke the dispatcher with since the last call, and invokes it with each. */
       async dispatch() {
         const records = await stream.records();
@@ -99,6 +104,18 @@ describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle r
     expect(after.records.filter(isHeadOf(t.orders.topicId)).length).toBeGreaterThan(0);
     expect(after.events).toEqual([]);
     expect(t.server.posts.get('s1')).toHaveLength(1);
+  });
+
+  it('on a subscribed topic, a socket’s mark passes the subscriptions’ filter but wakes neither a subscription nor a socket', async () => {
+    const t = await setup();
+    await t.stack.runnel.subscriptions.admin.create({ name: 'billing', topic: 'orders', target: { type: 'lambda', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:billing' } });
+    await t.events();
+    expect(await t.open('s1', '0,1')).toBe(200);
+    expect(await t.open('s2', '1')).toBe(200);
+    const events = await t.events();
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.flatMap((e) => streamWakeups(e))).toEqual([]);
+    expect(events.flatMap((e) => watchedCommits(e))).toEqual([]);
   });
 
   it('an unwatched topic’s commits pass no filter, so they invoke nothing', async () => {

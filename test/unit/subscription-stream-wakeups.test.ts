@@ -97,6 +97,27 @@ describe('streamWakeups', () => {
   });
 });
 
+describe('a write that only marks a head as watched by a wake socket', () => {
+  const head = (before: Record<string, unknown>, after: Record<string, unknown>): DynamoDBRecord => {
+    const keys = { p: { S: 't0a1#2' }, b: { N: '-1' } };
+    const image = (extra: Record<string, unknown>) => ({ ...keys, nextOffset: { N: '7' }, subscribers: { SS: ['billing'] }, ...extra }) as never;
+    return { eventName: 'MODIFY', dynamodb: { Keys: keys, OldImage: image(before), NewImage: image(after), StreamViewType: 'NEW_AND_OLD_IMAGES' } };
+  };
+  const mark = (until: number, by: string) => ({ watchedUntil: { N: String(until) }, watchedBy: { S: by } });
+
+  it('wakes no subscription, though the mapping’s filter passes it, whether it marks, renews or clears', () => {
+    for (const r of [head({}, mark(5, 'c1')), head(mark(5, 'c1'), mark(9, 'c2')), head(mark(5, 'c1'), {})]) {
+      expect(matchesFilter(HEAD_WAKEUP_FILTER as unknown as FilterPattern, r)).toBe(true);
+      expect(wakeupOf(r)).toBeUndefined();
+    }
+  });
+
+  it('still wakes when anything else moved with it: a commit, or a subscription’s mark', () => {
+    expect(wakeupOf(head(mark(5, 'c1'), { ...mark(5, 'c1'), nextOffset: { N: '8' } }))).toEqual({ topicId: 't0a1', partition: 2 });
+    expect(wakeupOf(head({}, { markedAt: { N: '1' } }))).toEqual({ topicId: 't0a1', partition: 2 });
+  });
+});
+
 describe('the test filter matcher', () => {
   it('matches literals in lists, leaves that are lists, exists on present and absent fields', () => {
     expect(matchesFilter({ a: { N: ['-1'] } }, { a: { N: '-1' } })).toBe(true);
