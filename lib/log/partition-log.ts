@@ -505,18 +505,26 @@ export class PartitionLog {
    * compaction or merge may have replaced since.
    */
   async *entriesFrom({ pk, head, offset, fresh = false }: { pk: string; head: Head; offset: number; fresh?: boolean }): AsyncGenerator<PlacedEntry> {
+    let tailFrom = offset;
     if (offset < head.tailBase) {
       let chunk = await this.chunkContaining(pk, offset);
       if (!chunk || chunk.nextBase <= offset) throw new IndexGapError(pk, offset);
       for (;;) {
-        for (const e of placeEntries(chunk.base, chunk.entries)) if (e.baseOffset + e.count > offset) yield e;
+        for (const e of placeEntries(chunk.base, chunk.entries)) {
+          if (e.baseOffset >= head.nextOffset) return;
+          if (e.baseOffset + e.count > offset) yield e;
+        }
         if (chunk.nextBase >= head.tailBase) break;
         const next: Chunk | undefined = await this.chunkAt(pk, chunk.nextBase, fresh);
         if (!next) throw new IndexGapError(pk, chunk.nextBase);
         chunk = next;
       }
+      // The last chunk can reach past this head's tail base: since `head` was read, a roll moved that
+      // tail into a chunk and a merge or compaction joined it to the one before. Its entries were
+      // yielded above (the same offsets); the tail goes on only from where the chunk ends.
+      tailFrom = chunk.nextBase;
     }
-    for (const e of placeEntries(head.tailBase, head.tail)) if (e.baseOffset + e.count > offset) yield e;
+    for (const e of placeEntries(head.tailBase, head.tail)) if (e.baseOffset + e.count > tailFrom) yield e;
   }
 
   private async chunkAt(pk: string, base: number, fresh = false): Promise<Chunk | undefined> {

@@ -277,6 +277,25 @@ describe.each(BACKENDS)('the roll off the produce path (%s)', (backend) => {
     }
   });
 
+  it('a reader whose head read is overtaken by the cleaner rolling that tail and merging it gets each offset once', async () => {
+    const { stack, instance } = await setup();
+    await fill(stack);
+    const second = ['r', 's1', 's2', 's3', 's4', 's5'];
+    for (const tag of second) await produce(stack, tag); // 'r' rolled the chunk at 0; the tail at MAX is full again
+    // The reader has read the head (tail base MAX) when maintenance rolls the tail and merges it with
+    // the chunk at 0 (no settle time: on AWS a chunk rolled less than 15 minutes ago is left alone).
+    const reader = instance();
+    const query = hold(reader, (command) => command === 'QueryCommand');
+    const reading = reader.request('GET', '/v1/topics/c/partitions/0/records?offset=0');
+    await query.reached;
+    expect((await stack.runnel.maintain({ cleaner: { settleMs: 0, mergeAfterMs: 0, minMergeEntries: 2 } })).cleaning.swaps).toBeGreaterThan(0);
+    query.release();
+    const res = await reading;
+    expect(res.status).toBe(200);
+    expect(res.body.records.map((r: any) => r.offset)).toEqual(Array.from({ length: 2 * MAX }, (_, i) => i));
+    expect(res.body.records.map((r: any) => r.value.tag)).toEqual([...FILLED, ...second]);
+  });
+
   it('a roll that dies after its chunk write: the append commits, and the next roll finishes the job', async () => {
     const { stack, instance, head } = await setup();
     await fill(stack);
