@@ -170,7 +170,7 @@ export const coldStartSection: BenchSection<BundleColdStart[]> = {
           rows: results.map((r) => [r.name, round(r.bytes / 1000), round(r.initMs), round(r.importMs), optional(r.firstInvocationMs), optional(r.warmInvocationMs)]),
           notes: [
             'Bundles from a real `cdk synth`; the first invocation talks to the bench storage. Node startup itself is not counted.',
-            "Targets apply to the API's functions (admin, fetch, groups, produce). Maintenance's first invocation is a whole maintenance pass over the bench's partitions (its warm invocation, the same pass again, shows how much of it is the job); the dispatcher and the custom resource are imported only.",
+            "Targets apply to the API's functions (admin, fetch, groups, produce). Maintenance's first invocation is a whole maintenance pass over the bench's partitions (its warm invocation, the same pass again, shows how much of it is the job); the dispatcher, the custom resource and the wake sockets' $connect are imported only.",
           ],
         },
       ],
