@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { NormalizedSchema } from '@smithy/core/schema';
 import { build } from 'esbuild';
@@ -128,6 +132,60 @@ console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await
         sha1: createHash('sha1').update(data).digest('hex'),
         crc32: crc32.toString('hex'),
       });
+    });
+
+    it('on AWS’s default checksum settings (WHEN_SUPPORTED), sends PutObject’s CRC32 and validates GetObject’s', async () => {
+      // A stand-in for S3 that records each request and answers GetObject with the CRC32 the SDK must check:
+      // the emulators get WHEN_REQUIRED (lib/storage/clients.ts), so only this sees the path AWS takes.
+      const body = Buffer.from('a segment of runnel records');
+      const crc32 = (data: Buffer) => {
+        const out = Buffer.alloc(4);
+        out.writeUInt32BE((zlib as unknown as { crc32: (d: Buffer) => number }).crc32(data));
+        return out.toString('base64');
+      };
+      const requests: Array<{ method: string; url: string; headers: Record<string, unknown>; body: Buffer }> = [];
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+          requests.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+          if (req.method === 'PUT') return res.writeHead(200, { etag: '"e"' }).end();
+          const checksum = new URL(req.url!, 'http://s3').pathname === '/b/corrupt' ? crc32(Buffer.from('other bytes')) : crc32(body);
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, 'x-amz-checksum-crc32': checksum, 'x-amz-checksum-type': 'FULL_OBJECT' }).end(body);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const entry = join(work, 'checksums.ts');
+        writeFileSync(
+          entry,
+          `import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+const s3 = new S3Client({ endpoint: process.env.S3_STAND_IN, forcePathStyle: true });
+await s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: new TextEncoder().encode(${JSON.stringify(body.toString())}) }));
+const read = async (key) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'b', Key: key }))).Body.transformToByteArray()).toString();
+const good = await read('k');
+const corrupt = await read('corrupt').then(() => '', (e) => e.message);
+console.log(JSON.stringify({ good, corrupt }));`,
+        );
+        const outfile = join(work, 'checksums.mjs');
+        await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent', ...LAMBDA_SDK_OPTIONS,
+          banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } });
+        // As Lambda's environment gives them: the role's keys and the region, and no checksum setting.
+        const env = { PATH: process.env.PATH!, AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token', S3_STAND_IN: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+        const { stdout } = await promisify(execFile)(process.execPath, [outfile], { env, encoding: 'utf8' });
+        const { good, corrupt } = JSON.parse(stdout) as { good: string; corrupt: string };
+        const put = requests.find((r) => r.method === 'PUT')!;
+        expect(put.body).toEqual(body);
+        expect(put.headers['x-amz-checksum-crc32']).toBe(crc32(body));
+        // Signed with the role's keys from the environment, for the environment's region.
+        expect(put.headers.authorization).toMatch(/Credential=AKIDEXAMPLE\/\d{8}\/eu-west-3\/s3\/aws4_request/);
+        expect(put.headers['x-amz-security-token']).toBe('token');
+        const gets = requests.filter((r) => r.method === 'GET');
+        expect(gets.map((g) => g.headers['x-amz-checksum-mode'])).toEqual(['ENABLED', 'ENABLED']);
+        expect(good).toBe(body.toString());
+        expect(corrupt).toMatch(/Checksum mismatch/);
+      } finally {
+        server.close();
+      }
     });
 
     it('refuses an event stream, saying why', async () => {
