@@ -340,9 +340,9 @@ export class Runnel extends Construct {
   /**
    * `execute-api:Invoke` on the given routes, with path parameters bound to `params` (unbound ones match
    * anything). Only meaningful with IAM authorization, the default. A grant of the wake route (the
-   * consumer's) also lets `grantee` open wake sockets (`execute-api:Connect`): a socket's topic is in its
-   * query, which IAM cannot see, so that grant is not per topic. What a socket tells is only that a
-   * partition had a commit, never a record.
+   * consumer's) also lets `grantee` open wake sockets (`execute-api:Invoke` on `$connect`): a socket's
+   * topic is in its query, which IAM cannot see, so that grant is not per topic. What a socket tells is
+   * only that a partition had a commit, never a record.
    */
   grantRoutes(grantee: IGrantable, routes: readonly ApiRoute[], params: Record<string, string>): Grant {
     const resourceArns = routes.map((r) =>

@@ -66,9 +66,12 @@ export class WakeSockets extends Construct {
     return this.stage.url;
   }
 
-  /** Lets `grantee` open wake sockets (`execute-api:Connect` on `$connect` of this stage). */
+  /**
+   * Lets `grantee` open wake sockets: `execute-api:Invoke` on this stage's `$connect` route, the action
+   * API Gateway authorizes a WebSocket connection as (IAM has no `execute-api:Connect`).
+   */
   grantConnect(grantee: IGrantable): Grant {
-    return Grant.addToPrincipal({ grantee, actions: ['execute-api:Connect'], resourceArns: [this.arnFor('$connect')] });
+    return Grant.addToPrincipal({ grantee, actions: ['execute-api:Invoke'], resourceArns: [this.arnFor('$connect')] });
   }
 
   private arnFor(route: string): string {

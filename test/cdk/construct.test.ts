@@ -50,6 +50,8 @@ describe('the Runnel construct', () => {
         '/$default/GET/v1/topics/orders/wake',
         '/$default/GET/v1/topics/orders/partitions/*/offsets',
         '/$default/GET/v1/topics/orders',
+        // The wake socket the wake route hands out: its $connect, on the WebSocket API's stage.
+        '/wake/$connect',
       ].sort(),
     );
   });
@@ -245,14 +247,17 @@ describe('wake sockets in the construct', () => {
     expect(stack.resolve((runnel.groupsTable.node.defaultChild as CfnGlobalTable).timeToLiveSpecification)).toEqual({ enabled: true, attributeName: 'ttl' });
   });
 
-  it('grants execute-api:Connect on $connect with the wake route (consume, admin), and not with produce', () => {
+  // IAM knows no execute-api:Connect: API Gateway authorizes a WebSocket's $connect as execute-api:Invoke
+  // on arn:…:<api>/<stage>/$connect (API Gateway developer guide, "Control access to WebSocket APIs with
+  // IAM authorization": the actions are Invoke, InvalidateCache and ManageConnections).
+  it('grants execute-api:Invoke on $connect with the wake route (consume, admin), and not with produce', () => {
     const connectOf = (grant: (r: Runnel, role: Role) => void) => {
       const { stack, runnel } = build();
       const role = new Role(stack, 'Caller', { assumedBy: new AccountRootPrincipal() });
       grant(runnel, role);
-      return statementsOf(stack, { role })
-        .filter((s) => s.Action === 'execute-api:Connect')
-        .map((s) => JSON.stringify(s.Resource));
+      const statements = statementsOf(stack, { role });
+      expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => !['execute-api:Invoke'].includes(a))).toEqual([]);
+      return statements.map((s) => JSON.stringify(s.Resource)).filter((r) => r.includes('$connect'));
     };
     const consume = connectOf((r, role) => r.grantConsume(role, 'orders'));
     expect(consume).toHaveLength(1);
