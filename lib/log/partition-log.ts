@@ -223,7 +223,7 @@ export class PartitionLog {
         throw sequenceRefusal({ partition: ref.partition, producer: producer!, count: records.length, check: result });
       }
       if (result.kind === 'missing') throw notFound('unknown_partition', `partition ${ref.partition} no longer exists`);
-      if (result.head.tail.length >= this.hardTailLimit) await this.heads.roll(pk, result.head);
+      if (result.head.tail.length >= this.hardTailLimit) await this.rollOnce(pk, () => this.heads.roll(pk, result.head));
       // After a few lost races, jitter so that the writers that keep colliding at a roll spread out.
       if (attempt >= 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(100, 5 * 2 ** attempt)));
     }
@@ -328,19 +328,33 @@ export class PartitionLog {
    */
   private dueRoll(pk: string): Promise<void> {
     const inFlight = this.rolling.get(pk);
-    if (inFlight) return inFlight;
-    if (!this.rollsDue.get(pk)) return Promise.resolve();
+    if (inFlight || !this.rollsDue.get(pk)) return inFlight ?? Promise.resolve();
     this.rollsDue.delete(pk);
-    const roll = (async () => {
+    return this.rollOnce(pk, async () => {
       const head = await this.heads.read(pk);
       if (!head) return;
       this.noteHead(pk, head);
       if (head.tail.length >= this.options.maxTailEntries) await this.heads.roll(pk, head);
-    })()
+    }).catch(() => undefined);
+  }
+
+  /**
+   * Runs `roll` unless this process already has a roll of the partition in flight, which it waits for
+   * instead: of the writers refused at the hard limit, or due to roll, one per process rolls (they
+   * would all copy the same full tail, and all but one reset fail). Only the writer that started it
+   * sees its error; the others retry their appends, and one refused again rolls again.
+   */
+  private rollOnce(pk: string, roll: () => Promise<unknown>): Promise<void> {
+    const inFlight = this.rolling.get(pk);
+    if (inFlight) return inFlight;
+    const started = roll().then(() => undefined);
+    const settled: Promise<void> = started
       .catch(() => undefined)
-      .finally(() => this.rolling.delete(pk));
-    this.rolling.set(pk, roll);
-    return roll;
+      .finally(() => {
+        if (this.rolling.get(pk) === settled) this.rolling.delete(pk);
+      });
+    this.rolling.set(pk, settled);
+    return started;
   }
 
   /**

@@ -135,6 +135,41 @@ describe.each(BACKENDS)('the roll off the produce path (%s)', (backend) => {
     expect(await head()).toMatchObject({ tailBase: 3 * MAX, nextOffset: 4 * MAX });
   });
 
+  it('writers of one process refused at the hard limit share one roll', async () => {
+    const { stack, instance, head } = await setup();
+    // Every reset dies until the tail is at the hard limit (twice the threshold).
+    const resets = injectFault(stack.runnel.clients.dynamo, { command: 'UpdateItemCommand', phase: 'before', times: Number.POSITIVE_INFINITY, match: isReset });
+    for (let i = 0; i < 2 * MAX; i++) await produce(stack, `a${i}`);
+    resets.remove();
+    expect(await head()).toMatchObject({ tailBase: 0, nextOffset: 2 * MAX });
+    // A process with no roll due sends four appends at once; all are refused, and each reads the head.
+    // The first to get there rolls; its chunk write is held until all four have read the head, so the
+    // other three find its roll in flight and wait for it instead of rolling the same tail.
+    const fresh = instance();
+    // Its anchor first (docs/log-protocol.md, *Ambiguous appends*), so that its only head reads below
+    // are those that follow refused appends.
+    await fresh.runnel.log.head({ topicId: (await fresh.runnel.topics.get('c')).topicId, partition: 0 });
+    const calls = trace(fresh);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let headReads = 0;
+    (fresh.runnel.clients.dynamo.middlewareStack as any).add(
+      (next: any, context: any) => async (args: any) => {
+        if (context.commandName === 'PutItemCommand' && isChunkWrite(args.input)) await gate;
+        const result = await next(args);
+        if (context.commandName === 'GetItemCommand' && args.input.TableName === stack.config.logTable && ++headReads === 4) release();
+        return result;
+      },
+      { step: 'initialize', name: 'hold-chunk-until-all-refused' },
+    );
+    const offsets = await Promise.all([0, 1, 2, 3].map((w) => produce(fresh, `w${w}`)));
+    expect(offsets.sort((x, y) => x - y)).toEqual([0, 1, 2, 3].map((w) => 2 * MAX + w));
+    expect(calls.filter((c) => c.command === 'UpdateItem' && isAppend(c.input)).length).toBeGreaterThanOrEqual(8);
+    expect(calls.filter((c) => c.command === 'PutItem')).toHaveLength(1);
+    expect(calls.filter((c) => c.command === 'UpdateItem' && isReset(c.input))).toHaveLength(1);
+    expect(await head()).toMatchObject({ tailBase: 2 * MAX });
+  });
+
   it('a reader between the chunk write and the reset reads every record from the tail', async () => {
     const { stack, instance } = await setup();
     await fill(stack);
