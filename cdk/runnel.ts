@@ -189,7 +189,10 @@ export class Runnel extends Construct {
     // them on or off never replaces the stream (which would drop the records written meanwhile).
     this.logTable = table('LogTable', LOG_TABLE_KEYS, StreamViewType.NEW_AND_OLD_IMAGES);
     // Wake-socket registrations carry a TTL: API Gateway never says when a socket was dropped.
-    this.groupsTable = table('GroupsTable', GROUPS_TABLE_KEYS, undefined, wakeSockets ? GROUPS_TABLE_TTL_ATTRIBUTE : undefined);
+    // TTL stays on whether or not wake sockets are: items without the attribute never expire, DynamoDB
+    // refuses a second TTL change within an hour (turning sockets off and on again would fail the
+    // update), and registrations left by sockets that were turned off still expire.
+    this.groupsTable = table('GroupsTable', GROUPS_TABLE_KEYS, undefined, GROUPS_TABLE_TTL_ATTRIBUTE);
 
     const environment: Record<string, string> = {
       RUNNEL_BUCKET: this.bucket.bucketName,

@@ -266,7 +266,7 @@ describe('wake sockets in the construct', () => {
     expect(connectOf((r, role) => r.grantProduce(role))).toEqual([]);
   });
 
-  it('is off with wakeSockets: false, and with jwt: no WebSocket API, function, filter, TTL or socket URL', () => {
+  it('is off with wakeSockets: false, and with jwt: no WebSocket API, function, filter or socket URL; the TTL stays (registrations left behind expire)', () => {
     for (const props of [{ wakeSockets: false }, { jwt: { issuer: 'https://issuer.example.com', audience: ['runnel'] } }] as RunnelProps[]) {
       const { stack, runnel } = build(props);
       expect(resourcesOf(stack, 'AWS::ApiGatewayV2::Api').filter(([, r]) => r.Properties.ProtocolType === 'WEBSOCKET')).toEqual([]);
@@ -274,7 +274,7 @@ describe('wake sockets in the construct', () => {
       expect(runnel.wakeSockets).toBeUndefined();
       const mapping = resourcesOf(stack, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
       expect(mapping.FilterCriteria.Filters).toHaveLength(1);
-      expect(stack.resolve((runnel.groupsTable.node.defaultChild as CfnGlobalTable).timeToLiveSpecification)).toBeUndefined();
+      expect(stack.resolve((runnel.groupsTable.node.defaultChild as CfnGlobalTable).timeToLiveSpecification)).toEqual({ enabled: true, attributeName: 'ttl' });
       expect(envOf(stack, runnel.functions.fetch)).not.toHaveProperty('RUNNEL_WAKE_SOCKET_URL');
     }
   });
