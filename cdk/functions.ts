@@ -9,10 +9,13 @@ import type { FunctionConcern } from './routes.js';
 
 /**
  * Every Lambda of a deployment: the API's concerns, the scheduled maintenance job, the dispatcher of push
- * subscriptions and socket wakes (woken by the log table's stream), the custom resource behind
- * `Runnel.subscribe`, and the wake sockets' `$connect`.
+ * subscriptions (woken by the log table's stream), the custom resource behind `Runnel.subscribe`, and the
+ * wake sockets' `$connect` and their notifier (woken by the same stream, through a mapping of its own).
  */
-export type RunnelFunction = FunctionConcern | 'maintenance' | 'dispatcher' | 'subscription-resource' | 'wake-connect';
+export type RunnelFunction = FunctionConcern | 'maintenance' | 'dispatcher' | 'subscription-resource' | WakeSocketFunction;
+
+/** The functions deployed only with wake sockets. */
+export type WakeSocketFunction = 'wake-connect' | 'wake-notifier';
 
 /**
  * The directory of a function's prebuilt bundle (`npm run build`, bin/build.ts): `index.mjs`, every

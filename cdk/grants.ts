@@ -52,10 +52,9 @@ export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGra
 
   // Push subscriptions, woken by the stream: the subscription and its delivery state (a lease item, taken,
   // committed and released with conditional writes); topic lookup; head, chunk and segment reads; and the
-  // produce path for dead letters. Wake sockets: Query a topic's registrations, delete each once woken
-  // (DeleteItem), and clear a head's watch mark (UpdateItem).
+  // produce path for dead letters.
   dispatcher: [
-    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem'] },
+    { on: 'groups', actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'] },
     { on: 'topics', actions: ['dynamodb:GetItem'] },
     { on: 'log', actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Query'] },
     { on: 'objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] },
@@ -75,6 +74,13 @@ export const STORAGE_GRANTS: Readonly<Record<RunnelFunction, readonly StorageGra
   'wake-connect': [
     { on: 'topics', actions: ['dynamodb:GetItem'] },
     { on: 'groups', actions: ['dynamodb:PutItem'] },
+    { on: 'log', actions: ['dynamodb:UpdateItem'] },
+  ],
+
+  // Socket wakes, woken by the stream: Query a topic's registrations, delete each once woken (DeleteItem),
+  // and clear a head's watch mark (a conditional UpdateItem). Deployed only with wake sockets on.
+  'wake-notifier': [
+    { on: 'groups', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] },
     { on: 'log', actions: ['dynamodb:UpdateItem'] },
   ],
 

@@ -19,11 +19,12 @@ import { RunnelMonitoring } from './monitoring.js';
 import { routeOf } from '../lib/contract/routes.js';
 import { ROUTES, type ApiRoute, type FunctionConcern } from './routes.js';
 
-import { pascal, runnelFunction, type RunnelFunction } from './functions.js';
+import { pascal, runnelFunction, type RunnelFunction, type WakeSocketFunction } from './functions.js';
 import { AUTO_CREATE_TOPIC_GRANTS, STORAGE_GRANTS, type StorageResource } from './grants.js';
 import { RunnelEventSource, type RunnelEventSourceProps } from './event-source.js';
 import { HEAD_WAKEUP_FILTER } from '../lib/subscriptions/stream-wakeups.js';
 import { WATCHED_HEAD_FILTER } from '../lib/wake/watched-commits.js';
+import { WAKE_SOCKET_MAX_AGE_MS } from '../lib/contract/wake.js';
 
 export { bundleDir, type RunnelFunction } from './functions.js';
 export { WakeSockets, type WakeSocketsProps } from './wake-sockets.js';
@@ -135,8 +136,8 @@ export class Runnel extends Construct {
   readonly groupsTable: TableV2;
   readonly api: HttpApi;
   readonly stage: HttpStage;
-  /** Every function; `wake-connect` only with wake sockets. */
-  readonly functions: Readonly<Record<Exclude<RunnelFunction, 'wake-connect'>, LambdaFunction> & Partial<Record<'wake-connect', LambdaFunction>>>;
+  /** Every function; `wake-connect` and `wake-notifier` only with wake sockets. */
+  readonly functions: Readonly<RunnelFunctions>;
   readonly monitoring: RunnelMonitoring;
   /** The wake sockets' WebSocket API and stage; undefined when `wakeSockets` is off. */
   readonly wakeSockets?: WakeSockets;
@@ -184,7 +185,7 @@ export class Runnel extends Construct {
     this.topicsTable = table('TopicsTable', TOPICS_TABLE_KEYS);
     // Every commit rewrites its partition's head item: the stream is what wakes push subscriptions and
     // wake sockets. Writing to a stream costs nothing; only reading it does, and Lambda reads it for free.
-    // Old images beside the new let the dispatcher tell a commit (nextOffset moved) from a write that
+    // Old images beside the new let the wake notifier tell a commit (nextOffset moved) from a write that
     // only marks a head as watched; they are streamed whether or not wake sockets are on, so turning
     // them on or off never replaces the stream (which would drop the records written meanwhile).
     this.logTable = table('LogTable', LOG_TABLE_KEYS, StreamViewType.NEW_AND_OLD_IMAGES);
@@ -209,7 +210,7 @@ export class Runnel extends Construct {
     // API functions answer within API Gateway's 30 s integration limit (a long poll waits at most 20 s).
     const apiTimeout = Duration.seconds(30);
     const memory = props.memorySize ?? 1024;
-    const functions: Record<Exclude<RunnelFunction, 'wake-connect'>, LambdaFunction> & Partial<Record<'wake-connect', LambdaFunction>> = {
+    const functions: RunnelFunctions = {
       admin: fn('admin', apiTimeout, memory),
       produce: fn('produce', apiTimeout, memory),
       fetch: fn('fetch', apiTimeout, memory),
@@ -221,6 +222,8 @@ export class Runnel extends Construct {
       'subscription-resource': fn('subscription-resource', Duration.minutes(1), 512),
       // A topic read and a few writes, well within the client's 10 s wait for its socket to open.
       ...(wakeSockets ? { 'wake-connect': fn('wake-connect', Duration.seconds(10), 512) } : {}),
+      // A Query per woken topic, a post per socket and a few writes, each retried by the SDK.
+      ...(wakeSockets ? { 'wake-notifier': fn('wake-notifier', Duration.seconds(30), 512) } : {}),
     };
     this.functions = functions;
     this.grantStorage(functions, props.autoCreateTopics !== undefined);
@@ -238,11 +241,31 @@ export class Runnel extends Construct {
         parallelizationFactor: 10,
         retryAttempts: 2,
         bisectBatchOnError: false,
-        // With wake sockets, a second filter passes the commits of watched heads (WATCHED_HEAD_FILTER):
-        // a topic that no idle member watches is dropped here too.
-        filters: [HEAD_WAKEUP_FILTER, ...(wakeSockets ? [WATCHED_HEAD_FILTER] : [])].map((f) => FilterCriteria.filter(JSON.parse(JSON.stringify(f)) as Record<string, unknown>)),
+        filters: [streamFilter(HEAD_WAKEUP_FILTER)],
       }),
     );
+    // Socket wakes read the same stream (a DynamoDB stream takes two readers) through a mapping of their
+    // own that passes only the commits of watched heads (WATCHED_HEAD_FILTER): a mapping runs a slot's
+    // batches one at a time, and a dispatcher invocation lasts as long as its slowest delivery (retry
+    // backoff, batching windows of minutes), which would hold a socket's wake up behind it. The notifier
+    // reports the record of its first failed wake, and Lambda retries from there: a few times, and never
+    // for a record older than a socket lives (its member renews it, and the new socket's catch-up fetch
+    // covers the commit). A retry wakes no socket twice: a woken socket's registration is deleted.
+    if (functions['wake-notifier']) {
+      functions['wake-notifier'].addEventSource(
+        new DynamoEventSource(this.logTable, {
+          startingPosition: StartingPosition.LATEST,
+          batchSize: 100,
+          parallelizationFactor: 10,
+          reportBatchItemFailures: true,
+          retryAttempts: 3,
+          maxRecordAge: Duration.millis(WAKE_SOCKET_MAX_AGE_MS),
+          // The item failure already names where to resume; a crash retries the batch whole.
+          bisectBatchOnError: false,
+          filters: [streamFilter(WATCHED_HEAD_FILTER)],
+        }),
+      );
+    }
 
     const authorizer: IHttpRouteAuthorizer = props.jwt
       ? new HttpJwtAuthorizer('Jwt', props.jwt.issuer, { jwtAudience: props.jwt.audience })
@@ -265,7 +288,7 @@ export class Runnel extends Construct {
     if (functions['wake-connect']) {
       this.wakeSockets = new WakeSockets(this, 'WakeSockets', {
         connect: functions['wake-connect'],
-        dispatcher: functions.dispatcher,
+        notifier: functions['wake-notifier']!,
         fetch: functions.fetch,
         throttle: props.throttle ?? { rateLimit: 1000, burstLimit: 2000 },
         logRetention,
@@ -379,6 +402,12 @@ export class Runnel extends Construct {
     }
   }
 }
+
+/** Every function of a deployment; those of wake sockets only when they are on. */
+export type RunnelFunctions = Record<Exclude<RunnelFunction, WakeSocketFunction>, LambdaFunction> & Partial<Record<WakeSocketFunction, LambdaFunction>>;
+
+/** A Lambda event filter pattern (lib/) as the mapping takes it. */
+const streamFilter = (pattern: object) => FilterCriteria.filter(JSON.parse(JSON.stringify(pattern)) as Record<string, unknown>);
 
 interface KeyDef {
   readonly name: string;

@@ -11,8 +11,8 @@ import { Construct } from 'constructs';
 export interface WakeSocketsProps {
   /** The `$connect` function (lambdas/wake-connect.ts), which registers each socket. */
   readonly connect: LambdaFunction;
-  /** The log table stream's function, which posts the wakes. */
-  readonly dispatcher: LambdaFunction;
+  /** The wake notifier (lambdas/wake-notifier.ts), which posts the wakes as the log table's stream shows commits. */
+  readonly notifier: LambdaFunction;
   /** The function whose wake route hands members the socket URL. */
   readonly fetch: LambdaFunction;
   /** Stage-wide throttling of `$connect`, as the HTTP API's. */
@@ -28,7 +28,7 @@ const STAGE = 'wake';
  * The WebSocket API on which idle pull members sleep (lib/wake): one `$connect` route, IAM-authorized,
  * integrated with the function that registers the socket. No `$disconnect` (a registration goes when
  * its wake is sent, when a wake finds the socket gone, or by TTL, so a socket costs one invocation) and
- * no `$default`: clients never send anything. The dispatcher may post to this stage's connections only
+ * no `$default`: clients never send anything. The wake notifier may post to this stage's connections only
  * (PostToConnection, nothing else of the Management API), and the fetch function learns the socket URL.
  */
 export class WakeSockets extends Construct {
@@ -53,9 +53,9 @@ export class WakeSockets extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
     props.fetch.addEnvironment('RUNNEL_WAKE_SOCKET_URL', this.stage.url);
-    props.dispatcher.addEnvironment('RUNNEL_WAKE_CALLBACK_URL', this.stage.callbackUrl);
-    props.dispatcher.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [this.arnFor('POST/@connections/*')] }));
-    Validations.of(props.dispatcher.role!).acknowledge({
+    props.notifier.addEnvironment('RUNNEL_WAKE_CALLBACK_URL', this.stage.callbackUrl);
+    props.notifier.addToRolePolicy(new PolicyStatement({ actions: ['execute-api:ManageConnections'], resources: [this.arnFor('POST/@connections/*')] }));
+    Validations.of(props.notifier.role!).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${Stack.of(this).getLogicalId(this.api.node.defaultChild as never)}>/${STAGE}/POST/@connections/*]`,
       reason: 'Connection ids are API Gateway\'s, made at runtime: the grant is PostToConnection on this one stage\'s connections, the narrowest ARN IAM allows.',
     });

@@ -25,7 +25,7 @@ export interface RunnelConfig {
    * deployed members poll.
    */
   wakeSocketUrl?: string;
-  /** Its management endpoint (`https://…/wake`), where the stream's dispatcher posts wakes (PostToConnection). */
+  /** Its management endpoint (`https://…/wake`), where the wake notifier posts wakes (PostToConnection). */
   wakeCallbackUrl?: string;
 }
 

@@ -1,4 +1,4 @@
-import type { WakeMessage } from '../contract/wake.js';
+import { WAKE_SOCKET_MAX_AGE_MS, type WakeMessage } from '../contract/wake.js';
 import type { RunnelApi } from './api.js';
 
 /**
@@ -34,12 +34,7 @@ export function platformWebSocket(): Promise<OpenSocket | undefined> {
   })());
 }
 
-/**
- * API Gateway closes a WebSocket after 10 minutes without a message: the consumer closes its own a
- * minute earlier and opens another after a catch-up fetch. This also bounds how long a lost wake
- * (a message the server never sent) can hold back a record: one age plus one fetch.
- */
-export const WAKE_SOCKET_MAX_AGE_MS = 9 * 60_000;
+export { WAKE_SOCKET_MAX_AGE_MS };
 /** A socket that has not opened by then counts as failed. */
 const OPEN_TIMEOUT_MS = 10_000;
 /** After a failure, the next attempt to open waits 1 s, doubling up to 5 min; the member polls meanwhile. */

@@ -21,3 +21,11 @@ export interface WakeMessage {
   partitions: number[];
 }
 
+
+/**
+ * API Gateway closes a WebSocket after 10 minutes without a message: the consumer closes its own a
+ * minute earlier and opens another after a catch-up fetch. This also bounds how long a lost wake
+ * (a message the server never sent) can hold back a record: one age plus one fetch; and so how long
+ * the deployed wake notifier retries a failed wake.
+ */
+export const WAKE_SOCKET_MAX_AGE_MS = 9 * 60_000;

@@ -1,6 +1,7 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../config.js';
+import { createDynamoClient, STORAGE_REQUEST_HANDLER } from './dynamo-client.js';
 import { reuseSigner } from './reuse-signer.js';
 
 export interface StorageClients {
@@ -20,15 +21,12 @@ export interface StorageClients {
  */
 export function createStorageClients(config: RunnelConfig): StorageClients {
   const credentials = config.credentials;
-  // Keep-alive (the SDK's default too, stated here because the CPU per batch depends on it: a connection
-  // per call costs a handshake, TLS on AWS). One fetch GETs many segments at once, and a local server
-  // serves many fetches: 50 sockets, the SDK's default, would queue them.
-  const requestHandler = { httpAgent: { keepAlive: true, maxSockets: 256 }, httpsAgent: { keepAlive: true, maxSockets: 256 } };
+  const requestHandler = STORAGE_REQUEST_HANDLER;
   let s3: S3Client | undefined;
   let dynamo: DynamoDBClient | undefined;
   return {
     get s3() {
-      return (s3 ??= withReusedSigner(new S3Client({
+      return (s3 ??= reuseS3Signer(new S3Client({
         region: config.region,
         requestHandler,
         ...(credentials ? { credentials } : {}),
@@ -43,19 +41,12 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
       })));
     },
     get dynamo() {
-      return (dynamo ??= withReusedSigner(
-        new DynamoDBClient({
-          region: config.region,
-          requestHandler,
-          ...(credentials ? { credentials } : {}),
-          ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
-        }),
-      ));
+      return (dynamo ??= createDynamoClient(config));
     },
   };
 }
 
-function withReusedSigner<C extends S3Client | DynamoDBClient>(client: C): C {
+function reuseS3Signer(client: S3Client): S3Client {
   reuseSigner(client);
   return client;
 }

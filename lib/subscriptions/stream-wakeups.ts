@@ -42,7 +42,7 @@ const WATCH_ATTRIBUTES: readonly string[] = Object.values(HEAD_WATCH_ATTRIBUTES)
 
 /**
  * Whether a modification changed nothing but the head's watch mark (a wake socket's `$connect`, or the
- * dispatcher clearing it): no commit and no subscription change, so nothing to deliver. HEAD_WAKEUP_FILTER
+ * wake notifier clearing it): no commit and no subscription change, so nothing to deliver. HEAD_WAKEUP_FILTER
  * passes such a write on a subscribed head (a filter cannot compare the images); the old image tells.
  */
 function onlyWatchMarkChanged(record: DynamoDBRecord): boolean {

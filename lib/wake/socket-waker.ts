@@ -21,6 +21,12 @@ export interface SocketWakeReport {
   gone: number;
   /** Marks cleared because no live socket watches their partition any more. */
   cleared: number;
+  /**
+   * The commits whose wake failed (a Query, post, delete or clear still failing after the SDK's retries):
+   * every commit of a topic any of whose steps failed. Waking them again is safe: a socket already woken
+   * has had its registration deleted, so a retry posts to it no more.
+   */
+  failed: WatchedCommit[];
 }
 
 export interface SocketWakerDeps {
@@ -48,12 +54,15 @@ export class SocketWaker {
   }
 
   async wake(commits: readonly WatchedCommit[]): Promise<SocketWakeReport> {
-    const report: SocketWakeReport = { sent: 0, gone: 0, cleared: 0 };
+    const report: SocketWakeReport = { sent: 0, gone: 0, cleared: 0, failed: [] };
     const byTopic = new Map<string, WatchedCommit[]>();
     for (const c of commits) byTopic.set(c.topicId, [...(byTopic.get(c.topicId) ?? []), c]);
     await Promise.all(
       [...byTopic].map(([topicId, topicCommits]) =>
-        this.wakeTopic(topicId, topicCommits, report).catch((error) => logger.error('waking sockets failed', { error, topicId })),
+        this.wakeTopic(topicId, topicCommits, report).catch((error) => {
+          logger.error('waking sockets failed', { error, topicId });
+          report.failed.push(...topicCommits);
+        }),
       ),
     );
     return report;
@@ -65,7 +74,10 @@ export class SocketWaker {
     const registrations = live.length ? await this.deps.registrations.live(topicId, now) : [];
     const committed = new Set(live.map((c) => c.partition));
     const kept: SocketRegistration[] = [];
-    await Promise.all(
+    // Every socket is tried even when another's post fails; a registration is deleted only once its
+    // socket has its wake, so waking the topic again reaches the ones that did not. Its marks are then
+    // left for that retry to clear.
+    const posted = await Promise.allSettled(
       registrations.map(async (r) => {
         const partitions = r.partitions.filter((p) => committed.has(p));
         if (!partitions.length) return kept.push(r);
@@ -75,6 +87,8 @@ export class SocketWaker {
         report[outcome === 'sent' ? 'sent' : 'gone']++;
       }),
     );
+    const failure = posted.find((p) => p.status === 'rejected');
+    if (failure) throw failure.reason;
     const watched = new Set(kept.flatMap((r) => r.partitions));
     await Promise.all(
       commits

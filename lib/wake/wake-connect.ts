@@ -54,7 +54,7 @@ export interface WakeConnectDeps {
 /**
  * Registers a wake socket as API Gateway opens it (the `$connect` route): one registration item listing
  * its partitions, then a mark on each watched partition's head (HeadStore.markWatched), so that the log
- * table's stream passes their commits to the dispatcher, which wakes the socket. In that order: a mark
+ * table's stream passes their commits to the wake notifier, which wakes the socket. In that order: a mark
  * that a commit's wake can see always has its registration written already. The socket opens only once
  * both are written, and the client's catch-up fetch comes after that, so a commit is either in that
  * fetch or finds the socket registered. 1 + (partitions watched) writes, all single-item.

@@ -5,7 +5,7 @@ import { HEAD_SORT_KEY, HEAD_WATCH_ATTRIBUTES, LOG_TABLE_KEYS } from '../storage
 const { until: WATCHED_UNTIL, by: WATCHED_BY } = HEAD_WATCH_ATTRIBUTES;
 
 /**
- * The second filter of the dispatcher's event source mapping, beside HEAD_WAKEUP_FILTER: modifications of
+ * The filter of the wake notifier's event source mapping (the dispatcher's has HEAD_WAKEUP_FILTER): modifications of
  * head items that were watched before the write and still are after it. So a topic nobody watches costs
  * no invocation (S5), and neither does the write that first marks a head, nor the one that clears it.
  * The filter cannot compare two fields, so a write that renews a mark does invoke the function, which

@@ -9,6 +9,7 @@ import { CustomResource } from 'aws-cdk-lib';
 import { RunnelEventSource } from '../../cdk/event-source.js';
 import { HEAD_WAKEUP_FILTER } from '../../lib/subscriptions/stream-wakeups.js';
 import { WATCHED_HEAD_FILTER } from '../../lib/wake/watched-commits.js';
+import { WAKE_SOCKET_MAX_AGE_MS } from '../../lib/contract/wake.js';
 import { DELIVERY_METRICS } from '../../lib/observability/metric-names.js';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,14 @@ function build(props: RunnelProps = {}) {
   const stack = new Stack(app, 'Test');
   const runnel = new Runnel(stack, 'Runnel', props);
   return { stack, runnel };
+}
+
+/** The Properties of every event source mapping under the construct. */
+function mappingsOf(stack: Stack, runnel: Runnel): any[] {
+  return runnel.node
+    .findAll()
+    .filter((c): c is CfnEventSourceMapping => c instanceof CfnEventSourceMapping)
+    .map((m) => (Object.values(stack.resolve(m._toCloudFormation()).Resources)[0] as any).Properties);
 }
 
 function invokeArns(props: RunnelProps, grant: (runnel: Runnel, role: Role) => void): string[] {
@@ -121,16 +130,12 @@ describe('push subscriptions in the construct', () => {
       .filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'))
       .flatMap((s) => [s.Resource].flat());
 
-  it('maps the log table stream to the dispatcher through the head-item filter, with bounded retries', () => {
+  it('maps the log table stream to the dispatcher through the subscribed-head filter only, with bounded retries', () => {
     const { stack, runnel } = build();
-    const mappings = runnel.node.findAll().filter((c): c is CfnEventSourceMapping => c instanceof CfnEventSourceMapping);
-    expect(mappings).toHaveLength(1);
-    const m = stack.resolve(mappings[0]!._toCloudFormation());
-    const props = (Object.values(m.Resources)[0] as any).Properties;
+    const props = mappingsOf(stack, runnel).find((p) => JSON.stringify(p.FunctionName) === JSON.stringify(stack.resolve(runnel.functions.dispatcher.functionName)))!;
     expect(props.EventSourceArn).toEqual(stack.resolve(runnel.logTable.tableStreamArn));
-    expect(props.FunctionName).toEqual(stack.resolve(runnel.functions.dispatcher.functionName));
     expect(props).toMatchObject({ StartingPosition: 'LATEST', BatchSize: 100, ParallelizationFactor: 10, MaximumRetryAttempts: 2, BisectBatchOnFunctionError: false });
-    expect(props.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([HEAD_WAKEUP_FILTER, WATCHED_HEAD_FILTER]);
+    expect(props.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([HEAD_WAKEUP_FILTER]);
   });
 
   it('creates a subscription at deploy time with Kinesis-like defaults, through its own custom resource function', () => {
@@ -226,25 +231,52 @@ describe('wake sockets in the construct', () => {
     expect(stages.map(([, r]) => r.Properties)).toEqual([expect.objectContaining({ StageName: 'wake', AutoDeploy: true, AccessLogSettings: expect.anything() })]);
   });
 
-  it('lets the dispatcher post to this API\'s wake stage only, and tells it and the fetch function where', () => {
+  it('lets the wake notifier post to this API\'s wake stage only, and tells it and the fetch function where', () => {
     const { stack, runnel } = build();
-    const manage = statementsOf(stack, runnel.functions.dispatcher).filter((s) => [s.Action].flat().some((a) => a.startsWith('execute-api:')));
+    const notifier = runnel.functions['wake-notifier']!;
+    const manage = statementsOf(stack, notifier).filter((s) => [s.Action].flat().some((a) => a.startsWith('execute-api:')));
     expect(manage.map((s) => s.Action)).toEqual(['execute-api:ManageConnections']);
     const arn = JSON.stringify(manage[0]!.Resource);
     expect(arn).toContain(logicalId(stack, runnel.wakeSockets!.api));
     expect(arn).toContain('/wake/POST/@connections/*');
-    expect(JSON.stringify(envOf(stack, runnel.functions.dispatcher).RUNNEL_WAKE_CALLBACK_URL)).toMatch(/https:\/\/.*\/wake/);
+    expect(JSON.stringify(envOf(stack, notifier).RUNNEL_WAKE_CALLBACK_URL)).toMatch(/https:\/\/.*\/wake/);
+    expect(envOf(stack, runnel.functions.dispatcher)).not.toHaveProperty('RUNNEL_WAKE_CALLBACK_URL');
     expect(JSON.stringify(envOf(stack, runnel.functions.fetch).RUNNEL_WAKE_SOCKET_URL)).toMatch(/wss:\/\/.*\/wake/);
-    for (const fn of ['produce', 'groups', 'admin', 'maintenance'] as const) {
+    for (const fn of ['produce', 'groups', 'admin', 'maintenance', 'dispatcher'] as const) {
       expect(statementsOf(stack, runnel.functions[fn]).filter((s) => [s.Action].flat().some((a) => a.startsWith('execute-api:'))), fn).toEqual([]);
     }
   });
 
-  it('passes watched heads to the dispatcher with a second filter, and expires registrations with the groups table\'s TTL', () => {
+  it('maps the stream to the wake notifier through the watched-head filter only, retrying reported failures a bounded time, and expires registrations with the groups table\'s TTL', () => {
     const { stack, runnel } = build();
-    const mapping = resourcesOf(stack, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
-    expect(mapping.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toContainEqual(WATCHED_HEAD_FILTER);
+    const mappings = mappingsOf(stack, runnel);
+    expect(mappings).toHaveLength(2);
+    const props = mappings.find((p) => JSON.stringify(p.FunctionName) === JSON.stringify(stack.resolve(runnel.functions['wake-notifier']!.functionName)))!;
+    expect(props.EventSourceArn).toEqual(stack.resolve(runnel.logTable.tableStreamArn));
+    expect(props.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern))).toEqual([WATCHED_HEAD_FILTER]);
+    expect(props).toMatchObject({
+      StartingPosition: 'LATEST',
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: WAKE_SOCKET_MAX_AGE_MS / 1000,
+      BisectBatchOnFunctionError: false,
+    });
     expect(stack.resolve((runnel.groupsTable.node.defaultChild as CfnGlobalTable).timeToLiveSpecification)).toEqual({ enabled: true, attributeName: 'ttl' });
+  });
+
+  it('gives the wake notifier only what a wake does, and the dispatcher nothing of it', () => {
+    const { stack, runnel } = build();
+    const actionsOn = (fn: LambdaFunction, table: { tableArn: string }) =>
+      statementsOf(stack, fn)
+        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify(stack.resolve(table.tableArn)))
+        .flatMap((s) => [s.Action].flat())
+        .sort();
+    const notifier = runnel.functions['wake-notifier']!;
+    expect(actionsOn(notifier, runnel.groupsTable)).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query']);
+    expect(actionsOn(notifier, runnel.logTable)).toEqual(['dynamodb:UpdateItem']);
+    expect(actionsOn(notifier, runnel.topicsTable)).toEqual([]);
+    expect(statementsOf(stack, notifier).flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(actionsOn(runnel.functions.dispatcher, runnel.groupsTable)).not.toContain('dynamodb:DeleteItem');
   });
 
   // IAM knows no execute-api:Connect: API Gateway authorizes a WebSocket's $connect as execute-api:Invoke
@@ -266,14 +298,15 @@ describe('wake sockets in the construct', () => {
     expect(connectOf((r, role) => r.grantProduce(role))).toEqual([]);
   });
 
-  it('is off with wakeSockets: false, and with jwt: no WebSocket API, function, filter or socket URL; the TTL stays (registrations left behind expire)', () => {
+  it('is off with wakeSockets: false, and with jwt: no WebSocket API, functions, mapping or socket URL; the TTL stays (registrations left behind expire)', () => {
     for (const props of [{ wakeSockets: false }, { jwt: { issuer: 'https://issuer.example.com', audience: ['runnel'] } }] as RunnelProps[]) {
       const { stack, runnel } = build(props);
       expect(resourcesOf(stack, 'AWS::ApiGatewayV2::Api').filter(([, r]) => r.Properties.ProtocolType === 'WEBSOCKET')).toEqual([]);
       expect(runnel.functions['wake-connect']).toBeUndefined();
+      expect(runnel.functions['wake-notifier']).toBeUndefined();
       expect(runnel.wakeSockets).toBeUndefined();
-      const mapping = resourcesOf(stack, 'AWS::Lambda::EventSourceMapping')[0]![1].Properties;
-      expect(mapping.FilterCriteria.Filters).toHaveLength(1);
+      const mappings = resourcesOf(stack, 'AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
+      expect(mappings.map((m) => m.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern)))).toEqual([[HEAD_WAKEUP_FILTER]]);
       expect(stack.resolve((runnel.groupsTable.node.defaultChild as CfnGlobalTable).timeToLiveSpecification)).toEqual({ enabled: true, attributeName: 'ttl' });
       expect(envOf(stack, runnel.functions.fetch)).not.toHaveProperty('RUNNEL_WAKE_SOCKET_URL');
     }

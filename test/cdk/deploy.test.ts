@@ -30,10 +30,10 @@ const resourcesOf = (type: string): Array<[string, any]> => Object.entries<any>(
 const CONCERNS = Object.keys(ROUTES) as FunctionConcern[];
 
 describe('the synthesized template', () => {
-  it('has one nodejs22.x arm64 ESM function per concern plus maintenance, the dispatcher, the subscription resource and the wake sockets\' $connect', () => {
+  it('has one nodejs22.x arm64 ESM function per concern plus maintenance, the dispatcher, the subscription resource and the wake sockets\' $connect and notifier', () => {
     const functions = resourcesOf('AWS::Lambda::Function').map(([, r]) => r.Properties);
     expect(functions.map((f) => f.Description).sort()).toEqual(
-      ['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource', 'wake-connect'].map((n) => `Runnel ${n}`),
+      ['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource', 'wake-connect', 'wake-notifier'].map((n) => `Runnel ${n}`),
     );
     for (const f of functions) expect(f).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
   });
@@ -117,25 +117,17 @@ describe('the synthesized template', () => {
       [...logs, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:PutObject'].sort(),
     );
     // The dispatcher reads and delivers, commits with conditional writes, and produces dead letters; it
-    // scans nothing, and may invoke no function until one is subscribed. It wakes sockets: PostToConnection
-    // (ManageConnections), and deletes each woken socket's registration (DeleteItem). The stream actions
-    // are the event source mapping's, which reads the stream with the function's role.
+    // scans nothing, and may invoke no function until one is subscribed. The stream actions are the event
+    // source mapping's, which reads the stream with the function's role.
     const streamReads = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
     expect(actionsOf('Dispatcher')).toEqual(
-      [
-        ...logs,
-        ...streamReads,
-        'dynamodb:BatchGetItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-        'execute-api:ManageConnections',
-        's3:DeleteObject',
-        's3:GetObject',
-        's3:PutObject',
-      ].sort(),
+      [...logs, ...streamReads, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'].sort(),
+    );
+    // The wake notifier, on its own mapping of the same stream, finds a topic's registrations (Query),
+    // posts to their sockets (ManageConnections), deletes each woken one (DeleteItem) and clears a mark
+    // nobody holds any more (UpdateItem): nothing else, and no segment.
+    expect(actionsOf('WakeNotifier')).toEqual(
+      [...logs, ...streamReads, 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'execute-api:ManageConnections'].sort(),
     );
     // $connect reads the topic, writes the registration and marks the heads: nothing else.
     expect(actionsOf('WakeConnect')).toEqual([...logs, 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].sort());
@@ -195,7 +187,7 @@ describe('cdk-nag AwsSolutions', () => {
 describe('the synthesized bundles', () => {
   it('are ESM files under 1 MB each', () => {
     const bundles = bundlesIn(outdir);
-    expect(bundles.map((b) => b.name)).toEqual(['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource', 'wake-connect']);
+    expect(bundles.map((b) => b.name)).toEqual(['admin', 'dispatcher', 'fetch', 'groups', 'maintenance', 'produce', 'subscription-resource', 'wake-connect', 'wake-notifier']);
     for (const b of bundles) expect(b.bytes, b.name).toBeLessThan(1_000_000);
   });
 
@@ -205,9 +197,11 @@ describe('the synthesized bundles', () => {
 
     it('pass the black-box API checks, every route reaches its handler, and maintenance purges', async () => {
       const stack = await createTestStack(backend);
-      // Each bundle runs in its own worker with the environment the construct gives its function.
+      // Each bundle runs in its own worker with the environment the construct gives its function (the wake
+      // notifier's names the wake stage, which it needs to load).
       const env = lambdaEnvironment(stack.config);
-      const loaded = await Promise.all(bundlesIn(outdir).map(async (b) => [b.name, await hostBundle(b.file, b.name, env)] as const));
+      const envOf = (name: string) => (name === 'wake-notifier' ? { ...env, RUNNEL_WAKE_CALLBACK_URL: 'https://ws123.execute-api.us-east-1.amazonaws.com/wake' } : env);
+      const loaded = await Promise.all(bundlesIn(outdir).map(async (b) => [b.name, await hostBundle(b.file, b.name, envOf(b.name))] as const));
       hosts.push(...loaded.map(([, h]) => h));
       const host = Object.fromEntries(loaded);
       const handlers = Object.fromEntries(

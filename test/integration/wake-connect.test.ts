@@ -129,7 +129,7 @@ describe.each(BACKENDS)('wake sockets on AWS: $connect and the stream’s wake, 
 
     const commit = await commitOn(t, 1);
     expect(commit.mark.by).toBe('conn-b');
-    expect(await waker.wake([commit])).toEqual({ sent: 2, gone: 0, cleared: 1 });
+    expect(await waker.wake([commit])).toEqual({ sent: 2, gone: 0, cleared: 1, failed: [] });
     expect(server.posts.get('conn-a')).toEqual([JSON.stringify({ topic: 'orders', partitions: [1] })]);
     expect(server.posts.get('conn-b')).toEqual([JSON.stringify({ topic: 'orders', partitions: [1] })]);
     expect(server.posts.has('conn-c')).toBe(false);
@@ -139,7 +139,7 @@ describe.each(BACKENDS)('wake sockets on AWS: $connect and the stream’s wake, 
     expect((await t.headItem(2)).watchedBy?.S).toBe('conn-c');
 
     // The same commit seen again (a retried batch) wakes nobody twice.
-    expect(await waker.wake([commit])).toEqual({ sent: 0, gone: 0, cleared: 0 });
+    expect(await waker.wake([commit])).toEqual({ sent: 0, gone: 0, cleared: 0, failed: [] });
     expect(server.posts.get('conn-a')).toHaveLength(1);
   });
 
@@ -151,7 +151,7 @@ describe.each(BACKENDS)('wake sockets on AWS: $connect and the stream’s wake, 
     await registerWakeSocket(t.deps, 'conn-opening', { topic: 'orders', partitions: '0' });
     const waker = wakerFor(t, server, t.stack);
 
-    expect(await waker.wake([await commitOn(t, 0)])).toEqual({ sent: 0, gone: 1, cleared: 0 });
+    expect(await waker.wake([await commitOn(t, 0)])).toEqual({ sent: 0, gone: 1, cleared: 0, failed: [] });
     expect(server.gone.get('conn-old')).toBe(1);
     expect(server.gone.get('conn-opening')).toBe(1);
     expect((await t.deps.registrations.live(t.topicId, t.now())).map((r) => r.connectionId)).toEqual(['conn-opening']);
@@ -167,7 +167,7 @@ describe.each(BACKENDS)('wake sockets on AWS: $connect and the stream’s wake, 
     t.advance(REGISTRATION_TTL_MS + 1);
     t.commands.clear();
 
-    expect(await wakerFor(t, server, t.stack).wake([commit])).toEqual({ sent: 0, gone: 0, cleared: 1 });
+    expect(await wakerFor(t, server, t.stack).wake([commit])).toEqual({ sent: 0, gone: 0, cleared: 1, failed: [] });
     expect(t.commands.get('QueryCommand')).toBeUndefined();
     expect([...t.commands.keys()]).toEqual(['UpdateItemCommand']);
     expect((await t.headItem(2)).watchedUntil).toBeUndefined();
@@ -183,7 +183,7 @@ describe.each(BACKENDS)('wake sockets on AWS: $connect and the stream’s wake, 
     await registerWakeSocket(t.deps, 'conn-b', { topic: 'orders', partitions: '0' });
     await t.deps.registrations.remove(t.topicId, 'conn-b');
 
-    expect(await wakerFor(t, server, t.stack).wake([commit])).toEqual({ sent: 1, gone: 0, cleared: 0 });
+    expect(await wakerFor(t, server, t.stack).wake([commit])).toEqual({ sent: 1, gone: 0, cleared: 0, failed: [] });
     expect((await t.headItem(0)).watchedBy?.S).toBe('conn-b');
   });
 

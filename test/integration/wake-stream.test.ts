@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bundleDir } from '../../cdk/functions.js';
 import { HeadStore } from '../../lib/log/head-store.js';
 import { HEAD_WAKEUP_FILTER, streamWakeups } from '../../lib/subscriptions/stream-wakeups.js';
@@ -15,20 +15,24 @@ import { WakeChannel, type OpenSocket } from '../../lib/client/wake-channel.js';
 import { apiGatewayFetch, lambdaEnvironment } from '../support/lambda-bundles.js';
 import { startManagementApiServer, type ManagementApiServer } from '../support/management-api-server.js';
 import { createTestStack, type TestStack } from '../support/stack.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
-/** The dispatcher mapping's two filters, as the construct installs them. */
-const FILTERS = [HEAD_WAKEUP_FILTER, WATCHED_HEAD_FILTER] as unknown as FilterPattern[];
+/** Each mapping's filter, as the construct installs them: the dispatcher's and the wake notifier's. */
+const DISPATCHER_FILTER = HEAD_WAKEUP_FILTER as unknown as FilterPattern;
+const NOTIFIER_FILTER = WATCHED_HEAD_FILTER as unknown as FilterPattern;
+const FILTERS = [DISPATCHER_FILTER, NOTIFIER_FILTER];
+const SECRET = 'whsec_' + Buffer.alloc(32, 9).toString('base64');
 
 const isHeadOf = (topicId: string) => (r: DynamoDBRecord) => r.dynamodb?.Keys?.b?.N === '-1' && r.dynamodb.Keys.p?.S?.startsWith(`${topicId}#`);
 
 // dynalite has no streams: the AWS path runs on DynamoDB Local only, the emulator that has them.
-describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle registers, real stream records drive the dispatcher bundle', () => {
+describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle registers, real stream records drive the notifier and dispatcher bundles', () => {
   const cleanup: Array<() => Promise<void>> = [];
   afterEach(async () => {
     for (const c of cleanup.splice(0).reverse()) await c();
   });
 
-  /** orders (2 partitions) and quiet (2), the stream, the management API, and both bundles as Lambda would run them. */
+  /** orders (2 partitions) and quiet (2), the stream, the management API, and the bundles as Lambda would run them. */
   async function setup() {
     const server: ManagementApiServer = await startManagementApiServer();
     cleanup.push(() => server.close());
@@ -39,7 +43,9 @@ describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle r
     const env = { ...lambdaEnvironment(stack.config), RUNNEL_WAKE_CALLBACK_URL: server.callbackUrl };
     const connect: BundleHost = await hostBundle(join(bundleDir('wake-connect'), 'index.mjs'), 'wake-connect', env);
     cleanup.push(() => connect.close());
-    const dispatcher: BundleHost = await hostBundle(join(bundleDir('dispatcher'), 'index.mjs'), 'dispatcher', env);
+    const notifier: BundleHost = await hostBundle(join(bundleDir('wake-notifier'), 'index.mjs'), 'wake-notifier', env);
+    cleanup.push(() => notifier.close());
+    const dispatcher: BundleHost = await hostBundle(join(bundleDir('dispatcher'), 'index.mjs'), 'dispatcher', lambdaEnvironment(stack.config));
     cleanup.push(() => dispatcher.close());
     const orders = await stack.runnel.topics.get('orders');
     const quiet = await stack.runnel.topics.get('quiet');
@@ -49,12 +55,14 @@ describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle r
       server,
       orders,
       quiet,
+      notifier,
+      dispatcher,
       /** Opens a socket as API Gateway would: `$connect` with the presigned URL's query; answers the status. */
-      async open(connectionId: string, partitions: string) {
+      async open(connectionId: string, partitions: string, topic = 'orders') {
         const { result } = await connect.invoke({
           requestContext: { connectionId, routeKey: '$connect', eventType: 'CONNECT' },
-          queryStringParameters: { topic: 'orders', partitions, 'X-Amz-Signature': 'checked-by-api-gateway' },
-          multiValueQueryStringParameters: { topic: ['orders'], partitions: [partitions], 'X-Amz-Signature': ['checked-by-api-gateway'] },
+          queryStringParameters: { topic, partitions, 'X-Amz-Signature': 'checked-by-api-gateway' },
+          multiValueQueryStringParameters: { topic: [topic], partitions: [partitions], 'X-Amz-Signature': ['checked-by-api-gateway'] },
         });
         if (result.statusCode === 200) server.open.add(connectionId);
         return result.statusCode as number;
@@ -64,12 +72,20 @@ describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle r
         const records = await stream.records();
         return mappingEvents(records, FILTERS);
       },
-      /** Every event the mapping would invoke the dispatcher with since the last call, and invokes it with each. */
-      async dispatch() {
+      /** Every record since the last call, split as the two mappings would: the wake notifier's events and the dispatcher's. */
+      async mapped() {
         const records = await stream.records();
-        const events = mappingEvents(records, FILTERS);
-        for (const event of events) expect((await dispatcher.invoke(event)).result).toBeFalsy();
-        return { records, events };
+        return { records, notifier: mappingEvents(records, NOTIFIER_FILTER), dispatcher: mappingEvents(records, DISPATCHER_FILTER) };
+      },
+      /**
+       * Every event either mapping would invoke its function with since the last call, and invokes it with
+       * each: the notifier reports no failure, the dispatcher returns nothing.
+       */
+      async dispatch() {
+        const { records, notifier: woken, dispatcher: delivered } = await this.mapped();
+        for (const event of woken) expect((await notifier.invoke(event)).result).toEqual({ batchItemFailures: [] });
+        for (const event of delivered) expect((await dispatcher.invoke(event)).result).toBeFalsy();
+        return { records, events: [...woken, ...delivered] };
       },
     };
   }
@@ -80,7 +96,7 @@ describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle r
     // A head's first mark passes no filter: no invocation at all.
     expect((await t.dispatch()).events).toEqual([]);
     // s2's mark on partition 1 is a first one too; on partition 0 it renews s1's, which does invoke the
-    // dispatcher (a filter cannot compare two fields), and it wakes nobody.
+    // notifier (a filter cannot compare two fields), and it wakes nobody.
     expect(await t.open('s2', '0,1')).toBe(200);
     const renewal = await t.dispatch();
     expect(renewal.events.flatMap((e) => e.Records).map((r) => r.dynamodb?.Keys?.p?.S)).toEqual([`${t.orders.topicId}#0`]);
@@ -151,6 +167,84 @@ describe('wake sockets on the AWS path, on dynamodb-local: the $connect bundle r
     await t.stack.runnel.produce.produce('orders', { records: [{ partition: 1, value: 'y' }] });
     expect((await t.dispatch()).events).toEqual([]);
     expect(t.server.gone.get('closed')).toBe(1);
+  });
+
+  it('a commit on a topic both subscribed and watched wakes the socket through the notifier while the dispatcher is still delivering it', async () => {
+    const t = await setup();
+    // The subscription's webhook takes the delivery and does not answer until the test lets it.
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    const receiver = await startWebhookReceiver(SECRET, async () => (await held, {}));
+    cleanup.push(() => receiver.close());
+    await t.stack.runnel.subscriptions.admin.create({ name: 'billing', topic: 'orders', target: { type: 'webhook', url: receiver.url, secret: SECRET } });
+    expect(await t.open('s1', '0')).toBe(200);
+    await t.mapped();
+
+    await t.stack.runnel.produce.produce('orders', { records: [{ partition: 0, value: 'a' }] });
+    const { notifier, dispatcher } = await t.mapped();
+    expect(dispatcher).toHaveLength(1);
+    expect(notifier).toHaveLength(1);
+    let delivered = false;
+    const delivering = t.dispatcher.invoke(dispatcher[0]).then((r) => ((delivered = true), r));
+    await vi.waitFor(() => expect(receiver.received).toHaveLength(1), { timeout: 20_000, interval: 20 });
+
+    // The notifier is a function of its own on a mapping of its own: it wakes s1 while the delivery hangs.
+    expect((await t.notifier.invoke(notifier[0])).result).toEqual({ batchItemFailures: [] });
+    expect(t.server.posts.get('s1')).toEqual([JSON.stringify({ topic: 'orders', partitions: [0] })]);
+    expect(delivered).toBe(false);
+
+    answer();
+    expect((await delivering).result).toBeFalsy();
+    expect(receiver.received).toHaveLength(1);
+    expect(t.server.posts.get('s1')).toHaveLength(1);
+  });
+
+  it('a post that still fails after the SDK’s retries is reported from its first record; the retry from there wakes it, and nobody twice', async () => {
+    const t = await setup();
+    expect(await t.open('q1', '0', 'quiet')).toBe(200);
+    expect(await t.open('s1', '0')).toBe(200);
+    expect(await t.open('s2', '0')).toBe(200);
+    await t.mapped();
+    t.server.failing.add('s1');
+
+    // quiet's commit first, then orders': one batch, as the mapping would hand it over.
+    await t.stack.runnel.produce.produce('quiet', { records: [{ partition: 0, value: 'q' }] });
+    await t.stack.runnel.produce.produce('orders', { records: [{ partition: 0, value: 'a' }] });
+    await t.stack.runnel.produce.produce('orders', { records: [{ partition: 0, value: 'b' }] });
+    const { notifier } = await t.mapped();
+    expect(notifier).toHaveLength(1);
+    const batch = notifier[0]!;
+    const firstOrders = batch.Records.findIndex(isHeadOf(t.orders.topicId));
+    expect(firstOrders).toBeGreaterThan(0);
+    expect(batch.Records.slice(0, firstOrders).every(isHeadOf(t.quiet.topicId))).toBe(true);
+
+    const first = await t.notifier.invoke(batch);
+    expect(first.result).toEqual({ batchItemFailures: [{ itemIdentifier: batch.Records[firstOrders]!.dynamodb!.SequenceNumber }] });
+    expect(t.server.failed.get('s1')).toBeGreaterThan(1);
+    expect(t.server.posts.has('s1')).toBe(false);
+    const wake = (topic: string) => [JSON.stringify({ topic, partitions: [0] })];
+    expect(t.server.posts.get('s2')).toEqual(wake('orders'));
+    expect(t.server.posts.get('q1')).toEqual(wake('quiet'));
+    // s1 is still registered, and the mark kept, for the retry.
+    const registrations = new WakeRegistrationStore(t.stack.runnel.clients.dynamo, t.stack.config.groupsTable);
+    expect((await registrations.live(t.orders.topicId, Date.now())).map((r) => r.connectionId)).toEqual(['s1']);
+
+    // Lambda retries the batch from the reported record: quiet's record, before it, is not handed over again.
+    t.server.failing.delete('s1');
+    const retried = { Records: batch.Records.slice(firstOrders) };
+    expect((await t.notifier.invoke(retried)).result).toEqual({ batchItemFailures: [] });
+    expect(t.server.posts.get('s1')).toEqual(wake('orders'));
+    expect(t.server.posts.get('s2')).toEqual(wake('orders'));
+    expect(t.server.posts.get('q1')).toEqual(wake('quiet'));
+    expect(await registrations.live(t.orders.topicId, Date.now())).toEqual([]);
+
+    // A second retry of the same records (an invocation that timed out after it had woken them) posts nothing.
+    expect((await t.notifier.invoke(retried)).result).toEqual({ batchItemFailures: [] });
+    expect([...t.server.posts.values()].flat()).toHaveLength(3);
+    // Nobody watches orders' partition 0 now: its next commit invokes nothing.
+    await t.mapped();
+    await t.stack.runnel.produce.produce('orders', { records: [{ partition: 0, value: 'c' }] });
+    expect((await t.mapped()).notifier).toEqual([]);
   });
 
   it('refuses a socket for a topic that does not exist, with the API’s error', async () => {

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { METAFILE, ROOT } from '../../bin/build.js';
+import type { WakeSocketFunction } from '../../cdk/functions.js';
 import { CONCERNS, type Concern } from '../../lib/contract/routes.js';
 
 /**
@@ -15,7 +16,14 @@ import { CONCERNS, type Concern } from '../../lib/contract/routes.js';
  * produce under issue 10's 400 KB, groups and admin still above it (BENCHMARKS.md, "Cold starts", says
  * where their bytes go). `npm run bench` reports the target.
  */
-const MAX_BUNDLE_BYTES: Record<Concern | 'wake-connect', number> = { fetch: 397_500, produce: 399_000, groups: 414_500, admin: 453_500, 'wake-connect': 320_500 };
+const MAX_BUNDLE_BYTES: Record<Concern | WakeSocketFunction, number> = {
+  fetch: 397_500,
+  produce: 399_000,
+  groups: 414_500,
+  admin: 453_500,
+  'wake-connect': 320_500,
+  'wake-notifier': 227_500,
+};
 
 /** The route modules (lib/http/routes) of each concern. */
 const ROUTE_MODULES: Record<Concern, string[]> = {
@@ -29,10 +37,10 @@ const ROUTE_MODULES: Record<Concern, string[]> = {
 const WHOLE_SERVICE = ['lib/http/app.ts', 'lib/runtime.ts'];
 
 const meta = JSON.parse(readFileSync(METAFILE, 'utf8')) as Metafile;
-const bundleOf = (fn: Concern | 'wake-connect') => meta.outputs[`dist/lambdas/${fn}/index.mjs`]!;
+const bundleOf = (fn: Concern | WakeSocketFunction | 'dispatcher') => meta.outputs[`dist/lambdas/${fn}/index.mjs`]!;
 
 /** Every module a function's handler imports, directly or not, whether or not esbuild kept any of its code. */
-function inputsOf(fn: Concern | 'wake-connect'): string[] {
+function inputsOf(fn: Concern | WakeSocketFunction | 'dispatcher'): string[] {
   const seen = new Set([bundleOf(fn).entryPoint!]);
   for (const file of seen) for (const { path } of meta.inputs[file]?.imports ?? []) if (meta.inputs[path]) seen.add(path);
   return [...seen];
@@ -75,5 +83,23 @@ describe('the wake sockets’ $connect bundle', () => {
 
   it(`stays under ${MAX_BUNDLE_BYTES['wake-connect'] / 1000} KB`, () => {
     expect(bundleOf('wake-connect').bytes).toBeLessThan(MAX_BUNDLE_BYTES['wake-connect']);
+  });
+});
+
+describe('the wake notifier’s bundle', () => {
+  it('holds the Management API client and the DynamoDB client, and no S3 client, route, dispatcher or Lambda client', () => {
+    const inputs = inputsOf('wake-notifier');
+    expect(inputs.some((f) => f.includes('/@aws-sdk/client-apigatewaymanagementapi/'))).toBe(true);
+    expect(inputs.some((f) => f.includes('/@aws-sdk/client-dynamodb/'))).toBe(true);
+    expect(inputs.filter((f) => f.includes('/@aws-sdk/client-s3/') || f.includes('/@aws-sdk/client-lambda/'))).toEqual([]);
+    expect(inputs.filter((f) => f.startsWith('lib/http/') || WHOLE_SERVICE.includes(f) || f.startsWith('lib/subscriptions/dispatcher'))).toEqual([]);
+  });
+
+  it('is the only one that posts wakes: the dispatcher’s bundle holds no Management API client', () => {
+    expect(inputsOf('dispatcher').filter((f) => f.includes('/@aws-sdk/client-apigatewaymanagementapi/') || ['lib/wake/socket-waker.ts', 'lib/wake/connection-poster.ts'].includes(f))).toEqual([]);
+  });
+
+  it(`stays under ${MAX_BUNDLE_BYTES['wake-notifier'] / 1000} KB`, () => {
+    expect(bundleOf('wake-notifier').bytes).toBeLessThan(MAX_BUNDLE_BYTES['wake-notifier']);
   });
 });

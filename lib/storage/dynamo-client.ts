@@ -1,0 +1,25 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { RunnelConfig } from '../config.js';
+import { reuseSigner } from './reuse-signer.js';
+
+/**
+ * Keep-alive (the SDK's default too, stated here because the CPU per batch depends on it: a connection
+ * per call costs a handshake, TLS on AWS). One fetch GETs many segments at once, and a local server
+ * serves many fetches: 50 sockets, the SDK's default, would queue them.
+ */
+export const STORAGE_REQUEST_HANDLER = { httpAgent: { keepAlive: true, maxSockets: 256 }, httpsAgent: { keepAlive: true, maxSockets: 256 } };
+
+/**
+ * The DynamoDB client of a deployment, with its SigV4 signer built once (reuse-signer.ts). On its own
+ * module so that a function that only ever touches tables (the wake notifier) bundles no S3 client.
+ */
+export function createDynamoClient(config: RunnelConfig): DynamoDBClient {
+  const client = new DynamoDBClient({
+    region: config.region,
+    requestHandler: STORAGE_REQUEST_HANDLER,
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+    ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
+  });
+  reuseSigner(client);
+  return client;
+}
