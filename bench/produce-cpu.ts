@@ -18,11 +18,14 @@
  *
  *   npx tsx bench/produce-cpu.ts [--scenario 1x1|8x8]... [--profile none|aws]... [--matrix] [--rounds 1]
  *                                [--via node|lambda] [--batches 400] [--warmup 200] [--log-requests]
- *                                [--cpu-prof DIR] [--out FILE]
+ *                                [--cpu-prof DIR] [--out FILE] [--compare DIR]
  *
  * `--matrix` is every scenario under both profiles, three rounds. Each round measures every combination
  * in turn, the server's window then the floor's, so that a figure and its floor see the same machine;
  * the report gives each combination's median over the rounds. `--out` also writes the results as JSON.
+ * `--compare DIR` also runs the server of another checkout (a `git worktree` of the commit before a
+ * change, with this bench file) in the same turns, first and second by turns, and reports this one's
+ * figure divided by the other's for each round: a before/after ratio on the same machine at the same time.
  *
  * `--cpu-prof DIR` also profiles the server and the floor over their first round's measured windows
  * (V8's sampling profiler, the one `node --cpu-prof` runs, started and stopped through node:inspector
@@ -32,7 +35,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_NAMES, type RunnelConfig } from '../lib/config.js';
@@ -240,6 +243,8 @@ async function runServer(): Promise<void> {
 
 /** One combination's figures over the rounds: per-round values and their medians, in ms per committed batch. */
 export interface CpuCombination {
+  /** `this` checkout's server, or the `--compare` one's (its directory's name). */
+  server: string;
   scenario: string;
   profile: ProfileName;
   batches: number;
@@ -274,6 +279,7 @@ async function runLoad(): Promise<void> {
       'cpu-prof': { type: 'string' },
       via: { type: 'string', default: 'node' },
       out: { type: 'string' },
+      compare: { type: 'string' },
     },
   });
   if (values.via !== 'node' && values.via !== 'lambda') throw new Error(`--via is node or lambda, not ${values.via}`);
@@ -304,19 +310,27 @@ async function runLoad(): Promise<void> {
     const profDir = values['cpu-prof'];
     if (profDir) mkdirSync(profDir, { recursive: true });
     const childEnv = { ...process.env, ...(profDir ? { CPU_PROF_DIR: profDir } : {}) };
-    const server = fork(SELF, ['--server'], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...childEnv, ...lambdaEnvironment(config), VIA: values.via, LOG_REQUESTS: values['log-requests'] ? '1' : '0' },
+    // `--compare DIR`: the same server from another checkout (its own bench/produce-cpu.ts and lib/), measured
+    // in the same windows' turns, so that a before/after ratio sees the same machine.
+    const serverRoots = [{ name: 'this', root: join(dirname(SELF), '..') }, ...(values.compare ? [{ name: basename(resolve(values.compare)), root: resolve(values.compare) }] : [])];
+    const servers = serverRoots.map(({ name, root }) => {
+      const child = fork(join(root, 'bench', 'produce-cpu.ts'), ['--server'], {
+        cwd: root,
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        env: { ...childEnv, ...lambdaEnvironment(config), VIA: values.via, LOG_REQUESTS: values['log-requests'] ? '1' : '0' },
+      });
+      children.push(child);
+      return { name, child, url: '' };
     });
-    children.push(server);
     const floor = fork(SELF, ['--floor'], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...childEnv, FLOOR_CONFIG: JSON.stringify(config) },
     });
     children.push(floor);
-    const [{ url }] = await Promise.all([waitFor(server, 'listening'), waitFor(floor, 'floor-ready')]);
+    await waitFor(floor, 'floor-ready');
+    for (const server of servers) server.url = (await waitFor(server.child, 'listening')).url;
 
     // A few distinct bodies per partition, built before timing, so the generator's own work stays small and the server sees fresh bytes.
     const requestsFor = (s: CpuScenario) => {
@@ -340,7 +354,7 @@ async function runLoad(): Promise<void> {
       );
     };
     const requests = new Map(scenarios.map((s) => [s.label, requestsFor(s)]));
-    const load = async (s: CpuScenario, batches: number) => {
+    const load = async (url: string, s: CpuScenario, batches: number) => {
       const target = values.via === 'lambda' ? url : `${url}/v1/topics/${topicOf(s)}/records`;
       const bodies = requests.get(s.label)!;
       let left = batches;
@@ -363,51 +377,58 @@ async function runLoad(): Promise<void> {
     // A longer warm-up before the first round: after only the per-window one, the first round's figures
     // ran 30-50 % above the later rounds' (code still being optimised, the old generation still growing).
     await setLatency('none');
-    for (const s of scenarios) await load(s, 5 * warmup);
+    for (const server of servers) for (const s of scenarios) await load(server.url, s, 5 * warmup);
     const loadAverages: number[][] = [loadavg()];
     for (let r = 0; r < rounds; r++) {
       for (const profile of profiles) {
         for (const s of scenarios) {
-          const key = `${s.label} ${profile}`;
           const batches = batchesFor(profile);
-          const profileName = profDir && r === 0 ? `${s.label}-${profile}` : undefined;
-          await setLatency('none');
-          await load(s, warmup);
-          // Both the system and its floor start from the same seed, so the k-th PutObject of each draws the same service time.
-          await setLatency(profile);
-          // The profiler's own sampling costs CPU: a profiled window's figure is a little high.
-          if (profileName) await ask(server, 'profile-start', 'profiling');
-          const before = await ask(server, 'cpu', 'cpu');
-          const started = performance.now();
-          await load(s, batches);
-          const wallMs = performance.now() - started;
-          const after = await ask(server, 'cpu', 'cpu');
-          if (profileName) await ask(server, { kind: 'profile-stop', name: profileName }, 'profiled');
+          // With two servers, each round swaps which goes first.
+          for (const server of r % 2 ? [...servers].reverse() : servers) {
+            const key = `${s.label} ${profile} ${server.name}`;
+            const profileName = profDir && r === 0 ? `${s.label}-${profile}${servers.length > 1 ? `-${server.name}` : ''}` : undefined;
+            await setLatency('none');
+            await load(server.url, s, warmup);
+            // Both the system and its floor start from the same seed, so the k-th PutObject of each draws the same service time.
+            await setLatency(profile);
+            // The profiler's own sampling costs CPU: a profiled window's figure is a little high.
+            if (profileName) await ask(server.child, 'profile-start', 'profiling');
+            const before = await ask(server.child, 'cpu', 'cpu');
+            const started = performance.now();
+            await load(server.url, s, batches);
+            const wallMs = performance.now() - started;
+            const after = await ask(server.child, 'cpu', 'cpu');
+            if (profileName) await ask(server.child, { kind: 'profile-stop', name: profileName }, 'profiled');
+            const f = figures.get(key) ?? { cpu: [], user: [], system: [], wall: [], floor: [] };
+            const user = (after.user - before.user) / 1000 / batches;
+            const system = (after.system - before.system) / 1000 / batches;
+            f.cpu.push(round(user + system, 3));
+            f.user.push(round(user, 3));
+            f.system.push(round(system, 3));
+            f.wall.push(round(wallMs / batches, 2));
+            figures.set(key, f);
+          }
           await setLatency('none');
           await ask(floor, { kind: 'floor', workers: s.producers, warmup: Math.min(warmup, 100), batches: 0 }, 'floor-done');
           await setLatency(profile);
-          const floorCpu = await ask(floor, { kind: 'floor', workers: s.producers, warmup: 0, batches, profileName }, 'floor-done');
-          const f = figures.get(key) ?? { cpu: [], user: [], system: [], wall: [], floor: [] };
-          const user = (after.user - before.user) / 1000 / batches;
-          const system = (after.system - before.system) / 1000 / batches;
-          f.cpu.push(round(user + system, 3));
-          f.user.push(round(user, 3));
-          f.system.push(round(system, 3));
-          f.wall.push(round(wallMs / batches, 2));
-          f.floor.push(round((floorCpu.user + floorCpu.system) / 1000 / batches, 3));
-          figures.set(key, f);
-          process.stderr.write(`[cpu] round ${r + 1} ${key}: server ${f.cpu.at(-1)} ms/batch, SDK floor ${f.floor.at(-1)}, load ${loadavg()[0]!.toFixed(2)}\n`);
+          const floorName = profDir && r === 0 ? `${s.label}-${profile}` : undefined;
+          const floorCpu = await ask(floor, { kind: 'floor', workers: s.producers, warmup: 0, batches, profileName: floorName }, 'floor-done');
+          const floorMs = round((floorCpu.user + floorCpu.system) / 1000 / batches, 3);
+          for (const server of servers) figures.get(`${s.label} ${profile} ${server.name}`)!.floor.push(floorMs);
+          const each = servers.map((server) => `${server.name} ${figures.get(`${s.label} ${profile} ${server.name}`)!.cpu.at(-1)}`).join(', ');
+          process.stderr.write(`[cpu] round ${r + 1} ${s.label} ${profile}: server ms/batch ${each}; SDK floor ${floorMs}; load ${loadavg()[0]!.toFixed(2)}\n`);
         }
       }
       loadAverages.push(loadavg());
     }
     await setLatency('none');
     const combinations: CpuCombination[] = [...figures].map(([key, f]) => {
-      const [scenario, profile] = key.split(' ') as [string, ProfileName];
+      const [scenario, profile, server] = key.split(' ') as [string, ProfileName, string];
       const cpuMs = round(median(f.cpu), 3);
       const sdkFloorMs = round(median(f.floor), 3);
       const cost = lambdaCost(cpuMs);
       return {
+        server,
         scenario,
         profile,
         batches: batchesFor(profile),
@@ -432,20 +453,35 @@ async function runLoad(): Promise<void> {
       loadAverages: loadAverages.map((l) => l.map((x) => round(x, 2))),
       combinations,
     };
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.send('exit');
-    await exited;
+    await Promise.all(
+      servers.map(({ child }) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.send('exit');
+        return exited;
+      }),
+    );
+    // With --compare: each round's figure of the other server divided by this one's, for the same window's turn.
+    const ratios = servers.length > 1
+      ? combinations
+          .filter((c) => c.server === 'this')
+          .map((c) => {
+            const other = combinations.find((o) => o.server !== 'this' && o.scenario === c.scenario && o.profile === c.profile)!;
+            const perRound = c.cpuMsPerBatch.map((ms, i) => round(ms / other.cpuMsPerBatch[i]!, 3));
+            return { scenario: c.scenario, profile: c.profile, thisOverOther: perRound, median: round(median(perRound), 3) };
+          })
+      : undefined;
     console.log(
       [
         `server CPU per committed batch (--via ${values.via}), median of ${rounds} round(s); load average ${result.loadAverages.map((l) => l[0]).join(' → ')}`,
-        'scenario  profile  server ms  (system)  SDK floor ms  beyond floor  wall ms  each round',
+        'server          scenario  profile  server ms  (system)  SDK floor ms  beyond floor  wall ms  each round',
         ...combinations.map(
           (c) =>
-            `${c.scenario.padEnd(8)}  ${c.profile.padEnd(7)}  ${c.median.cpuMs.toFixed(2).padStart(9)}  ${c.median.systemMs.toFixed(2).padStart(8)}  ${c.median.sdkFloorMs.toFixed(2).padStart(12)}  ${c.median.beyondFloorMs.toFixed(2).padStart(12)}  ${c.median.wallMs.toFixed(1).padStart(7)}  ${c.cpuMsPerBatch.join(', ')}`,
+            `${c.server.padEnd(14)}  ${c.scenario.padEnd(8)}  ${c.profile.padEnd(7)}  ${c.median.cpuMs.toFixed(2).padStart(9)}  ${c.median.systemMs.toFixed(2).padStart(8)}  ${c.median.sdkFloorMs.toFixed(2).padStart(12)}  ${c.median.beyondFloorMs.toFixed(2).padStart(12)}  ${c.median.wallMs.toFixed(1).padStart(7)}  ${c.cpuMsPerBatch.join(', ')}`,
         ),
+        ...(ratios ?? []).map((r) => `this ÷ ${servers[1]!.name}, ${r.scenario} ${r.profile}: median ${r.median} (rounds ${r.thisOverOther.join(', ')})`),
       ].join('\n'),
     );
-    if (values.out) writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+    if (values.out) writeFileSync(values.out, `${JSON.stringify({ ...result, ...(ratios ? { compare: values.compare, ratios } : {}) }, null, 2)}\n`);
     if (profDir) console.log(summariseProfileDir(profDir));
   } finally {
     for (const child of children) if (child.connected) child.disconnect();
