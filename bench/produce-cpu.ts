@@ -132,6 +132,8 @@ async function runStorage(): Promise<void> {
   });
   process.send!({ kind: 'storage', s3Endpoint: s3.endpoint, dynamoDbEndpoint: dynamo.endpoint } satisfies Message);
   process.once('disconnect', () => {
+    // A client's idle keep-alive connection can hold a server's close open: do not wait for it for long.
+    setTimeout(() => process.exit(0), 2000).unref();
     void Promise.all([dynamo.close(), s3.close()]).finally(() => {
       rmSync(dir, { recursive: true, force: true });
       process.exit(0);
@@ -300,10 +302,11 @@ async function runLoad(): Promise<void> {
 
   const storage = fork(SELF, ['--storage'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const children: ChildProcess[] = [storage];
+  let admin: ReturnType<typeof createServices> | undefined;
   try {
     const endpoints = await waitFor(storage, 'storage');
     const config: RunnelConfig = { region: 'us-east-1', ...DEFAULT_NAMES, ...endpoints, credentials: LOCAL_CREDENTIALS };
-    const admin = createServices(config);
+    admin = createServices(config);
     await provisionStorage(admin.clients, config);
     const topicOf = (s: CpuScenario) => `cpu-per-batch-${s.label}`;
     for (const s of scenarios) await admin.admin.create({ name: topicOf(s), partitions: s.partitions });
@@ -484,6 +487,8 @@ async function runLoad(): Promise<void> {
     if (values.out) writeFileSync(values.out, `${JSON.stringify({ ...result, ...(ratios ? { compare: values.compare, ratios } : {}) }, null, 2)}\n`);
     if (profDir) console.log(summariseProfileDir(profDir));
   } finally {
+    admin?.clients.s3.destroy();
+    admin?.clients.dynamo.destroy();
     for (const child of children) if (child.connected) child.disconnect();
   }
 }
