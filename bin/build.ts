@@ -21,6 +21,7 @@ import { noS3Express } from '../cdk/bundling/no-s3-express.js';
 import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
 import { sdkPackageVersions } from '../cdk/bundling/sdk-package-versions.js';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
+import { standardRetries } from '../cdk/bundling/standard-retries.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
 import { WEBSOCKET_PACKAGE } from '../lib/client/wake-channel.js';
 import { writeConsoleAssets } from '../lib/local/console-bundle.js';
@@ -139,7 +140,7 @@ export const LAMBDA_SDK_OPTIONS = {
     // The DynamoDB client's endpoint cache, on a Map.
     'mnemonist/lru-cache': join(ROOT, 'cdk/bundling/lru-cache.ts'),
   },
-  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, noS3Express],
+  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, noS3Express, standardRetries],
 } satisfies Pick<BuildOptions, 'alias' | 'plugins'>;
 
 /**

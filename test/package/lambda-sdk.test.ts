@@ -102,10 +102,11 @@ const c = new S3Client({});
 import { Crc32 } from '@smithy/core/checksum';
 let refusal = '';
 try { c.config.eventStreamMarshaller.serialize(); } catch (e) { refusal = e.message; }
+const retry = await c.config.retryStrategy().then((s) => s.mode, (e) => e.message);
 const s3ExpressRefusal = await c.config.s3ExpressIdentityProvider.getS3ExpressIdentity({}, { Bucket: 'b--use1-az4--x-s3' }).then(() => '', (e) => e.message);
 const hex = async (Hash) => { const h = new Hash(); h.update(new TextEncoder().encode('runnel')); return Buffer.from(await h.digest()).toString('hex'); };
 const digests = { sha256: await hex(c.config.sha256), md5: await hex(c.config.md5), sha1: await hex(c.config.sha1), crc32: await hex(Crc32) };
-console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, digests }));`,
+console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, retry, digests }));`,
       );
       const outfile = join(work, 'bundle.mjs');
       await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent', ...LAMBDA_SDK_OPTIONS,
@@ -191,6 +192,11 @@ console.log(JSON.stringify({ good, corrupt }));`,
     it('refuses an event stream, saying why', async () => {
       const { refusal } = await resolvedConfig({ AWS_REGION: 'eu-west-3' });
       expect(refusal).toMatch(/leave out the AWS SDK's event streams/);
+    });
+
+    it('retries in standard mode, and refuses adaptive mode, saying why', async () => {
+      expect((await resolvedConfig({ AWS_REGION: 'eu-west-3' })).retry).toBe('standard');
+      expect((await resolvedConfig({ AWS_REGION: 'eu-west-3', AWS_RETRY_MODE: 'adaptive' })).retry).toMatch(/retry in the SDK's standard mode/);
     });
 
     it('refuses an S3 Express One Zone session, saying why (the construct’s bucket is a general purpose one)', async () => {
