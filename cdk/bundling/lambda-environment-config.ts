@@ -1,4 +1,4 @@
-import type { Plugin } from 'esbuild';
+import { standInPlugin, type StandIn } from './stand-ins.js';
 
 /**
  * Lambda gives a function its whole SDK configuration in the environment (`AWS_REGION`, the role's keys,
@@ -12,7 +12,7 @@ import type { Plugin } from 'esbuild';
  * to find: the config chain moves on to the next source (`tryNextLink`), and the region lookup answers
  * none, so that `Region is missing` is thrown as it would be.
  */
-const STAND_INS: Array<{ file: RegExp; contents: string }> = [
+const STAND_INS: StandIn[] = [
   {
     file: /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]node-config-provider[\\/]fromSharedConfigFiles\.js$/,
     contents: `import { CredentialsProviderError } from "../property-provider/CredentialsProviderError";
@@ -26,9 +26,4 @@ export const fromSharedConfigFiles = (configSelector, init = {}) => async () => 
   },
 ];
 
-export const lambdaEnvironmentConfig: Plugin = {
-  name: 'lambda-environment-config',
-  setup(build) {
-    for (const { file, contents } of STAND_INS) build.onLoad({ filter: file }, () => ({ contents, loader: 'js' }));
-  },
-};
+export const lambdaEnvironmentConfig = standInPlugin('lambda-environment-config', STAND_INS);

@@ -1,4 +1,4 @@
-import type { Plugin } from 'esbuild';
+import { standInPlugin } from './stand-ins.js';
 
 /**
  * The S3 client opens S3 Express One Zone sessions (CreateSession, cached per bucket) when its bucket is a
@@ -14,9 +14,4 @@ const STAND_IN = `export class S3ExpressIdentityProviderImpl {
   }
 }`;
 
-export const noS3Express: Plugin = {
-  name: 'no-s3-express',
-  setup(build) {
-    build.onLoad({ filter: FILE }, () => ({ contents: STAND_IN, loader: 'js' }));
-  },
-};
+export const noS3Express = standInPlugin('no-s3-express', [{ file: FILE, contents: STAND_IN }]);

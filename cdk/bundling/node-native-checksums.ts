@@ -1,4 +1,4 @@
-import type { Plugin } from 'esbuild';
+import { standInPlugin } from './stand-ins.js';
 
 /**
  * The SDK hashes with Node's native code (`node:crypto` for MD5, SHA-1 and SHA-256, `zlib.crc32` for
@@ -17,12 +17,10 @@ const FALLBACKS: Array<{ file: RegExp; name: string; native: string }> = [
 /** The algorithms the bundles expect Node to have natively, for the test of the premise. */
 export const NATIVE_CHECKSUMS = { hashes: ['sha256', 'md5', 'sha1'], zlib: ['crc32'] } as const;
 
-export const nodeNativeChecksums: Plugin = {
-  name: 'node-native-checksums',
-  setup(build) {
-    for (const { file, name, native } of FALLBACKS) {
-      const message = `Runnel's Lambda bundles leave out the SDK's JavaScript ${name} (cdk/bundling/node-native-checksums.ts): this Node has no ${native}`;
-      build.onLoad({ filter: file }, () => ({ contents: `export class ${name} { constructor() { throw new Error(${JSON.stringify(message)}); } }`, loader: 'js' }));
-    }
-  },
-};
+export const nodeNativeChecksums = standInPlugin(
+  'node-native-checksums',
+  FALLBACKS.map(({ file, name, native }) => {
+    const message = `Runnel's Lambda bundles leave out the SDK's JavaScript ${name} (cdk/bundling/node-native-checksums.ts): this Node has no ${native}`;
+    return { file, contents: `export class ${name} { constructor() { throw new Error(${JSON.stringify(message)}); } }` };
+  }),
+);

@@ -1,4 +1,4 @@
-import type { Plugin } from 'esbuild';
+import { standInPlugin } from './stand-ins.js';
 
 /**
  * The SDK retries in its standard mode unless `AWS_RETRY_MODE` (or the client's `retryMode`) asks for
@@ -15,9 +15,4 @@ const STAND_IN = `export class AdaptiveRetryStrategy {
   }
 }`;
 
-export const standardRetries: Plugin = {
-  name: 'standard-retries',
-  setup(build) {
-    build.onLoad({ filter: FILE }, () => ({ contents: STAND_IN, loader: 'js' }));
-  },
-};
+export const standardRetries = standInPlugin('standard-retries', [{ file: FILE, contents: STAND_IN }]);
