@@ -117,13 +117,12 @@ export async function coldStart(options: ColdStartOptions = {}): Promise<BundleC
     await runnel.admin.create({ name: topic, partitions: 1 });
     await runnel.produce.produce(topic, { records: [{ key: 'k', value: 'warm data' }] });
 
-    const env = lambdaEnvironment(config);
     const results: BundleColdStart[] = [];
     for (const bundle of bundlesIn(cdkOut)) {
       const event = firstEvent(bundle.name, topic);
       const runs: Array<{ importMs: number; firstInvocationMs: number; warmInvocationMs: number }> = [];
       for (let i = 0; i < (options.runs ?? 5); i++) {
-        const host = await hostBundle(bundle.file, bundle.name, env);
+        const host = await hostBundle(bundle.file, bundle.name, lambdaEnvironment(config, bundle.name));
         try {
           const invoke = async () => {
             const { result, ms } = await host.invoke(event);
@@ -170,7 +169,7 @@ export const coldStartSection: BenchSection<BundleColdStart[]> = {
           rows: results.map((r) => [r.name, round(r.bytes / 1000), round(r.initMs), round(r.importMs), optional(r.firstInvocationMs), optional(r.warmInvocationMs)]),
           notes: [
             'Bundles from a real `cdk synth`; the first invocation talks to the bench storage. Node startup itself is not counted.',
-            "Targets apply to the API's functions (admin, fetch, groups, produce). Maintenance's first invocation is a whole maintenance pass over the bench's partitions (its warm invocation, the same pass again, shows how much of it is the job); the dispatcher, the custom resource and the wake sockets' $connect are imported only.",
+            "Targets apply to the API's functions (admin, fetch, groups, produce). Maintenance's first invocation is a whole maintenance pass over the bench's partitions (its warm invocation, the same pass again, shows how much of it is the job); the dispatcher, the custom resource and the wake sockets' $connect and notifier are imported only.",
           ],
         },
       ],

@@ -84,7 +84,7 @@ export interface IdleResult {
  * (lib/wake/wake-connect.ts). So each socket the members open here also runs those writes, the library's
  * own `recordWatch`, against the bench's emulator tables: the meter counts their units, and their time is
  * billed as the function's. A mark written over an older one (a renewal's) passes the stream's filter and
- * invokes the dispatcher, which reads nothing (the head's nextOffset did not move): counted as at most one
+ * invokes the wake notifier, which reads nothing (the head's nextOffset did not move): counted as at most one
  * invocation per head, at Lambda's 1 ms minimum. There is no $disconnect route (a registration goes when
  * its wake is sent, when a wake finds the socket gone, or by TTL), so a socket costs one $connect invocation.
  */
@@ -256,7 +256,8 @@ export const idleSection: BenchSection<IdleResult> = {
       });
       const windowed = (component: string, count: number, unitPrice: number) => line(component, count, perMonth(count), unitPrice);
       const renewals = (component: string, count: number, unitPrice: number) => line(component, count, count * renewal.perMonth, unitPrice);
-      // The dispatcher (at the API functions' memory) woken by a renewed mark only parses its records: Lambda's 1 ms minimum.
+      // The wake notifier woken by a renewed mark only parses its records: Lambda's 1 ms minimum, priced at the
+      // API functions' memory (twice the notifier's 512 MB: an upper bound; the request price is most of it).
       const remarkPrice = PRICES.lambdaRequest + 0.001 * (settings.apiMemoryMb / 1024) * PRICES.lambdaGbSecond;
       const pullGroup = [
         windowed('API Gateway HTTP requests (fetches, heartbeats, wake lookups)', requests, PRICES.apiRequest),
@@ -268,7 +269,7 @@ export const idleSection: BenchSection<IdleResult> = {
         windowed('S3 GET requests', s3Gets, PRICES.s3Get),
         windowed('WebSocket connection-minutes', sockets.connectionMinutes, PRICES.webSocketMinute),
         windowed('WebSocket messages (wakes)', sockets.messages, PRICES.webSocketMessage),
-        windowed('dispatcher invocations (heads re-marked by $connect, 1 ms each)', sockets.remarkedHeads, remarkPrice),
+        windowed('wake-notifier invocations (heads re-marked by $connect, 1 ms each)', sockets.remarkedHeads, remarkPrice),
         renewals(`socket renewals: HTTP requests (per renewal of both, every ${WAKE_SOCKET_MAX_AGE_MS / 60_000} min)`, renewalHttp, PRICES.apiRequest),
         renewals('socket renewals: Lambda invocations (requests, $connect)', renewalHttp + renewalSockets, PRICES.lambdaRequest),
         renewals(
@@ -276,7 +277,7 @@ export const idleSection: BenchSection<IdleResult> = {
           (renewal.billedMs / 1000) * (settings.apiMemoryMb / 1024) + (renewal.connectBilledMs / 1000) * (settings.wakeConnectMemoryMb / 1024),
           PRICES.lambdaGbSecond,
         ),
-        renewals('socket renewals: dispatcher invocations (heads re-marked, 1 ms each)', renewal.remarkedHeads, remarkPrice),
+        renewals('socket renewals: wake-notifier invocations (heads re-marked, 1 ms each)', renewal.remarkedHeads, remarkPrice),
         renewals('socket renewals: DynamoDB read units', renewal.readUnits, PRICES.readUnit),
         renewals('socket renewals: DynamoDB write units', renewal.writeUnits, PRICES.writeUnit),
       ];
@@ -409,7 +410,7 @@ function tables(r: IdleResult): Table[] {
         `requests in the window: ${r.requests.fetch} fetches, ${r.requests.heartbeat} heartbeats, ${r.requests.wakeLookup} wake-channel lookups, ${r.requests.other} other ${JSON.stringify(r.requests.otherOperations)}; DynamoDB calls: ${JSON.stringify(r.storage.dynamoCalls)}`,
         `wake sockets in the window: ${r.sockets.opened} opened, ${r.sockets.closed} closed, ${r.sockets.connectionMinutes} connection-minutes, ${r.sockets.messages} wake messages`,
         `one renewal of both sockets (each member renews every ${r.consumer.wakeSocketMaxAgeMs / 60_000} min, ${Math.round(r.renewal.perMonth)} times a month): requests ${JSON.stringify(r.renewal.requests)}, ${r.renewal.socketsOpened} sockets, ${r.renewal.remarkedHeads} heads re-marked, ${r.renewal.readUnits} RCU, ${r.renewal.writeUnits} WCU, ${r.renewal.billedMs} ms of HTTP handlers and ${r.renewal.connectBilledMs} ms of $connect`,
-        `the AWS path: each socket opened here also ran $connect's writes (lib/wake/wake-connect.ts recordWatch: one registration, one mark per watched head) against the emulators, counted in the units above, and its time with the upgrade's pass through the wake route is billed as the wake-connect function's (${r.memoryMb.wakeConnect} MB); a renewal's marks over the old ones invoke the dispatcher, priced as one invocation of 1 ms per head (an upper bound: the mapping batches records)`,
+        `the AWS path: each socket opened here also ran $connect's writes (lib/wake/wake-connect.ts recordWatch: one registration, one mark per watched head) against the emulators, counted in the units above, and its time with the upgrade's pass through the wake route is billed as the wake-connect function's (${r.memoryMb.wakeConnect} MB); a renewal's marks over the old ones invoke the wake notifier, priced as one invocation of 1 ms per head (an upper bound: the mapping batches records)`,
         `Lambda duration is the handler time measured here against local emulators (each request rounded up to 1 ms), at ${r.memoryMb.api} MB; on AWS, DynamoDB round trips are longer`,
         `prices: us-east-1 list, arm64; ${r.references.map((x) => `${x.service}: ${x.basis}`).join('; ')}`,
       ],

@@ -197,11 +197,8 @@ describe('the synthesized bundles', () => {
 
     it('pass the black-box API checks, every route reaches its handler, and maintenance purges', async () => {
       const stack = await createTestStack(backend);
-      // Each bundle runs in its own worker with the environment the construct gives its function (the wake
-      // notifier's names the wake stage, which it needs to load).
-      const env = lambdaEnvironment(stack.config);
-      const envOf = (name: string) => (name === 'wake-notifier' ? { ...env, RUNNEL_WAKE_CALLBACK_URL: 'https://ws123.execute-api.us-east-1.amazonaws.com/wake' } : env);
-      const loaded = await Promise.all(bundlesIn(outdir).map(async (b) => [b.name, await hostBundle(b.file, b.name, envOf(b.name))] as const));
+      // Each bundle runs in its own worker with the environment the construct gives its function.
+      const loaded = await Promise.all(bundlesIn(outdir).map(async (b) => [b.name, await hostBundle(b.file, b.name, lambdaEnvironment(stack.config, b.name))] as const));
       hosts.push(...loaded.map(([, h]) => h));
       const host = Object.fromEntries(loaded);
       const handlers = Object.fromEntries(

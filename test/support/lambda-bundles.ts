@@ -59,9 +59,16 @@ export function bundlesIn(outdir: string, stack = 'Runnel'): LambdaBundle[] {
   return bundles.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** The environment the construct gives every function, for a deployment on `config`'s storage. */
-export function lambdaEnvironment(config: RunnelConfig): Record<string, string> {
+/** A wake stage's callback URL, as the construct gives the wake notifier (nothing answers at it). */
+export const STAND_IN_WAKE_CALLBACK_URL = 'https://ws123.execute-api.us-east-1.amazonaws.com/wake';
+
+/**
+ * The environment the construct gives every function, for a deployment on `config`'s storage; with a
+ * function's name, that function's own too (the wake notifier's callback URL, without which it does not load).
+ */
+export function lambdaEnvironment(config: RunnelConfig, name?: RunnelFunction): Record<string, string> {
   return {
+    ...(name === 'wake-notifier' ? { RUNNEL_WAKE_CALLBACK_URL: STAND_IN_WAKE_CALLBACK_URL } : {}),
     AWS_REGION: config.region,
     RUNNEL_BUCKET: config.bucket,
     RUNNEL_TOPICS_TABLE: config.topicsTable,
