@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { listenOnLoopback, readBody } from './loopback-server.js';
 
 /** A function the server runs: Lambda's handler signature, without the callback. */
 export type InvokeHandler = (event: unknown, context: { functionName: string; awsRequestId: string }) => unknown;
@@ -13,12 +13,6 @@ export interface LambdaInvokeServer {
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
-
-async function body(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 /** The function name in Invoke's path, which may be a name, an ARN or a partial ARN, with a qualifier. */
 function functionName(raw: string): string {
@@ -38,7 +32,7 @@ export async function startLambdaInvokeServer(functions: Record<string, InvokeHa
   let requestIds = 0;
   const server = createServer(async (req, res) => {
     const match = req.method === 'POST' ? INVOKE_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
-    const payload = await body(req);
+    const payload = await readBody(req);
     if (!match) {
       res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' }).end('{"message":"unknown operation"}');
       return;
@@ -65,14 +59,10 @@ export async function startLambdaInvokeServer(functions: Record<string, InvokeHa
         .end(JSON.stringify({ errorType: err.name, errorMessage: err.message, trace: (err.stack ?? '').split('\n') }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { origin, close } = await listenOnLoopback(server);
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    endpoint: `${origin}`,
     invocations,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { listenOnLoopback, readBody } from './loopback-server.js';
 
 export interface ManagementApiServer {
   /** A stage's callback URL on this server, as the construct hands the wake notifier `wss`'s `https` twin. */
@@ -19,12 +19,6 @@ export interface ManagementApiServer {
 
 const POST_PATH = /^\/wake\/@connections\/([^/]+)$/;
 
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /**
  * A local server that speaks API Gateway's Management API for WebSocket connections, as far as wakes
  * use it: `POST /<stage>/@connections/{id}` with the message as the body. An open connection takes it
@@ -39,7 +33,7 @@ export async function startManagementApiServer(): Promise<ManagementApiServer> {
   const failed = new Map<string, number>();
   const server = createServer(async (req, res) => {
     const match = req.method === 'POST' ? POST_PATH.exec(new URL(req.url ?? '/', 'http://x').pathname) : null;
-    const text = await body(req);
+    const text = (await readBody(req)).toString('utf8');
     if (!match) {
       res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' }).end('{"message":"Not Found"}');
       return;
@@ -58,18 +52,14 @@ export async function startManagementApiServer(): Promise<ManagementApiServer> {
     posts.set(id, [...(posts.get(id) ?? []), text]);
     res.writeHead(200, { 'content-type': 'application/json' }).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { origin, close } = await listenOnLoopback(server);
   return {
-    callbackUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/wake`,
+    callbackUrl: `${origin}/wake`,
     open,
     posts,
     gone,
     failing,
     failed,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

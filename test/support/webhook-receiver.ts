@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { listenOnLoopback, readBody } from './loopback-server.js';
 
 export interface ReceivedWebhook {
   id: string;
@@ -34,9 +34,7 @@ export async function startWebhookReceiver(secret: string, answer: (delivery: Re
   const received: ReceivedWebhook[] = [];
   const rejected: string[] = [];
   const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
+    const text = (await readBody(req)).toString('utf8');
     let delivery: ReceivedWebhook;
     try {
       const body = verifier.verify(text, req.headers as Record<string, string>);
@@ -53,15 +51,11 @@ export async function startWebhookReceiver(secret: string, answer: (delivery: Re
     if (body === undefined) res.writeHead(status).end();
     else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { origin, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    url: `${origin}/hook`,
     received,
     rejected,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
