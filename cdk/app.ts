@@ -12,6 +12,7 @@ import { RunnelStack } from './stack.js';
  *   runnel:jwtIssuer / runnel:jwtAudience   JWT auth instead of IAM (audience comma-separated)
  *   runnel:s3Endpoint / runnel:dynamoDbEndpoint   endpoint overrides for the functions (LocalStack)
  *   runnel:wakeSockets      `false` to deploy no wake sockets (deployed members then poll)
+ *   runnel:monitoring       `false` to deploy no alarms and no dashboard (the only fixed monthly cost)
  *   runnel:account / runnel:region   pin the stack's environment (default: environment-agnostic)
  */
 export function runnelPropsFromContext(app: App): RunnelProps {
@@ -22,14 +23,21 @@ export function runnelPropsFromContext(app: App): RunnelProps {
   const removal = ctx('removalPolicy') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy') throw new Error(`context runnel:removalPolicy must be "retain" or "destroy", not "${removal}"`);
   const issuer = ctx('jwtIssuer');
-  const wakeSockets = ctx('wakeSockets');
-  if (wakeSockets !== undefined && wakeSockets !== 'true' && wakeSockets !== 'false') throw new Error(`context runnel:wakeSockets must be "true" or "false", not "${wakeSockets}"`);
+  const wakeSockets = flag(ctx, 'wakeSockets');
+  const monitoring = flag(ctx, 'monitoring');
   return {
     removalPolicy: removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     ...(issuer ? { jwt: { issuer, audience: (ctx('jwtAudience') ?? '').split(',').filter(Boolean) } } : {}),
     endpoints: { s3: ctx('s3Endpoint'), dynamoDb: ctx('dynamoDbEndpoint') },
-    ...(wakeSockets === undefined ? {} : { wakeSockets: wakeSockets === 'true' }),
+    ...(wakeSockets === undefined ? {} : { wakeSockets }),
+    ...(monitoring === undefined ? {} : { monitoring }),
   };
+}
+
+function flag(ctx: (key: string) => string | undefined, key: string): boolean | undefined {
+  const value = ctx(key);
+  if (value !== undefined && value !== 'true' && value !== 'false') throw new Error(`context runnel:${key} must be "true" or "false", not "${value}"`);
+  return value === undefined ? undefined : value === 'true';
 }
 
 export function buildApp(app = new App()): App {

@@ -24,13 +24,21 @@ export interface RunnelMonitoringProps {
   readonly produceLatencyThreshold: Duration;
   /** The age of the oldest undelivered record of any subscription above which the delivery-lag alarm fires. */
   readonly subscriptionAgeThreshold: Duration;
+  /**
+   * The functions that read the log table's stream, each with the iterator age above which it alarms:
+   * a reader that falls that far behind (or whose failures the mapping keeps retrying) leaves wakes and
+   * deliveries waiting, and a record older than its mapping's maxRecordAge is dropped unseen.
+   */
+  readonly streamReaders?: ReadonlyArray<{ readonly name: string; readonly fn: LambdaFunction; readonly maxIteratorAge: Duration }>;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
 /**
  * Alarms for what needs a person: server errors, crashed or throttled functions, throttled log-table
- * writes (a hot partition head), and slow produce. Fetch duration is not alarmed: long polls make it
+ * writes (a hot partition head), slow produce, and stream readers falling behind (a wake notifier's
+ * failed wakes count as successes in its Errors metric: the mapping retries them as partial batch
+ * failures, so only the iterator age shows them piling up). Fetch duration is not alarmed: long polls make it
  * long by design.
  */
 export class RunnelMonitoring extends Construct {
@@ -69,6 +77,14 @@ export class RunnelMonitoring extends Construct {
         metric: produce.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
         threshold: props.produceLatencyThreshold.toMilliseconds(),
         description: 'Produce p99 duration is above its threshold',
+      });
+    }
+
+    for (const { name, fn, maxIteratorAge } of props.streamReaders ?? []) {
+      alarm(`${name}IteratorAge`, {
+        metric: fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: maxIteratorAge.toMilliseconds(),
+        description: `The ${name} function reads the log table's stream more than ${maxIteratorAge.toHumanString()} behind`,
       });
     }
 

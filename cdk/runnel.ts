@@ -96,6 +96,14 @@ export interface RunnelProps {
    */
   readonly serverAccessLogsBucket?: IBucket;
   /**
+   * Alarms and a dashboard (RunnelMonitoring): 24 standard alarms (about $2.40 a month at $0.10 each) and
+   * a dashboard ($3 a month), the only fixed cost of a deployment. Off: none of them, for a stack that
+   * should cost nothing while idle (a dev stack, or an account watched by other means); `alarmTopic` and
+   * the alarm thresholds are then refused, since they would do nothing.
+   * @default true
+   */
+  readonly monitoring?: boolean;
+  /**
    * Where the alarms notify.
    * @default - alarms change state without notifying anyone
    */
@@ -138,7 +146,8 @@ export class Runnel extends Construct {
   readonly stage: HttpStage;
   /** Every function; `wake-connect` and `wake-notifier` only with wake sockets. */
   readonly functions: Readonly<RunnelFunctions>;
-  readonly monitoring: RunnelMonitoring;
+  /** The alarms and the dashboard; undefined when `monitoring` is off. */
+  readonly monitoring?: RunnelMonitoring;
   /** The wake sockets' WebSocket API and stage; undefined when `wakeSockets` is off. */
   readonly wakeSockets?: WakeSockets;
 
@@ -307,14 +316,29 @@ export class Runnel extends Construct {
       targets: [new LambdaFunctionTarget(functions.maintenance, { retryAttempts: 2, event: RuleTargetInput.fromObject({ sweepOrphans: true }) })],
     });
 
-    this.monitoring = new RunnelMonitoring(this, 'Monitoring', {
-      api: this.api,
-      functions,
-      logTable: this.logTable,
-      alarmTopic: props.alarmTopic,
-      produceLatencyThreshold: props.produceLatencyThreshold ?? Duration.seconds(1),
-      subscriptionAgeThreshold: props.subscriptionAgeThreshold ?? Duration.minutes(15),
-    });
+    if (props.monitoring === false) {
+      const unused = (['alarmTopic', 'produceLatencyThreshold', 'subscriptionAgeThreshold'] as const).filter((k) => props[k] !== undefined);
+      if (unused.length) throw new Error(`${unused.join(', ')} need monitoring: with monitoring: false there are no alarms`);
+    } else {
+      const subscriptionAgeThreshold = props.subscriptionAgeThreshold ?? Duration.minutes(15);
+      this.monitoring = new RunnelMonitoring(this, 'Monitoring', {
+        api: this.api,
+        functions,
+        logTable: this.logTable,
+        alarmTopic: props.alarmTopic,
+        produceLatencyThreshold: props.produceLatencyThreshold ?? Duration.seconds(1),
+        subscriptionAgeThreshold,
+        // A dispatcher invocation lasts as long as its slowest delivery, so its reads may lag by minutes
+        // and it alarms with the subscriptions' own threshold (its lag metric is published by the
+        // dispatcher itself, so a stuck dispatcher shows only here). Idle members wait for their wakes up
+        // to a socket's life (9 minutes), so a notifier a minute behind is already far outside the
+        // wake-up latency they were promised.
+        streamReaders: [
+          { name: 'dispatcher', fn: functions.dispatcher, maxIteratorAge: subscriptionAgeThreshold },
+          ...(functions['wake-notifier'] ? [{ name: 'wake-notifier', fn: functions['wake-notifier'], maxIteratorAge: Duration.minutes(1) }] : []),
+        ],
+      });
+    }
   }
 
   /**

@@ -201,12 +201,44 @@ describe('push subscriptions in the construct', () => {
 
   it('alarms when a subscription\'s oldest undelivered record is older than the threshold', () => {
     const age = (runnel: Runnel) =>
-      runnel.monitoring.alarms
+      runnel.monitoring!.alarms
         .map((a) => Stack.of(runnel).resolve((a.node.defaultChild as CfnAlarm)._toCloudFormation()))
         .map((t) => (Object.values(t.Resources)[0] as any).Properties)
         .find((p) => p.MetricName === DELIVERY_METRICS.oldestUndeliveredAge);
     expect(age(build().runnel)).toMatchObject({ Namespace: 'Runnel', Statistic: 'Maximum', Threshold: 15 * 60_000, Dimensions: [{ Name: 'service', Value: 'dispatcher' }] });
     expect(age(build({ subscriptionAgeThreshold: Duration.minutes(2) }).runnel).Threshold).toBe(120_000);
+  });
+
+  it('alarms when a reader of the log table\'s stream falls behind: the dispatcher at the subscription threshold, the wake notifier at a minute', () => {
+    const iteratorAges = (runnel: Runnel) => {
+      const stack = Stack.of(runnel);
+      const names = new Map(Object.entries(runnel.functions).map(([name, fn]) => [JSON.stringify(stack.resolve(fn.functionName)), name]));
+      return Object.fromEntries(
+        runnel.monitoring!.alarms
+          .map((a) => Object.values(stack.resolve((a.node.defaultChild as CfnAlarm)._toCloudFormation()).Resources)[0] as any)
+          .map((r) => r.Properties)
+          .filter((p) => p.MetricName === 'IteratorAge')
+          .map((p) => {
+            expect(p).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Maximum', Period: 60, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+            return [names.get(JSON.stringify(p.Dimensions[0].Value)), p.Threshold];
+          }),
+      );
+    };
+    expect(iteratorAges(build().runnel)).toEqual({ dispatcher: 15 * 60_000, 'wake-notifier': 60_000 });
+    expect(iteratorAges(build({ subscriptionAgeThreshold: Duration.minutes(2) }).runnel)).toEqual({ dispatcher: 120_000, 'wake-notifier': 60_000 });
+    expect(iteratorAges(build({ wakeSockets: false }).runnel)).toEqual({ dispatcher: 15 * 60_000 });
+  });
+
+  it('deploys no alarm and no dashboard with monitoring: false, and refuses alarm settings that would then do nothing', () => {
+    const typesOf = (stack: Stack) => Object.values((stack.resolve((stack as any)._toCloudFormation()) as { Resources: Record<string, { Type: string }> }).Resources).map((r) => r.Type);
+    const off = build({ monitoring: false });
+    expect(off.runnel.monitoring).toBeUndefined();
+    expect(typesOf(off.stack)).not.toContain('AWS::CloudWatch::Alarm');
+    expect(typesOf(off.stack)).not.toContain('AWS::CloudWatch::Dashboard');
+    expect(typesOf(off.stack)).toContain('AWS::Lambda::Function');
+    expect(typesOf(build().stack).filter((t) => t === 'AWS::CloudWatch::Alarm')).toHaveLength(24);
+    expect(() => build({ monitoring: false, subscriptionAgeThreshold: Duration.minutes(2) })).toThrow(/subscriptionAgeThreshold need monitoring/);
+    expect(() => build({ monitoring: false, produceLatencyThreshold: Duration.seconds(2) })).toThrow(/produceLatencyThreshold need monitoring/);
   });
 });
 
@@ -365,6 +397,13 @@ describe('the app context', () => {
     expect(props({ 'runnel:wakeSockets': 'false' }).wakeSockets).toBe(false);
     expect(props({}).wakeSockets).toBeUndefined();
     expect(() => props({ 'runnel:wakeSockets': 'off' })).toThrow(/runnel:wakeSockets.*"off"/);
+  });
+
+  it('reads monitoring, and refuses anything but true or false', () => {
+    expect(props({ 'runnel:monitoring': 'false' }).monitoring).toBe(false);
+    expect(props({ 'runnel:monitoring': 'true' }).monitoring).toBe(true);
+    expect(props({}).monitoring).toBeUndefined();
+    expect(() => props({ 'runnel:monitoring': 'no' })).toThrow(/runnel:monitoring.*"no"/);
   });
 
   it('reads the JWT authorizer and endpoint overrides', () => {
