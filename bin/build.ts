@@ -19,6 +19,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
 import { noS3Express } from '../cdk/bundling/no-s3-express.js';
 import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
+import { prebuiltOpenApi } from '../cdk/bundling/prebuilt-openapi.js';
 import { sdkPackageVersions } from '../cdk/bundling/sdk-package-versions.js';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
 import { standardRetries } from '../cdk/bundling/standard-retries.js';
@@ -166,6 +167,8 @@ export async function buildLambdaBundles(): Promise<void> {
     mainFields: ['module', 'main'],
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     ...LAMBDA_SDK_OPTIONS,
+    // The OpenAPI document, built now rather than at the admin function's first request (cdk/bundling/prebuilt-openapi.ts).
+    plugins: [...LAMBDA_SDK_OPTIONS.plugins, prebuiltOpenApi],
     metafile: true,
     logLevel: 'warning',
   });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';
+import { clientOf, registerOnly, THROWN_ERRORS } from './sdk-thrown-errors.js';
 
 /**
  * The AWS SDK's generated schema modules (`@aws-sdk/client-*​/dist-es/schemas/schemas_0.js`) describe every
@@ -11,13 +12,17 @@ import type { Plugin } from 'esbuild';
  * This rewrites each computed key that is one of the module's own string constants into that string,
  * the same key the SDK builds at run time, so that esbuild drops the schemas of the operations we never
  * send. Nothing else changes; a module in another shape passes through as it is.
+ *
+ * The same pass registers only the errors our commands can answer (sdk-thrown-errors.ts), since esbuild
+ * loads each file once.
  */
 export const sdkSchemaKeys: Plugin = {
   name: 'sdk-schema-keys',
   setup(build) {
     build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      return { contents: inlineStringKeys(source), loader: 'js' };
+      const thrown = THROWN_ERRORS[clientOf(args.path) ?? ''];
+      return { contents: inlineStringKeys(thrown ? registerOnly(source, thrown) : source), loader: 'js' };
     });
   },
 };

@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LAMBDA_SDK_OPTIONS, ROOT } from '../../bin/build.js';
 import LRUCache from '../../cdk/bundling/lru-cache.js';
 import { NATIVE_CHECKSUMS } from '../../cdk/bundling/node-native-checksums.js';
+import { registerOnly, THROWN_ERRORS } from '../../cdk/bundling/sdk-thrown-errors.js';
 
 /** mnemonist's LRUCache, which the SDK's endpoint cache uses and the stand-in replaces: the oracle (CommonJS, and no dependency of ours, hence require). */
 const MnemonistLru = createRequire(import.meta.url)('mnemonist/lru-cache') as new <K, V>(capacity: number) => Pick<LRUCache<K, V>, 'set' | 'get' | 'has' | 'peek' | 'clear' | 'size'>;
@@ -56,6 +57,27 @@ describe('the Lambda bundles’ AWS SDK', () => {
     expect(withEventStreams).toEqual([]);
   });
 
+  it('registers every error that a command lib/ sends can answer (its documented @throws), where cdk/bundling/sdk-thrown-errors.ts keeps a list', () => {
+    const require = createRequire(import.meta.url);
+    const commands = commandsImported();
+    expect(Object.keys(THROWN_ERRORS).every((pkg) => commands.has(pkg))).toBe(true);
+    for (const [pkg, kept] of Object.entries(THROWN_ERRORS)) {
+      const dir = join(require.resolve(`${pkg}/package.json`), '..');
+      const thrown = new Set<string>();
+      for (const command of commands.get(pkg)!) {
+        const doc = readFileSync(join(dir, 'dist-types/commands', `${command}.d.ts`), 'utf8');
+        for (const [, error] of doc.matchAll(/@throws \{@link (\w+)\}/g)) if (!error!.endsWith('ServiceException')) thrown.add(error!);
+      }
+      expect(thrown.size).toBeGreaterThan(0);
+      expect([...thrown].filter((e) => !kept.includes(e))).toEqual([]);
+      // Each name kept is one the client registers, and the transform keeps those and the base exception only.
+      const schemas = readFileSync(join(dir, 'dist-es/schemas/schemas_0.js'), 'utf8');
+      const registered = (source: string) => [...source.matchAll(/^\w+_registry\.registerError\((\w+)\$/gm)].map((m) => m[1]!).sort();
+      expect(kept.filter((e) => !registered(schemas).includes(e))).toEqual([]);
+      expect(registered(registerOnly(schemas, kept))).toEqual([...kept, registered(schemas).find((e) => e.endsWith('ServiceException'))!].sort());
+    }
+  });
+
   it('has natively every checksum whose JavaScript fallback cdk/bundling/node-native-checksums.ts leaves out', () => {
     for (const hash of NATIVE_CHECKSUMS.hashes) expect(createHash(hash).update('runnel').digest('hex')).toMatch(/^[0-9a-f]+$/);
     for (const fn of NATIVE_CHECKSUMS.zlib) expect(typeof (zlib as unknown as Record<string, unknown>)[fn]).toBe('function');
@@ -92,11 +114,21 @@ describe('the Lambda bundles’ AWS SDK', () => {
     const work = mkdtempSync(join(tmpdir(), 'runnel-lambda-sdk-'));
     afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-    /** The S3 client's resolved settings, from a bundle run in a child process with `env`. */
-    async function resolvedConfig(env: Record<string, string>) {
-      const entry = join(work, 'entry.ts');
-      writeFileSync(
-        entry,
+    /** `source` bundled as the Lambda bundles take the SDK, run in a child process with only `env`: what it prints, as JSON. */
+    async function runBuilt(name: string, source: string, env: Record<string, string>): Promise<Record<string, any>> {
+      const entry = join(work, `${name}.ts`);
+      writeFileSync(entry, source);
+      const outfile = join(work, `${name}.mjs`);
+      await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent', ...LAMBDA_SDK_OPTIONS,
+        banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } });
+      const { stdout } = await promisify(execFile)(process.execPath, [outfile], { env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8' });
+      return JSON.parse(stdout) as Record<string, any>;
+    }
+
+    /** The S3 client's resolved settings, from a bundle run with `env`. */
+    const resolvedConfig = (env: Record<string, string>) =>
+      runBuilt(
+        'config',
         `import { S3Client } from '@aws-sdk/client-s3';
 const c = new S3Client({});
 import { Crc32 } from '@smithy/core/checksum';
@@ -107,13 +139,8 @@ const s3ExpressRefusal = await c.config.s3ExpressIdentityProvider.getS3ExpressId
 const hex = async (Hash) => { const h = new Hash(); h.update(new TextEncoder().encode('runnel')); return Buffer.from(await h.digest()).toString('hex'); };
 const digests = { sha256: await hex(c.config.sha256), md5: await hex(c.config.md5), sha1: await hex(c.config.sha1), crc32: await hex(Crc32) };
 console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, retry, digests }));`,
+        env,
       );
-      const outfile = join(work, 'bundle.mjs');
-      await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent', ...LAMBDA_SDK_OPTIONS,
-        banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } });
-      const { execFileSync } = await import('node:child_process');
-      return JSON.parse(execFileSync(process.execPath, [outfile], { env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8' })) as Record<string, unknown>;
-    }
 
     it('takes the region and settings from the environment, and reads no shared config file', async () => {
       const home = join(work, 'home');
@@ -156,24 +183,15 @@ console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await
       });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
-        const entry = join(work, 'checksums.ts');
-        writeFileSync(
-          entry,
-          `import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+        // As Lambda's environment gives them: the role's keys and the region, and no checksum setting.
+        const env = { PATH: process.env.PATH!, AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token', S3_STAND_IN: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+        const { good, corrupt } = (await runBuilt('checksums', `import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 const s3 = new S3Client({ endpoint: process.env.S3_STAND_IN, forcePathStyle: true });
 await s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: new TextEncoder().encode(${JSON.stringify(body.toString())}) }));
 const read = async (key) => Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'b', Key: key }))).Body.transformToByteArray()).toString();
 const good = await read('k');
 const corrupt = await read('corrupt').then(() => '', (e) => e.message);
-console.log(JSON.stringify({ good, corrupt }));`,
-        );
-        const outfile = join(work, 'checksums.mjs');
-        await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent', ...LAMBDA_SDK_OPTIONS,
-          banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } });
-        // As Lambda's environment gives them: the role's keys and the region, and no checksum setting.
-        const env = { PATH: process.env.PATH!, AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token', S3_STAND_IN: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-        const { stdout } = await promisify(execFile)(process.execPath, [outfile], { env, encoding: 'utf8' });
-        const { good, corrupt } = JSON.parse(stdout) as { good: string; corrupt: string };
+console.log(JSON.stringify({ good, corrupt }));`, env)) as { good: string; corrupt: string };
         const put = requests.find((r) => r.method === 'PUT')!;
         expect(put.body).toEqual(body);
         expect(put.headers['x-amz-checksum-crc32']).toBe(crc32(body));
@@ -184,6 +202,59 @@ console.log(JSON.stringify({ good, corrupt }));`,
         expect(gets.map((g) => g.headers['x-amz-checksum-mode'])).toEqual(['ENABLED', 'ENABLED']);
         expect(good).toBe(body.toString());
         expect(corrupt).toMatch(/Checksum mismatch/);
+      } finally {
+        server.close();
+      }
+    });
+
+    it('answers an error our commands can get as its own class, and any other as the client’s base exception under its name (cdk/bundling/sdk-thrown-errors.ts)', async () => {
+      // A stand-in for DynamoDB and S3 that answers every request with the error it names: DynamoDB's in
+      // the table name, S3's in the key.
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+          if (req.headers['x-amz-target']) {
+            const { TableName } = JSON.parse(Buffer.concat(chunks).toString()) as { TableName: string };
+            return res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' }).end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${TableName}`, message: 'refused' }));
+          }
+          const code = new URL(req.url!, 'http://s3').pathname.split('/').pop()!;
+          res.writeHead(code === 'AccessDenied' ? 403 : 404, { 'content-type': 'application/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>refused</Message></Error>`);
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const seen = await runBuilt(
+          'errors',
+          `import { DynamoDBClient, GetItemCommand, ConditionalCheckFailedException, ThrottlingException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
+import { S3Client, GetObjectCommand, NoSuchKey, AccessDenied, S3ServiceException } from '@aws-sdk/client-s3';
+const endpoint = process.env.STAND_IN;
+const dynamo = new DynamoDBClient({ endpoint, maxAttempts: 1 });
+const s3 = new S3Client({ endpoint, forcePathStyle: true, maxAttempts: 1 });
+const classes = { ConditionalCheckFailedException, ThrottlingException, DynamoDBServiceException, NoSuchKey, AccessDenied, S3ServiceException };
+const seen = (e) => ({ name: e.name, message: e.message, fault: e.$fault, status: e.$metadata.httpStatusCode, own: Object.keys(classes).find((c) => Object.getPrototypeOf(e) === classes[c].prototype) ?? null, base: e instanceof DynamoDBServiceException || e instanceof S3ServiceException });
+const fromDynamo = (error) => dynamo.send(new GetItemCommand({ TableName: error, Key: { k: { S: 'k' } } })).then(() => null, seen);
+const fromS3 = (error) => s3.send(new GetObjectCommand({ Bucket: 'b', Key: error })).then(() => null, seen);
+console.log(JSON.stringify({
+  ConditionalCheckFailedException: await fromDynamo('ConditionalCheckFailedException'),
+  ThrottlingException: await fromDynamo('ThrottlingException'),
+  TransactionCanceledException: await fromDynamo('TransactionCanceledException'),
+  NoSuchKey: await fromS3('NoSuchKey'),
+  AccessDenied: await fromS3('AccessDenied'),
+  NoSuchUpload: await fromS3('NoSuchUpload'),
+}));`,
+          { AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', STAND_IN: `http://127.0.0.1:${(server.address() as AddressInfo).port}` },
+        );
+        // `own`: the class it is an instance of, and not of a subclass.
+        const as = (name: string, status: number, own: string) => ({ name, message: 'refused', fault: 'client', status, own, base: true });
+        expect(seen).toEqual({
+          ConditionalCheckFailedException: as('ConditionalCheckFailedException', 400, 'ConditionalCheckFailedException'),
+          ThrottlingException: as('ThrottlingException', 400, 'ThrottlingException'),
+          // Only a transaction, which Runnel never sends, answers this one.
+          TransactionCanceledException: as('TransactionCanceledException', 400, 'DynamoDBServiceException'),
+          NoSuchKey: as('NoSuchKey', 404, 'NoSuchKey'),
+          AccessDenied: as('AccessDenied', 403, 'AccessDenied'),
+          NoSuchUpload: as('NoSuchUpload', 404, 'S3ServiceException'),
+        });
       } finally {
         server.close();
       }
