@@ -12,6 +12,7 @@ import { afterFailure } from './retry-policy.js';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, MAX_TARGET_TIMEOUT_MS, type DeliveryFailure, type Subscription } from './subscription.js';
 import type { LeaseHold, SubscriptionStore } from './subscription-store.js';
 import { createTarget, isDeliveryError, type Target, type TargetDeps } from './targets/index.js';
+import { TargetUnavailableError } from './targets/errors.js';
 
 /** Writes a dead-letter record: the produce path, typed (see lib/contract/dead-letter.ts). */
 export type DeadLetterWriter = (topic: string, record: ReturnType<typeof deadLetterRecord>) => Promise<void>;
@@ -352,7 +353,7 @@ export class Dispatcher {
       const offsets = batch.map((r) => r.offset);
       const observer = this.options.observer;
       observer.delivering(name, Math.max(0, this.clock() - batch[0]!.timestamp));
-      const { verdict, error } = await this.deliverBatch({ sub, topic, partition, body: encoded.json, offsets });
+      const { verdict, error, retryAfterMs } = await this.deliverBatch({ sub, topic, partition, body: encoded.json, offsets });
       if (verdict.commitTo > committed) {
         if (!(await store.commit({ name, tp, hold, at: { offset: verdict.commitTo, topicId: topic.topicId, now: this.clock() } }))) return 'fenced';
         observer.delivered(name, offsets.filter((o) => o < verdict.commitTo).length);
@@ -362,7 +363,7 @@ export class Dispatcher {
       if (!verdict.failure || !error) continue;
       observer.failed(name);
       attempts++;
-      const step = afterFailure(sub, attempts);
+      const step = afterFailure(sub, attempts, retryAfterMs);
       const now = this.clock();
       if (step.kind === 'dead-letter') {
         const record = batch.find((r) => r.offset === committed)!;
@@ -399,7 +400,7 @@ export class Dispatcher {
   }
 
   /** Invokes the target; any failure becomes a verdict that commits nothing past the first record. */
-  private async deliverBatch({ sub, topic, partition, body, offsets }: { sub: Subscription; topic: Topic; partition: number; body: string; offsets: number[] }): Promise<{ verdict: BatchVerdict; error?: DeliveryFailure }> {
+  private async deliverBatch({ sub, topic, partition, body, offsets }: { sub: Subscription; topic: Topic; partition: number; body: string; offsets: number[] }): Promise<{ verdict: BatchVerdict; error?: DeliveryFailure; retryAfterMs?: number }> {
     const first = offsets[0]!;
     const last = offsets.at(-1)!;
     const configured = sub.target.type === 'webhook' ? (sub.target.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS) : MAX_TARGET_TIMEOUT_MS;
@@ -413,7 +414,8 @@ export class Dispatcher {
       const known = isDeliveryError(e);
       if (!known) logger.error('unexpected delivery failure', { error: e, subscription: sub.name });
       const error: DeliveryFailure = { kind: known ? e.kind : 'internal', retriable: known ? e.retriable : true, at: this.clock(), message: errorText(e) };
-      return { verdict: { commitTo: first, failure: { offset: first, reason: error.message } }, error };
+      const retryAfterMs = e instanceof TargetUnavailableError ? e.retryAfterMs : undefined;
+      return { verdict: { commitTo: first, failure: { offset: first, reason: error.message } }, error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
     }
     const verdict = commitPoint({ topic: topic.name, partition, offsets }, answer);
     if (!verdict.failure) return { verdict };

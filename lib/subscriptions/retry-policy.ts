@@ -26,16 +26,29 @@ export function backoffMs(policy: RetryPolicy, attempts: number): number {
   return Math.min(maxMs, Math.round(initialMs * multiplier ** Math.max(0, attempts - 1)));
 }
 
-/** What to do after the `attempts`-th failed attempt of a record. */
+/** A retry after a wait, or the dead-letter topic. */
 export type NextStep = { kind: 'retry'; delayMs: number } | { kind: 'dead-letter' };
 
-export function afterFailure(policy: RetryPolicy, attempts: number): NextStep {
-  return attempts >= policy.maxAttempts ? { kind: 'dead-letter' } : { kind: 'retry', delayMs: backoffMs(policy, attempts) };
+/**
+ * What to do after the `attempts`-th failed attempt of a record. A target that asked for a longer wait
+ * (`Retry-After`, as `retryAfterMs`) gets it, up to `backoff.maxMs`: a throttled receiver is not
+ * hammered on the policy's schedule, and a poison record still holds its partition for a bounded time
+ * (maxRetryDelayWithRetryAfterMs).
+ */
+export function afterFailure(policy: RetryPolicy, attempts: number, retryAfterMs?: number): NextStep {
+  if (attempts >= policy.maxAttempts) return { kind: 'dead-letter' };
+  const backoff = backoffMs(policy, attempts);
+  return { kind: 'retry', delayMs: retryAfterMs === undefined ? backoff : Math.max(backoff, Math.min(retryAfterMs, policy.backoff.maxMs)) };
 }
 
-/** The most a poison record waits between its attempts in all: the bound S4 promises. */
+/** The most a poison record waits between its attempts in all, when its target never sends `Retry-After`: the bound S4 promises. */
 export function maxRetryDelayMs(policy: RetryPolicy): number {
   let total = 0;
   for (let attempts = 1; attempts < policy.maxAttempts; attempts++) total += backoffMs(policy, attempts);
   return total;
+}
+
+/** The same bound when the target asks for a wait with every failure: each wait is at most `backoff.maxMs`. */
+export function maxRetryDelayWithRetryAfterMs(policy: RetryPolicy): number {
+  return (policy.maxAttempts - 1) * policy.backoff.maxMs;
 }

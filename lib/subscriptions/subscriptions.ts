@@ -50,6 +50,8 @@ export function createSubscriptions(deps: SubscriptionsDeps): Subscriptions {
             endpoint: deps.config.lambdaEndpoint,
             credentials: deps.config.lambdaEndpoint ? deps.config.credentials : undefined,
           })),
+        // The server clock, which also dates retries: a Retry-After date is read against it.
+        ...(deps.clock ? { now: deps.clock } : {}),
       },
       clock: deps.clock,
     },

@@ -204,6 +204,28 @@ describe.each(BACKENDS)('subscription delivery under faults and races (%s)', (ba
     expect(calls).toBe(2);
     expect(await committed()).toBe(1);
   });
+
+  it("waits as long as a throttled webhook's Retry-After asks, within backoff.maxMs, and as the policy says when it asks for less", async () => {
+    await setUp(1, { clock, resumeSubscriptions: true, dispatcher: { leaseMs: 10_000, remainingMs: () => 4_000 } }, { maxAttempts: 5, backoff: { initialMs: 3_000, maxMs: 60_000, multiplier: 1 } });
+    const asked = [() => '30', () => '3600', () => new Date(now + 45_500).toUTCString(), () => '1'];
+    let calls = 0;
+    answer = () => (calls < asked.length ? { status: calls % 2 ? 503 : 429, headers: { 'retry-after': asked[calls++]!() } } : (calls++, {}));
+    await produce(stack, [{ value: 1 }]);
+    await wake(stack);
+    // 30 s asked: waited, though the policy says 3 s. An hour asked: held to maxMs. A date about 45 s on:
+    // until then (HTTP dates have whole seconds). A second asked: the policy's 3 s.
+    for (const [attempts, wait] of [[1, 30_000], [2, 60_000], [3, 'date'], [4, 3_000]] as const) {
+      const waitMs = wait === 'date' ? Math.floor((now + 45_500) / 1000) * 1000 - now : wait;
+      const waiting = (await stack.request('GET', '/v1/subscriptions/billing')).body.partitions[0];
+      expect(waiting).toMatchObject({ committedOffset: 0, attempts, nextAttemptAt: now + waitMs, lastError: { kind: 'unavailable' } });
+      now += waitMs - 1;
+      expect((await stack.runnel.maintain()).subscriptionPartitionsResumed).toBe(0);
+      now += 1;
+      expect((await stack.runnel.maintain()).subscriptionPartitionsResumed).toBe(1);
+    }
+    expect(calls).toBe(5);
+    expect(await committed()).toBe(1);
+  });
 });
 
 describe.each(BACKENDS)('Lambda targets (%s)', (backend) => {

@@ -21,6 +21,13 @@ function functionName(raw: string): string {
   return arn?.[1] ?? name;
 }
 
+/** Thrown by a handler to be answered as Lambda answers a throttled invoke: 429 TooManyRequestsException with Retry-After. */
+export class InvokeThrottled extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super('Rate Exceeded.');
+  }
+}
+
 /**
  * A local server that speaks Lambda's Invoke API (RequestResponse), running JS handlers in process, so
  * that the real @aws-sdk/client-lambda can be pointed at it. As Lambda does: a handler's result is the
@@ -53,6 +60,12 @@ export async function startLambdaInvokeServer(functions: Record<string, InvokeHa
       const result = await handler(event, { functionName: name, awsRequestId: requestId });
       res.writeHead(200, headers).end(JSON.stringify(result ?? null));
     } catch (e) {
+      if (e instanceof InvokeThrottled) {
+        res
+          .writeHead(429, { 'content-type': 'application/json', 'x-amzn-errortype': 'TooManyRequestsException', 'x-amzn-requestid': requestId, 'retry-after': String(e.retryAfterSeconds) })
+          .end(JSON.stringify({ Type: 'User', message: e.message, Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' }));
+        return;
+      }
       const err = e instanceof Error ? e : new Error(String(e));
       res
         .writeHead(200, { ...headers, 'x-amz-function-error': 'Unhandled' })

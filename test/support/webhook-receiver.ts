@@ -8,9 +8,10 @@ export interface ReceivedWebhook {
   body: unknown;
 }
 
-/** What the receiver answers to one request: a status, a body, and how long to wait before answering. */
+/** What the receiver answers to one request: a status, headers, a body, and how long to wait before answering. */
 export interface WebhookAnswer {
   status?: number;
+  headers?: Record<string, string>;
   body?: unknown;
   delayMs?: number;
 }
@@ -45,11 +46,11 @@ export async function startWebhookReceiver(secret: string, answer: (delivery: Re
       return;
     }
     received.push(delivery);
-    const { status = 204, body, delayMs = 0 } = await answer(delivery);
+    const { status = 204, headers = {}, body, delayMs = 0 } = await answer(delivery);
     if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     if (res.destroyed) return;
-    if (body === undefined) res.writeHead(status).end();
-    else res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (body === undefined) res.writeHead(status, headers).end();
+    else res.writeHead(status, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   const { origin, close } = await listenOnLoopback(server);
   return {

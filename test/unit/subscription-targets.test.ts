@@ -11,7 +11,7 @@ import {
   type Delivery,
 } from '../../lib/subscriptions/targets/index.js';
 import { createLambdaClient } from '../../lib/subscriptions/targets/lambda-client.js';
-import { startLambdaInvokeServer, type LambdaInvokeServer } from '../support/lambda-invoke-server.js';
+import { InvokeThrottled, startLambdaInvokeServer, type LambdaInvokeServer } from '../support/lambda-invoke-server.js';
 import { startWebhookReceiver, type WebhookAnswer } from '../support/webhook-receiver.js';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -37,6 +37,9 @@ describe('Lambda target (against a local server speaking the Invoke API)', () =>
         throw new TypeError('cannot read x of undefined');
       },
       slow: () => new Promise((r) => setTimeout(r, 2_000)),
+      throttled: () => {
+        throw new InvokeThrottled(7);
+      },
     });
   });
   afterAll(() => server.close());
@@ -66,6 +69,13 @@ describe('Lambda target (against a local server speaking the Invoke API)', () =>
 
   it('gives up after the timeout', async () => {
     await expect(target('slow').deliver(delivery(200))).rejects.toBeInstanceOf(TargetTimeoutError);
+  });
+
+  it("reports throttling as worth retrying, with Lambda's Retry-After as the wait it asks for", async () => {
+    const e = await failure(target('throttled').deliver(delivery()));
+    expect(e).toBeInstanceOf(TargetUnavailableError);
+    expect(e.message).toContain('TooManyRequestsException');
+    expect((e as TargetUnavailableError).retryAfterMs).toBe(7_000);
   });
 });
 
@@ -106,6 +116,13 @@ describe('webhook target (verified by the standardwebhooks package)', () => {
     const e = await failure(target().deliver(delivery()));
     expect(e).toBeInstanceOf(TargetUnavailableError);
     expect(e.message).toContain(`HTTP ${status}`);
+    expect((e as TargetUnavailableError).retryAfterMs).toBeUndefined();
+  });
+
+  it.each([429, 503])('passes on the wait a %i asks for in Retry-After', async (status) => {
+    answer = () => ({ status, headers: { 'retry-after': '120' } });
+    const e = await failure(target().deliver(delivery()));
+    expect((e as TargetUnavailableError).retryAfterMs).toBe(120_000);
   });
 
   it.each([400, 404, 410, 302])('takes %i as a rejection that retrying will not fix', async (status) => {

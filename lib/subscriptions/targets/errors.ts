@@ -26,11 +26,20 @@ export class TargetUnreachableError extends DeliveryError {
   override name = 'TargetUnreachableError';
 }
 
-/** The target said it failed in a way that may pass: a 5xx, 408 or 429, Lambda throttling or a service error. */
+/**
+ * The target said it failed in a way that may pass: a 5xx, 408 or 429, Lambda throttling or a service
+ * error. `retryAfterMs` is the wait it asked for (`Retry-After`), if it asked.
+ */
 export class TargetUnavailableError extends DeliveryError {
   readonly kind = 'unavailable';
   readonly retriable = true;
   override name = 'TargetUnavailableError';
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The function ran and threw (Lambda's `FunctionError`): the whole batch failed. */

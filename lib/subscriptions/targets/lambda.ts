@@ -1,5 +1,6 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { DeliveryError, FunctionFailedError, TargetRejectedError, TargetTimeoutError, TargetUnavailableError, TargetUnreachableError } from './errors.js';
+import { retryAfterMs } from './retry-after.js';
 import { MAX_ANSWER_BYTES, parseAnswer, type Delivery, type Target } from './target.js';
 
 export interface LambdaTargetSpec {
@@ -56,8 +57,8 @@ function functionErrorText(payload: Buffer): string {
   }
 }
 
-export function classifyInvokeError(e: unknown, timeoutMs: number): DeliveryError {
-  const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number } };
+export function classifyInvokeError(e: unknown, timeoutMs: number, now = Date.now()): DeliveryError {
+  const err = e as { name?: string; message?: string; code?: string; cause?: { code?: string }; $metadata?: { httpStatusCode?: number }; retryAfterSeconds?: string };
   const name = err?.name ?? '';
   const message = `${name}: ${err?.message ?? String(e)}`;
   if (name === 'AbortError' || name === 'TimeoutError') return new TargetTimeoutError(timeoutMs);
@@ -67,5 +68,6 @@ export function classifyInvokeError(e: unknown, timeoutMs: number): DeliveryErro
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429 && !/Throttl|TooManyRequests|ResourceConflict|ResourceNotReady/.test(name)) {
     return new TargetRejectedError(message);
   }
-  return new TargetUnavailableError(message);
+  // Lambda's TooManyRequestsException carries its Retry-After header as `retryAfterSeconds`.
+  return new TargetUnavailableError(message, retryAfterMs(err?.retryAfterSeconds, now));
 }

@@ -1,5 +1,6 @@
 import { Webhook } from 'standardwebhooks';
 import { TargetRejectedError, TargetTimeoutError, TargetUnavailableError, TargetUnreachableError } from './errors.js';
+import { retryAfterMs } from './retry-after.js';
 import { MAX_ANSWER_BYTES, parseAnswer, type Delivery, type Target } from './target.js';
 
 export interface WebhookTargetSpec {
@@ -16,7 +17,8 @@ export interface WebhookTargetSpec {
  * POSTs each batch as JSON, signed with the Standard Webhooks scheme (`webhook-id`,
  * `webhook-timestamp`, `webhook-signature`), which receivers verify with a maintained library in their
  * language. A 2xx acknowledges the batch, or part of it with a `batchItemFailures` body. Redirects are
- * not followed: a signed body is for the URL the subscriber named.
+ * not followed: a signed body is for the URL the subscriber named. A `Retry-After` on a 5xx, 408 or
+ * 429 lengthens the wait before the next attempt, within the subscription's `backoff.maxMs`.
  */
 export class WebhookTarget implements Target {
   private readonly signer: Webhook;
@@ -53,7 +55,7 @@ export class WebhookTarget implements Target {
       return text === undefined ? { batchItemFailures: `an answer over ${MAX_ANSWER_BYTES} bytes` } : parseAnswer(text);
     }
     const said = `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}`;
-    if (status >= 500 || status === 408 || status === 429) throw new TargetUnavailableError(said);
+    if (status >= 500 || status === 408 || status === 429) throw new TargetUnavailableError(said, retryAfterMs(response.headers.get('retry-after'), this.now()));
     throw new TargetRejectedError(status >= 300 && status < 400 ? `${said} (redirects are not followed)` : said);
   }
 }
