@@ -19,9 +19,11 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
 import { noS3Express } from '../cdk/bundling/no-s3-express.js';
 import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
+import { nodeStreams } from '../cdk/bundling/node-streams.js';
 import { prebuiltOpenApi } from '../cdk/bundling/prebuilt-openapi.js';
 import { sdkPackageVersions } from '../cdk/bundling/sdk-package-versions.js';
 import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
+import { sigV4Only } from '../cdk/bundling/sigv4-only.js';
 import { standardRetries } from '../cdk/bundling/standard-retries.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
 import { WEBSOCKET_PACKAGE } from '../lib/client/wake-channel.js';
@@ -141,7 +143,7 @@ export const LAMBDA_SDK_OPTIONS = {
     // The DynamoDB client's endpoint cache, on a Map.
     'mnemonist/lru-cache': join(ROOT, 'cdk/bundling/lru-cache.ts'),
   },
-  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, noS3Express, standardRetries],
+  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, nodeStreams, noS3Express, sigV4Only, standardRetries],
 } satisfies Pick<BuildOptions, 'alias' | 'plugins'>;
 
 /**

@@ -20,12 +20,12 @@ import { apiGatewayEvent } from '../support/lambda-bundles.js';
  * `npm run bench` reports the target.
  */
 const MAX_BUNDLE_BYTES: Record<Concern | WakeSocketFunction, number> = {
-  fetch: 384_500,
-  produce: 386_000,
-  groups: 401_000,
-  admin: 406_500,
-  'wake-connect': 305_500,
-  'wake-notifier': 215_500,
+  fetch: 378_500,
+  produce: 380_000,
+  groups: 395_000,
+  admin: 400_000,
+  'wake-connect': 300_500,
+  'wake-notifier': 213_500,
 };
 
 /** The route modules (lib/http/routes) of each concern. */

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SignatureV4MultiRegion } from '@aws-sdk/signature-v4-multi-region';
 import { NormalizedSchema } from '@smithy/core/schema';
 import { build } from 'esbuild';
 import fc from 'fast-check';
@@ -138,7 +140,10 @@ const retry = await c.config.retryStrategy().then((s) => s.mode, (e) => e.messag
 const s3ExpressRefusal = await c.config.s3ExpressIdentityProvider.getS3ExpressIdentity({}, { Bucket: 'b--use1-az4--x-s3' }).then(() => '', (e) => e.message);
 const hex = async (Hash) => { const h = new Hash(); h.update(new TextEncoder().encode('runnel')); return Buffer.from(await h.digest()).toString('hex'); };
 const digests = { sha256: await hex(c.config.sha256), md5: await hex(c.config.md5), sha1: await hex(c.config.sha1), crc32: await hex(Crc32) };
-console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, retry, digests }));`,
+import { sdkStreamMixin } from '@smithy/core/serde';
+let webStream = 'accepted';
+try { sdkStreamMixin(new ReadableStream()); } catch (e) { webStream = e.message; }
+console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, retry, digests, webStream }));`,
         env,
       );
 
@@ -258,6 +263,32 @@ console.log(JSON.stringify({
       } finally {
         server.close();
       }
+    });
+
+    it('takes no web stream, which cdk/bundling/node-streams.ts leaves out (PutObject and a checksum-validated GetObject pass through the Node ones above)', async () => {
+      expect((await resolvedConfig({ AWS_REGION: 'eu-west-3' })).webStream).toMatch(/expect Stream\.Readable instance/);
+    });
+
+    it('signs S3 requests with SigV4 as the SDK’s multi-region signer does, carries no SigV4a, and refuses a Multi-Region Access Point’s `*` region, saying why (cdk/bundling/sigv4-only.ts)', async () => {
+      // As the S3 client builds its signer, with its SHA-256.
+      const options = { credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token' }, region: 'eu-west-3', service: 's3', uriEscapePath: false, applyChecksum: false };
+      const request = { method: 'PUT', protocol: 'https:', hostname: 'b.s3.eu-west-3.amazonaws.com', path: '/a/k', query: { x: 'y' }, headers: { host: 'b.s3.eu-west-3.amazonaws.com', 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' }, body: 'segment' };
+      const signingDate = '2026-11-24T12:00:00Z';
+      const built = await runBuilt(
+        'signer',
+        `import { S3Client } from '@aws-sdk/client-s3';
+import { SignatureV4MultiRegion, signatureV4CrtContainer } from '@aws-sdk/signature-v4-multi-region';
+import { signatureV4aContainer } from '@smithy/signature-v4';
+const signer = new SignatureV4MultiRegion({ ...${JSON.stringify(options)}, sha256: new S3Client({ region: 'eu-west-3' }).config.sha256 });
+const signed = await signer.sign(${JSON.stringify(request)}, { signingDate: new Date(${JSON.stringify(signingDate)}) });
+const star = await signer.sign(${JSON.stringify(request)}, { signingRegion: '*' }).then(() => '', (e) => e.message);
+console.log(JSON.stringify({ authorization: signed.headers.authorization, sigv4a: [signatureV4CrtContainer.CrtSignerV4, signatureV4aContainer.SignatureV4a, SignatureV4MultiRegion.sigv4aDependency()], star }));`,
+        { AWS_REGION: 'eu-west-3' },
+      );
+      const theirs = await new SignatureV4MultiRegion({ ...options, sha256: new S3Client({ region: 'eu-west-3' }).config.sha256 }).sign(structuredClone(request) as never, { signingDate: new Date(signingDate) });
+      expect(built.authorization).toBe(theirs.headers.authorization);
+      expect(built.sigv4a).toEqual([null, null, 'none']);
+      expect(built.star).toMatch(/sign with SigV4 only/);
     });
 
     it('refuses an event stream, saying why', async () => {
