@@ -15,7 +15,8 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
+import { apiS3Requests } from '../cdk/bundling/api-s3-requests.js';
 import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
 import { noS3Express } from '../cdk/bundling/no-s3-express.js';
 import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
@@ -26,6 +27,7 @@ import { sdkSchemaKeys } from '../cdk/bundling/sdk-schema-keys.js';
 import { sigV4Only } from '../cdk/bundling/sigv4-only.js';
 import { standardRetries } from '../cdk/bundling/standard-retries.js';
 import { SIGNING_PACKAGES } from '../lib/client/sigv4.js';
+import { CONCERNS } from '../lib/contract/routes.js';
 import { WEBSOCKET_PACKAGE } from '../lib/client/wake-channel.js';
 import { writeConsoleAssets } from '../lib/local/console-bundle.js';
 
@@ -154,27 +156,34 @@ export const LAMBDA_SDK_OPTIONS = {
 export async function buildLambdaBundles(): Promise<void> {
   rmSync(LAMBDA_BUNDLES, { recursive: true, force: true });
   const names = handlers();
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: Object.fromEntries(names.map((n) => [`${n}/index`, `lambdas/${n}.ts`])),
-    outdir: LAMBDA_BUNDLES,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    // The only comments esbuild would keep are dependencies' coverage hints (`v8 ignore ... @preserve`).
-    legalComments: 'none',
-    mainFields: ['module', 'main'],
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    ...LAMBDA_SDK_OPTIONS,
-    // The OpenAPI document, built now rather than at the admin function's first request (cdk/bundling/prebuilt-openapi.ts).
-    plugins: [...LAMBDA_SDK_OPTIONS.plugins, prebuiltOpenApi],
-    metafile: true,
-    logLevel: 'warning',
-  });
-  writeFileSync(METAFILE, JSON.stringify({ handlers: names, ...result.metafile }));
+  const bundle = (entries: string[], plugins: Plugin[]) =>
+    build({
+      absWorkingDir: ROOT,
+      entryPoints: Object.fromEntries(entries.map((n) => [`${n}/index`, `lambdas/${n}.ts`])),
+      outdir: LAMBDA_BUNDLES,
+      outExtension: { '.js': '.mjs' },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      minify: true,
+      // The only comments esbuild would keep are dependencies' coverage hints (`v8 ignore ... @preserve`).
+      legalComments: 'none',
+      mainFields: ['module', 'main'],
+      banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+      ...LAMBDA_SDK_OPTIONS,
+      plugins: [...LAMBDA_SDK_OPTIONS.plugins, ...plugins],
+      metafile: true,
+      logLevel: 'warning',
+    });
+  // The API functions leave out the S3 requests only maintenance sends (cdk/bundling/api-s3-requests.ts),
+  // and the admin function's OpenAPI document is built now rather than at its first request
+  // (cdk/bundling/prebuilt-openapi.ts).
+  const api = names.filter((n) => (CONCERNS as readonly string[]).includes(n));
+  const [apiResult, restResult] = await Promise.all([bundle(api, [apiS3Requests, prebuiltOpenApi]), bundle(names.filter((n) => !api.includes(n)), [])]);
+  const inputs = { ...restResult.metafile.inputs, ...apiResult.metafile.inputs };
+  const outputs = { ...restResult.metafile.outputs, ...apiResult.metafile.outputs };
+  writeFileSync(METAFILE, JSON.stringify({ handlers: names, inputs, outputs }));
 }
 
 function writePackage(dir: string, manifest: Manifest): void {

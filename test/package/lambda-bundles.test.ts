@@ -1,8 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import type { Metafile } from 'esbuild';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLES, METAFILE, ROOT } from '../../bin/build.js';
+import { MAINTENANCE_S3_COMMANDS } from '../../cdk/bundling/api-s3-requests.js';
 import type { WakeSocketFunction } from '../../cdk/functions.js';
 import { CONCERNS, type Concern } from '../../lib/contract/routes.js';
 import { openApiDocument } from '../../lib/http/openapi.js';
@@ -20,10 +22,10 @@ import { apiGatewayEvent } from '../support/lambda-bundles.js';
  * `npm run bench` reports the target.
  */
 const MAX_BUNDLE_BYTES: Record<Concern | WakeSocketFunction, number> = {
-  fetch: 378_500,
-  produce: 380_000,
-  groups: 395_000,
-  admin: 400_000,
+  fetch: 370_000,
+  produce: 371_500,
+  groups: 386_500,
+  admin: 392_000,
   'wake-connect': 300_500,
   'wake-notifier': 213_500,
 };
@@ -49,6 +51,62 @@ function inputsOf(fn: Concern | WakeSocketFunction | 'dispatcher'): string[] {
   return [...seen];
 }
 
+
+/** lib/'s TypeScript sources, parsed. */
+function libSources(dir = join(ROOT, 'lib')): ts.SourceFile[] {
+  return readdirSync(dir).flatMap((f) => {
+    const path = join(dir, f);
+    if (statSync(path).isDirectory()) return libSources(path);
+    return f.endsWith('.ts') ? [ts.createSourceFile(relative(ROOT, path), readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true)] : [];
+  });
+}
+
+function forEachNode(node: ts.Node, visit: (n: ts.Node) => void): void {
+  visit(node);
+  node.forEachChild((child) => forEachNode(child, visit));
+}
+
+/** The name of the function or method that `node` is in; '' at a module's top level. */
+function enclosingName(node: ts.Node): string {
+  for (let n = node.parent; n; n = n.parent) {
+    if ((ts.isMethodDeclaration(n) || ts.isFunctionDeclaration(n) || ts.isPropertyDeclaration(n)) && n.name) return n.name.getText();
+    if (ts.isVariableDeclaration(n) && n.initializer && (ts.isArrowFunction(n.initializer) || ts.isFunctionExpression(n.initializer))) return n.name.getText();
+  }
+  return '';
+}
+
+/**
+ * Where lib/ sends one of `commands`: the functions and methods that construct one, with those of the same
+ * module that use them (by name), and the modules elsewhere that use any of those (by name, whatever the
+ * receiver: more than the real callers, never fewer).
+ */
+function sendersOf(commands: readonly string[]): { owners: Map<string, Set<string>>; users: Set<string> } {
+  const sources = libSources();
+  const owners = new Map<string, Set<string>>();
+  for (const source of sources) {
+    const names = new Set<string>();
+    forEachNode(source, (n) => {
+      if (ts.isNewExpression(n) && ts.isIdentifier(n.expression) && commands.includes(n.expression.text)) names.add(enclosingName(n));
+    });
+    for (let before = -1; names.size > 0 && before !== names.size; ) {
+      before = names.size;
+      forEachNode(source, (n) => {
+        if ((ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) && names.has(n.text) && !ts.isMethodDeclaration(n.parent) && !ts.isFunctionDeclaration(n.parent)) names.add(enclosingName(n));
+      });
+    }
+    if (names.size > 0) owners.set(source.fileName, names);
+  }
+  const sent = new Set([...owners.values()].flatMap((names) => [...names]));
+  const users = new Set<string>();
+  for (const source of sources) {
+    if (owners.has(source.fileName)) continue;
+    forEachNode(source, (n) => {
+      if (ts.isIdentifier(n) && sent.has(n.text)) users.add(source.fileName);
+    });
+  }
+  return { owners, users };
+}
+
 describe('the API functions’ bundles', () => {
   it('know every route module', () => {
     const modules = readdirSync(join(ROOT, 'lib/http/routes')).map((f) => basename(f, '.ts')).filter((m) => m !== 'handlers');
@@ -68,6 +126,15 @@ describe('the API functions’ bundles', () => {
         const inputs = inputsOf(concern);
         expect(inputs.filter((f) => WHOLE_SERVICE.includes(f))).toEqual([]);
         expect(inputs.filter((f) => f.includes('/@aws-sdk/client-lambda/') || f.startsWith('lib/subscriptions/dispatcher'))).toEqual([]);
+      });
+
+      it('holds nothing that sends the S3 requests cdk/bundling/api-s3-requests.ts leaves to maintenance', () => {
+        const { owners, users } = sendersOf(MAINTENANCE_S3_COMMANDS);
+        const inputs = inputsOf(concern);
+        // The modules that send them: none runs one at load, and what else uses their senders is in no API function.
+        expect([...owners.keys()].sort()).toEqual(['lib/log/segment-store.ts', 'lib/storage/provision.ts']);
+        expect([...owners.values()].filter((names) => names.has(''))).toEqual([]);
+        expect([...users].filter((f) => inputs.includes(f))).toEqual([]);
       });
 
       it(`stays under ${MAX_BUNDLE_BYTES[concern] / 1000} KB`, () => {

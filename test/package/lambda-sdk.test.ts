@@ -11,10 +11,11 @@ import * as zlib from 'node:zlib';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4MultiRegion } from '@aws-sdk/signature-v4-multi-region';
 import { NormalizedSchema } from '@smithy/core/schema';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LAMBDA_SDK_OPTIONS, ROOT } from '../../bin/build.js';
+import { apiS3Requests, MAINTENANCE_S3_COMMANDS } from '../../cdk/bundling/api-s3-requests.js';
 import LRUCache from '../../cdk/bundling/lru-cache.js';
 import { NATIVE_CHECKSUMS } from '../../cdk/bundling/node-native-checksums.js';
 import { registerOnly, THROWN_ERRORS } from '../../cdk/bundling/sdk-thrown-errors.js';
@@ -80,6 +81,21 @@ describe('the Lambda bundles’ AWS SDK', () => {
     }
   });
 
+  it('sends an S3 request with an XML body only in the commands cdk/bundling/api-s3-requests.ts leaves to maintenance', async () => {
+    const s3 = (await import('@aws-sdk/client-s3')) as unknown as Record<string, new (input: object) => { schema: unknown[] }>;
+    // A member bound to no header, query or path label goes in the body, serialized as XML unless it is the streamed payload.
+    const withXmlBody = [...commandsImported().get('@aws-sdk/client-s3')!].filter((name) => {
+      const [, , , , input] = new s3[name]!({}).schema;
+      return [...NormalizedSchema.of(input as never).structIterator()].some(([, member]) => {
+        const traits = member.getMergedTraits();
+        const bound = traits.httpHeader !== undefined || traits.httpQuery !== undefined || traits.httpLabel || traits.httpPrefixHeaders !== undefined || traits.httpQueryParams;
+        return !bound && !(traits.httpPayload && member.isStreaming());
+      });
+    });
+    expect(withXmlBody.sort()).toEqual(['CreateBucketCommand', 'DeleteObjectsCommand']);
+    expect(withXmlBody.every((c) => (MAINTENANCE_S3_COMMANDS as readonly string[]).includes(c))).toBe(true);
+  });
+
   it('has natively every checksum whose JavaScript fallback cdk/bundling/node-native-checksums.ts leaves out', () => {
     for (const hash of NATIVE_CHECKSUMS.hashes) expect(createHash(hash).update('runnel').digest('hex')).toMatch(/^[0-9a-f]+$/);
     for (const fn of NATIVE_CHECKSUMS.zlib) expect(typeof (zlib as unknown as Record<string, unknown>)[fn]).toBe('function');
@@ -117,12 +133,12 @@ describe('the Lambda bundles’ AWS SDK', () => {
     afterAll(() => rmSync(work, { recursive: true, force: true }));
 
     /** `source` bundled as the Lambda bundles take the SDK, run in a child process with only `env`: what it prints, as JSON. */
-    async function runBuilt(name: string, source: string, env: Record<string, string>): Promise<Record<string, any>> {
+    async function runBuilt(name: string, source: string, env: Record<string, string>, plugins: Plugin[] = []): Promise<Record<string, any>> {
       const entry = join(work, `${name}.ts`);
       writeFileSync(entry, source);
       const outfile = join(work, `${name}.mjs`);
       await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], nodePaths: [join(ROOT, 'node_modules')], logLevel: 'silent', ...LAMBDA_SDK_OPTIONS,
-        banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } });
+        plugins: [...LAMBDA_SDK_OPTIONS.plugins, ...plugins], banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" } });
       const { stdout } = await promisify(execFile)(process.execPath, [outfile], { env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8' });
       return JSON.parse(stdout) as Record<string, any>;
     }
@@ -289,6 +305,39 @@ console.log(JSON.stringify({ authorization: signed.headers.authorization, sigv4a
       expect(built.authorization).toBe(theirs.headers.authorization);
       expect(built.sigv4a).toEqual([null, null, 'none']);
       expect(built.star).toMatch(/sign with SigV4 only/);
+    });
+
+    it('built as the API functions are, sends PutObject, GetObject and DeleteObject as the SDK does, and refuses DeleteObjects and ListObjects, saying why (cdk/bundling/api-s3-requests.ts)', async () => {
+      const requests: string[] = [];
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+          requests.push(`${req.method} ${req.url} ${Buffer.concat(chunks).toString()}`);
+          if (req.method === 'GET') return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 7 }).end('segment');
+          res.writeHead(req.method === 'DELETE' ? 204 : 200, { etag: '"e"' }).end();
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const source = `import { S3Client, PutObjectCommand, GetObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, ListObjectsCommand } from '@aws-sdk/client-s3';
+const s3 = new S3Client({ endpoint: process.env.STAND_IN, forcePathStyle: true, maxAttempts: 1 });
+await s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'k', Body: new TextEncoder().encode('segment') }));
+const read = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'b', Key: 'k' }))).Body.transformToByteArray()).toString();
+await s3.send(new DeleteObjectCommand({ Bucket: 'b', Key: 'k' }));
+const refused = (f) => { try { f(); return ''; } catch (e) { return e.message; } };
+console.log(JSON.stringify({ read, deleteObjects: refused(() => new DeleteObjectsCommand({ Bucket: 'b', Delete: { Objects: [{ Key: 'k' }] } })), listObjects: refused(() => new ListObjectsCommand({ Bucket: 'b' })) }));`;
+        const env = { AWS_REGION: 'eu-west-3', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', STAND_IN: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+        const sent = await runBuilt('api-s3', source, env, [apiS3Requests]);
+        const apiRequests = requests.splice(0);
+        // The same requests, byte for byte, as from the bundle with the SDK's XML serializer and commands.
+        const whole = await runBuilt('api-s3-whole', source, env);
+        expect(apiRequests.map((r) => r.replace(/ .*? /, ' '))).toEqual(['PUT segment', 'GET ', 'DELETE ']);
+        expect(apiRequests).toEqual(requests);
+        expect(whole).toEqual({ read: 'segment', deleteObjects: '', listObjects: '' });
+        expect(sent).toEqual({ read: 'segment', deleteObjects: expect.stringMatching(/API functions send no DeleteObjects/), listObjects: expect.stringMatching(/API functions send no ListObjects/) });
+      } finally {
+        server.close();
+      }
     });
 
     it('refuses an event stream, saying why', async () => {
