@@ -19,6 +19,7 @@ import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 import { apiS3Requests } from '../cdk/bundling/api-s3-requests.js';
 import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
 import { noS3Express } from '../cdk/bundling/no-s3-express.js';
+import { noEndpointCache } from '../cdk/bundling/no-endpoint-cache.js';
 import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
 import { nodeStreams } from '../cdk/bundling/node-streams.js';
 import { prebuiltOpenApi } from '../cdk/bundling/prebuilt-openapi.js';
@@ -142,10 +143,8 @@ export const LAMBDA_SDK_OPTIONS = {
     '@aws-sdk/credential-provider-node': join(ROOT, 'cdk/bundling/lambda-credentials.ts'),
     // No operation we send streams events; the codec would only be parsed at every cold start.
     '@smithy/core/event-streams': join(ROOT, 'cdk/bundling/no-event-streams.ts'),
-    // The DynamoDB client's endpoint cache, on a Map.
-    'mnemonist/lru-cache': join(ROOT, 'cdk/bundling/lru-cache.ts'),
   },
-  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, nodeStreams, noS3Express, sigV4Only, standardRetries],
+  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, nodeStreams, noEndpointCache, noS3Express, sigV4Only, standardRetries],
 } satisfies Pick<BuildOptions, 'alias' | 'plugins'>;
 
 /**

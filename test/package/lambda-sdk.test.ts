@@ -12,16 +12,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4MultiRegion } from '@aws-sdk/signature-v4-multi-region';
 import { NormalizedSchema } from '@smithy/core/schema';
 import { build, type Plugin } from 'esbuild';
-import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LAMBDA_SDK_OPTIONS, ROOT } from '../../bin/build.js';
 import { apiS3Requests, MAINTENANCE_S3_COMMANDS } from '../../cdk/bundling/api-s3-requests.js';
-import LRUCache from '../../cdk/bundling/lru-cache.js';
 import { NATIVE_CHECKSUMS } from '../../cdk/bundling/node-native-checksums.js';
 import { registerOnly, THROWN_ERRORS } from '../../cdk/bundling/sdk-thrown-errors.js';
-
-/** mnemonist's LRUCache, which the SDK's endpoint cache uses and the stand-in replaces: the oracle (CommonJS, and no dependency of ours, hence require). */
-const MnemonistLru = createRequire(import.meta.url)('mnemonist/lru-cache') as new <K, V>(capacity: number) => Pick<LRUCache<K, V>, 'set' | 'get' | 'has' | 'peek' | 'clear' | 'size'>;
 
 /**
  * The premises of the SDK stand-ins in the Lambda bundles (cdk/bundling, `LAMBDA_SDK_OPTIONS`): that no
@@ -101,31 +96,13 @@ describe('the Lambda bundles’ AWS SDK', () => {
     for (const fn of NATIVE_CHECKSUMS.zlib) expect(typeof (zlib as unknown as Record<string, unknown>)[fn]).toBe('function');
   });
 
-  it('keeps the endpoint cache’s LRU behaviour, with mnemonist’s LRUCache as the oracle (cdk/bundling/lru-cache.ts)', () => {
-    const key = fc.integer({ min: 0, max: 4 });
-    const op = fc.oneof(
-      fc.record({ op: fc.constant('set' as const), key, value: fc.integer() }),
-      fc.record({ op: fc.constantFrom('get' as const, 'peek' as const), key }),
-      fc.record({ op: fc.constant('clear' as const) }),
-    );
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3 }), fc.array(op, { maxLength: 40, size: 'medium' }), (capacity, ops) => {
-        const ours = new LRUCache<number, number>(capacity);
-        const theirs = new MnemonistLru<number, number>(capacity);
-        for (const o of ops) {
-          if (o.op === 'set') {
-            ours.set(o.key, o.value);
-            theirs.set(o.key, o.value);
-          } else if (o.op === 'clear') {
-            ours.clear();
-            theirs.clear();
-          } else expect(ours[o.op](o.key)).toEqual(theirs[o.op](o.key));
-          // Which keys each holds (has neither reads nor refreshes an entry).
-          expect([0, 1, 2, 3, 4].map((k) => ours.has(k))).toEqual([0, 1, 2, 3, 4].map((k) => theirs.has(k)));
-        }
-      }),
-      { numRuns: 500 },
-    );
+  it('builds no DynamoDB endpoint cache, which no command reads (cdk/bundling/no-endpoint-cache.ts): no client lib/ imports adds the endpoint discovery middleware', () => {
+    const require = createRequire(import.meta.url);
+    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : f.endsWith('.js') ? [join(dir, f)] : []));
+    for (const pkg of commandsImported().keys()) {
+      const readers = files(join(require.resolve(`${pkg}/package.json`), '../dist-es')).filter((f) => /endpointCache|getEndpointDiscovery|endpointDiscoveryMiddleware/.test(readFileSync(f, 'utf8')));
+      expect(readers).toEqual([]);
+    }
   });
 
   describe('built as the bundles build it', () => {
@@ -154,12 +131,15 @@ let refusal = '';
 try { c.config.eventStreamMarshaller.serialize(); } catch (e) { refusal = e.message; }
 const retry = await c.config.retryStrategy().then((s) => s.mode, (e) => e.message);
 const s3ExpressRefusal = await c.config.s3ExpressIdentityProvider.getS3ExpressIdentity({}, { Bucket: 'b--use1-az4--x-s3' }).then(() => '', (e) => e.message);
+import { CreateSessionCommand } from '@aws-sdk/client-s3';
+let createSessionRefusal = '';
+try { new CreateSessionCommand({ Bucket: 'b--use1-az4--x-s3' }); } catch (e) { createSessionRefusal = e.message; }
 const hex = async (Hash) => { const h = new Hash(); h.update(new TextEncoder().encode('runnel')); return Buffer.from(await h.digest()).toString('hex'); };
 const digests = { sha256: await hex(c.config.sha256), md5: await hex(c.config.md5), sha1: await hex(c.config.sha1), crc32: await hex(Crc32) };
 import { sdkStreamMixin } from '@smithy/core/serde';
 let webStream = 'accepted';
 try { sdkStreamMixin(new ReadableStream()); } catch (e) { webStream = e.message; }
-console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, retry, digests, webStream }));`,
+console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, createSessionRefusal, retry, digests, webStream }));`,
         env,
       );
 
@@ -340,6 +320,19 @@ console.log(JSON.stringify({ read, deleteObjects: refused(() => new DeleteObject
       }
     });
 
+    it('resolves DynamoDB’s endpoint discovery settings as the SDK does, without the endpoint cache (cdk/bundling/no-endpoint-cache.ts)', async () => {
+      const settings = (clientOption: string) =>
+        runBuilt(
+          'discovery',
+          `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+const d = new DynamoDBClient(${clientOption});
+console.log(JSON.stringify({ enabled: (await d.config.endpointDiscoveryEnabled()) ?? null, byClient: d.config.isClientEndpointDiscoveryEnabled, cache: 'endpointCache' in d.config }));`,
+          { AWS_REGION: 'eu-west-3', AWS_ENABLE_ENDPOINT_DISCOVERY: 'true' },
+        );
+      expect(await settings('{}')).toEqual({ enabled: true, byClient: false, cache: false });
+      expect(await settings('{ endpointDiscoveryEnabled: false }')).toEqual({ enabled: false, byClient: true, cache: false });
+    });
+
     it('refuses an event stream, saying why', async () => {
       const { refusal } = await resolvedConfig({ AWS_REGION: 'eu-west-3' });
       expect(refusal).toMatch(/leave out the AWS SDK's event streams/);
@@ -351,8 +344,11 @@ console.log(JSON.stringify({ read, deleteObjects: refused(() => new DeleteObject
     });
 
     it('refuses an S3 Express One Zone session, saying why (the construct’s bucket is a general purpose one)', async () => {
-      const { s3ExpressRefusal } = await resolvedConfig({ AWS_REGION: 'eu-west-3' });
+      const { s3ExpressRefusal, createSessionRefusal } = await resolvedConfig({ AWS_REGION: 'eu-west-3' });
       expect(s3ExpressRefusal).toMatch(/leave out S3 Express One Zone sessions/);
+      // Its command too, which only the session provider sends: Runnel imports it nowhere.
+      expect(createSessionRefusal).toMatch(/leave out S3 Express One Zone sessions/);
+      expect(commandsImported().get('@aws-sdk/client-s3')).not.toContain('CreateSessionCommand');
     });
   });
 });
