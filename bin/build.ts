@@ -20,6 +20,7 @@ import { apiS3Requests } from '../cdk/bundling/api-s3-requests.js';
 import { lambdaEnvironmentConfig } from '../cdk/bundling/lambda-environment-config.js';
 import { noS3Express } from '../cdk/bundling/no-s3-express.js';
 import { noEndpointCache } from '../cdk/bundling/no-endpoint-cache.js';
+import { noRegionRedirects } from '../cdk/bundling/no-region-redirects.js';
 import { nodeNativeChecksums } from '../cdk/bundling/node-native-checksums.js';
 import { nodeStreams } from '../cdk/bundling/node-streams.js';
 import { prebuiltOpenApi } from '../cdk/bundling/prebuilt-openapi.js';
@@ -144,7 +145,7 @@ export const LAMBDA_SDK_OPTIONS = {
     // No operation we send streams events; the codec would only be parsed at every cold start.
     '@smithy/core/event-streams': join(ROOT, 'cdk/bundling/no-event-streams.ts'),
   },
-  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, nodeStreams, noEndpointCache, noS3Express, sigV4Only, standardRetries],
+  plugins: [sdkSchemaKeys, sdkPackageVersions, lambdaEnvironmentConfig, nodeNativeChecksums, nodeStreams, noEndpointCache, noRegionRedirects, noS3Express, sigV4Only, standardRetries],
 } satisfies Pick<BuildOptions, 'alias' | 'plugins'>;
 
 /**

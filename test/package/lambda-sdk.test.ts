@@ -132,6 +132,8 @@ try { c.config.eventStreamMarshaller.serialize(); } catch (e) { refusal = e.mess
 const retry = await c.config.retryStrategy().then((s) => s.mode, (e) => e.message);
 const s3ExpressRefusal = await c.config.s3ExpressIdentityProvider.getS3ExpressIdentity({}, { Bucket: 'b--use1-az4--x-s3' }).then(() => '', (e) => e.message);
 import { CreateSessionCommand } from '@aws-sdk/client-s3';
+let regionRedirectRefusal = '';
+try { new S3Client({ followRegionRedirects: true }); } catch (e) { regionRedirectRefusal = e.message; }
 let createSessionRefusal = '';
 try { new CreateSessionCommand({ Bucket: 'b--use1-az4--x-s3' }); } catch (e) { createSessionRefusal = e.message; }
 const hex = async (Hash) => { const h = new Hash(); h.update(new TextEncoder().encode('runnel')); return Buffer.from(await h.digest()).toString('hex'); };
@@ -139,7 +141,7 @@ const digests = { sha256: await hex(c.config.sha256), md5: await hex(c.config.md
 import { sdkStreamMixin } from '@smithy/core/serde';
 let webStream = 'accepted';
 try { sdkStreamMixin(new ReadableStream()); } catch (e) { webStream = e.message; }
-console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, createSessionRefusal, retry, digests, webStream }));`,
+console.log(JSON.stringify({ region: await c.config.region(), maxAttempts: await c.config.maxAttempts(), useFipsEndpoint: await c.config.useFipsEndpoint(), refusal, s3ExpressRefusal, createSessionRefusal, followsRedirects: c.config.followRegionRedirects, regionRedirectRefusal, retry, digests, webStream }));`,
         env,
       );
 
@@ -331,6 +333,14 @@ console.log(JSON.stringify({ enabled: (await d.config.endpointDiscoveryEnabled()
         );
       expect(await settings('{}')).toEqual({ enabled: true, byClient: false, cache: false });
       expect(await settings('{ endpointDiscoveryEnabled: false }')).toEqual({ enabled: false, byClient: true, cache: false });
+    });
+
+    it('follows no S3 region redirect, as Runnel’s clients are built, and refuses a client that asks to, saying why (cdk/bundling/no-region-redirects.ts)', async () => {
+      const { followsRedirects, regionRedirectRefusal } = await resolvedConfig({ AWS_REGION: 'eu-west-3' });
+      expect(followsRedirects).toBe(false);
+      expect(regionRedirectRefusal).toMatch(/follow no S3 region redirects/);
+      // The option has no environment variable: only a client's own settings turn it on, and lib/ sets it nowhere.
+      expect(sources(join(ROOT, 'lib')).filter((f) => readFileSync(f, 'utf8').includes('followRegionRedirects'))).toEqual([]);
     });
 
     it('refuses an event stream, saying why', async () => {
