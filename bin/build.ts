@@ -172,7 +172,8 @@ export async function buildLambdaBundles(): Promise<void> {
       mainFields: ['module', 'main'],
       banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
       ...LAMBDA_SDK_OPTIONS,
-      plugins: [...LAMBDA_SDK_OPTIONS.plugins, ...plugins],
+      // Each function's own first: the first plugin to load a file is the one that does.
+      plugins: [...plugins, ...LAMBDA_SDK_OPTIONS.plugins],
       metafile: true,
       logLevel: 'warning',
     });
@@ -180,7 +181,7 @@ export async function buildLambdaBundles(): Promise<void> {
   // and the admin function's OpenAPI document is built now rather than at its first request
   // (cdk/bundling/prebuilt-openapi.ts).
   const api = names.filter((n) => (CONCERNS as readonly string[]).includes(n));
-  const [apiResult, restResult] = await Promise.all([bundle(api, [apiS3Requests, prebuiltOpenApi]), bundle(names.filter((n) => !api.includes(n)), [])]);
+  const [apiResult, restResult] = await Promise.all([bundle(api, [...apiS3Requests, prebuiltOpenApi]), bundle(names.filter((n) => !api.includes(n)), [])]);
   const inputs = { ...restResult.metafile.inputs, ...apiResult.metafile.inputs };
   const outputs = { ...restResult.metafile.outputs, ...apiResult.metafile.outputs };
   writeFileSync(METAFILE, JSON.stringify({ handlers: names, inputs, outputs }));

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';
-import { clientOf, registerOnly, THROWN_ERRORS } from './sdk-thrown-errors.js';
+import { clientOf, registerOnly, THROWN_ERRORS, type ThrownErrors } from './sdk-thrown-errors.js';
 
 /**
  * The AWS SDK's generated schema modules (`@aws-sdk/client-*​/dist-es/schemas/schemas_0.js`) describe every
@@ -14,18 +14,20 @@ import { clientOf, registerOnly, THROWN_ERRORS } from './sdk-thrown-errors.js';
  * send. Nothing else changes; a module in another shape passes through as it is.
  *
  * The same pass registers only the errors our commands can answer (sdk-thrown-errors.ts), since esbuild
- * loads each file once.
+ * loads each file once: `schemaKeysPlugin` with another list, placed before this one, takes its place.
  */
-export const sdkSchemaKeys: Plugin = {
-  name: 'sdk-schema-keys',
+export const schemaKeysPlugin = (name: string, thrownErrors: ThrownErrors): Plugin => ({
+  name,
   setup(build) {
     build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]dist-es[\\/](?:.+[\\/])?schemas[\\/]schemas_\d+\.js$/ }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      const thrown = THROWN_ERRORS[clientOf(args.path) ?? ''];
+      const thrown = thrownErrors[clientOf(args.path) ?? ''];
       return { contents: inlineStringKeys(thrown ? registerOnly(source, thrown) : source), loader: 'js' };
     });
   },
-};
+});
+
+export const sdkSchemaKeys = schemaKeysPlugin('sdk-schema-keys', THROWN_ERRORS);
 
 /** `const _a = "x"; … { [_a]: v }` → `… { "x": v }`, for the module's top-level string constants only. */
 export function inlineStringKeys(source: string): string {

@@ -11,7 +11,9 @@
  * holds every command that lib/ imports to this list), so those come back as their own classes exactly as
  * before. The other clients keep theirs.
  */
-export const THROWN_ERRORS: Readonly<Record<string, readonly string[]>> = {
+export type ThrownErrors = Readonly<Record<string, readonly string[]>>;
+
+export const THROWN_ERRORS: ThrownErrors = {
   '@aws-sdk/client-dynamodb': [
     'ConditionalCheckFailedException',
     'InternalServerError',
