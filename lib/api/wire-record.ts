@@ -19,14 +19,34 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
 const NOT_WELL_FORMED = 'must be well-formed Unicode (it holds a lone surrogate, which UTF-8 cannot carry)';
 
-/** Nesting depth of a JSON value, walked without recursion so that no depth can overflow the stack. */
+const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
+
+/**
+ * Nesting depth of a JSON value, walked without recursion so that no depth can overflow the stack. A
+ * value that is bytes (a CBOR byte string) is not walked: it has no depth.
+ */
 function exceedsDepth(value: unknown, max: number): boolean {
+  if (isBytes(value)) return false;
   const stack: Array<[unknown, number]> = [[value, 0]];
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (depth + 1 > max) return true;
     for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** Bytes (a CBOR byte string) inside a JSON value, where JSON has nothing to turn them into. */
+function holdsBytes(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || isBytes(value)) return false;
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop()!;
+    for (const child of Array.isArray(v) ? v : Object.values(v as object)) {
+      if (isBytes(child)) return true;
+      if (child !== null && typeof child === 'object') stack.push(child);
+    }
   }
   return false;
 }
@@ -63,40 +83,63 @@ const headersSchema = z.pipe(
 
 const base64String = z.string().check(z.refine(isBase64, 'must be base64 (RFC 4648, padded)'));
 
+/** A CBOR byte string, as the decoder gives it. */
+export const bytesSchema = z.instanceof(Uint8Array);
+
+const textKey = z.string().check(z.refine(wellFormed, NOT_WELL_FORMED));
+
+/** A record's schema, given what its key may be: JSON carries text only, CBOR text or bytes. */
+function recordSchema<K extends z.ZodMiniType<string | Uint8Array, unknown>>(key: K) {
+  return z
+    .strictObject({
+      key: z.optional(z.nullable(key)),
+      keyEncoding: z.optional(z.enum(['utf8', 'base64'])),
+      value: z
+        .unknown()
+        .check(
+          z.refine((v) => v !== undefined, 'is required (use null for a tombstone)'),
+          z.refine((v) => !exceedsDepth(v, MAX_VALUE_DEPTH), `must not nest arrays and objects more than ${MAX_VALUE_DEPTH} levels deep`),
+          z.refine((v) => !holdsBytes(v), 'may be a byte string as a whole, not hold one inside a JSON value'),
+        ),
+      valueEncoding: z.optional(z.enum(['json', 'base64'])),
+      headers: z.optional(headersSchema),
+      partition: z.optional(z.number().check(z.int('must be an integer'), z.minimum(0, 'must be ≥ 0'))),
+      timestamp: z.optional(z.number().check(z.int('must be an integer'), z.minimum(0, 'must be ≥ 0'), z.maximum(MAX_TIMESTAMP))),
+    })
+    .check(
+      z.superRefine((r, ctx) => {
+        if (r.keyEncoding === 'base64' && typeof r.key === 'string' && !isBase64(r.key)) {
+          ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be base64 (RFC 4648, padded) when keyEncoding is "base64"' });
+        }
+        if (isBytes(r.key) && r.keyEncoding === 'utf8') {
+          ctx.addIssue({ code: 'custom', path: ['keyEncoding'], message: 'must be "base64" or left out when the key is a byte string' });
+        }
+        if (isBytes(r.value)) {
+          if (r.valueEncoding === 'json') ctx.addIssue({ code: 'custom', path: ['valueEncoding'], message: 'must be "base64" or left out when the value is a byte string' });
+        } else if (r.valueEncoding === 'base64' && r.value !== null) {
+          if (!base64String.safeParse(r.value).success) {
+            ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a base64 string (RFC 4648, padded) when valueEncoding is "base64"' });
+          }
+        }
+      }),
+    );
+}
+
 /**
- * A record as producers send it. Keys are UTF-8 strings and values any JSON value, unless
+ * A record as producers send it in JSON. Keys are UTF-8 strings and values any JSON value, unless
  * `keyEncoding`/`valueEncoding` is "base64", in which case they are base64 strings of raw bytes.
  * A `null` value is a tombstone.
  */
-export const wireRecordInSchema = z
-  .strictObject({
-    key: z.optional(z.nullable(z.string().check(z.refine(wellFormed, NOT_WELL_FORMED)))),
-    keyEncoding: z.optional(z.enum(['utf8', 'base64'])),
-    value: z
-      .unknown()
-      .check(
-        z.refine((v) => v !== undefined, 'is required (use null for a tombstone)'),
-        z.refine((v) => !exceedsDepth(v, MAX_VALUE_DEPTH), `must not nest arrays and objects more than ${MAX_VALUE_DEPTH} levels deep`),
-      ),
-    valueEncoding: z.optional(z.enum(['json', 'base64'])),
-    headers: z.optional(headersSchema),
-    partition: z.optional(z.number().check(z.int('must be an integer'), z.minimum(0, 'must be ≥ 0'))),
-    timestamp: z.optional(z.number().check(z.int('must be an integer'), z.minimum(0, 'must be ≥ 0'), z.maximum(MAX_TIMESTAMP))),
-  })
-  .check(
-    z.superRefine((r, ctx) => {
-      if (r.keyEncoding === 'base64' && typeof r.key === 'string' && !isBase64(r.key)) {
-        ctx.addIssue({ code: 'custom', path: ['key'], message: 'must be base64 (RFC 4648, padded) when keyEncoding is "base64"' });
-      }
-      if (r.valueEncoding === 'base64' && r.value !== null) {
-        if (!base64String.safeParse(r.value).success) {
-          ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a base64 string (RFC 4648, padded) when valueEncoding is "base64"' });
-        }
-      }
-    }),
-  );
+export const wireRecordInSchema = recordSchema(textKey);
+
+/**
+ * The same record in a CBOR body (docs/produce-cbor.md): a key or value may also be a byte string,
+ * which means the bytes themselves, as base64 with keyEncoding/valueEncoding "base64" does in JSON.
+ */
+export const cborRecordInSchema = recordSchema(z.union([bytesSchema, textKey]));
 
 wireRecordInSchema satisfies z.ZodMiniType<WireRecordIn, unknown>;
+cborRecordInSchema satisfies z.ZodMiniType<WireRecordIn, unknown>;
 
 /** Bytes a JSON text takes in an HTTP body, and once Lambda has put that body in its own JSON result. */
 export interface AnswerBytes {
@@ -119,15 +162,21 @@ export function answerBytes(json: string): AnswerBytes {
 const NO_BYTES: AnswerBytes = { body: 0, lambda: 0 };
 
 /**
- * `answerBytes(JSON.stringify(s))` for a base64 string, without building that string: JSON escapes none
+ * `answerBytes(JSON.stringify(s))` for a base64 string `s` of `length` characters, without building that string: JSON escapes none
  * of base64's characters, and Lambda's result escapes the two quotes around it.
  */
-export const base64AnswerBytes = (s: string): AnswerBytes => ({ body: s.length + 2, lambda: s.length + 4 });
+export const base64AnswerBytes = (length: number): AnswerBytes => ({ body: length + 2, lambda: length + 4 });
 
 /** The frames of records with no key and no headers, by their encodings: each the same for every such record. */
 const bareFrames = new Map<string, AnswerBytes>();
 
 const hasNoHeaders = (headers: Record<string, string> | undefined) => headers === undefined || Object.keys(headers).length === 0;
+
+/** Whether a fetch returns the key and the value as base64: given so in JSON, or as byte strings in CBOR. */
+const keyIsBytes = (r: WireRecordIn) => r.keyEncoding === 'base64' || isBytes(r.key);
+const valueIsBytes = (r: WireRecordIn) => r.valueEncoding === 'base64' || isBytes(r.value);
+
+const base64Of = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 /**
  * Sizes of the record as a fetch would send it, its value left out (null), with the widest partition,
@@ -135,20 +184,22 @@ const hasNoHeaders = (headers: Record<string, string> | undefined) => headers ==
  * for its encodings.
  */
 export function recordFrameBytes(r: WireRecordIn): AnswerBytes {
+  const keyIsBinary = keyIsBytes(r);
+  const valueIsBinary = valueIsBytes(r);
   const bare = r.key == null && hasNoHeaders(r.headers);
-  const cacheKey = `${r.keyEncoding}|${r.valueEncoding}`;
+  const cacheKey = `${keyIsBinary}|${valueIsBinary}`;
   const cached = bare ? bareFrames.get(cacheKey) : undefined;
   if (cached) return cached;
   const frame: WireRecordOut = {
     partition: 999,
     offset: Number.MAX_SAFE_INTEGER,
     timestamp: 8.64e15,
-    key: r.key ?? null,
+    key: isBytes(r.key) ? base64Of(r.key) : (r.key ?? null),
     value: null,
     headers: r.headers ?? {},
   };
-  if (r.keyEncoding === 'base64') frame.keyEncoding = 'base64';
-  if (r.valueEncoding === 'base64') frame.valueEncoding = 'base64';
+  if (keyIsBinary) frame.keyEncoding = 'base64';
+  if (valueIsBinary) frame.valueEncoding = 'base64';
   const framed = answerBytes(JSON.stringify(frame));
   if (bare) bareFrames.set(cacheKey, framed);
   return framed;
@@ -166,22 +217,38 @@ function checkAnswerSize(r: WireRecordIn, value: AnswerBytes, index: number): vo
   }
 }
 
+/** Length of the base64 of `n` bytes, padded. */
+const base64Length = (n: number) => Math.ceil(n / 3) * 4;
+
+/** How the value is sized in a fetch answer, and stored. */
+function valueBytes(r: WireRecordIn): { answer: AnswerBytes; stored: Uint8Array | null } {
+  const v = r.value;
+  if (v === null) return { answer: NO_BYTES, stored: null };
+  // Bytes are stored as they came (a view of the request body, which the segment encoder copies).
+  if (isBytes(v)) return { answer: base64AnswerBytes(base64Length(v.length)), stored: v };
+  // A base64 value is sized without copying it into a JSON string: the schema has checked it is base64.
+  // Buffer.from is markedly faster than TextEncoder in Node, and this runs for every produced record.
+  if (r.valueEncoding === 'base64') return { answer: base64AnswerBytes((v as string).length), stored: Buffer.from(v as string, 'base64') };
+  const json = JSON.stringify(v);
+  return { answer: answerBytes(json), stored: Buffer.from(json, 'utf8') };
+}
+
+function keyBytes(r: WireRecordIn): Uint8Array | null {
+  const k = r.key;
+  if (k == null) return null;
+  return isBytes(k) ? k : Buffer.from(k, r.keyEncoding === 'base64' ? 'base64' : 'utf8');
+}
+
 /** `index` is the record's place in the request, for the error that names it. */
 export function toStoredRecord(r: WireRecordIn, now: number, index = 0): StoredRecord {
-  const keyIsBinary = r.keyEncoding === 'base64';
-  const valueIsBinary = r.valueEncoding === 'base64';
-  // A base64 value is sized without copying it into a JSON string: the schema has checked it is base64.
-  const valueJson = r.value === null || valueIsBinary ? null : JSON.stringify(r.value);
-  checkAnswerSize(r, r.value === null ? NO_BYTES : valueIsBinary ? base64AnswerBytes(r.value as string) : answerBytes(valueJson!), index);
-  // Buffer.from is markedly faster than TextEncoder in Node, and this runs for every produced record.
-  const key = r.key == null ? null : Buffer.from(r.key, keyIsBinary ? 'base64' : 'utf8');
-  const value = r.value === null ? null : valueIsBinary ? Buffer.from(r.value as string, 'base64') : Buffer.from(valueJson!, 'utf8');
+  const value = valueBytes(r);
+  checkAnswerSize(r, value.answer, index);
   return {
     timestamp: r.timestamp ?? now,
-    key,
-    keyIsBinary,
-    value,
-    valueIsBinary,
+    key: keyBytes(r),
+    keyIsBinary: keyIsBytes(r),
+    value: value.stored,
+    valueIsBinary: valueIsBytes(r),
     // Own entries of the object as given, `__proto__` included.
     headers: Object.entries(r.headers ?? {}),
   };

@@ -50,9 +50,12 @@ export class RunnelApi {
     return this.call('alterTopicConfig', { topic }, { body: change, idempotent: true });
   }
 
-  /** `json` is a produce request body already serialised; `idempotent` when it carries a producer id and sequences. */
-  produce(topic: string, json: string, options: Pick<RequestOptions, 'idempotent' | 'retry' | 'timeout' | 'signal'>): Promise<ProduceResponse> {
-    return this.call('produceRecords', { topic }, { ...options, json });
+  /**
+   * `body` is a produce request already serialised: JSON text, or CBOR bytes (`application/cbor`,
+   * docs/produce-cbor.md); `idempotent` when it carries a producer id and sequences.
+   */
+  produce(topic: string, body: string | Uint8Array, options: Pick<RequestOptions, 'idempotent' | 'retry' | 'timeout' | 'signal'>): Promise<ProduceResponse> {
+    return this.call('produceRecords', { topic }, { ...options, ...(typeof body === 'string' ? { json: body } : { cbor: body }) });
   }
 
   /** Records of one partition from `offset` on; `waitMs` long-polls. */

@@ -1,5 +1,6 @@
 import { RunnelHttpError, isRetriableStatus } from './errors.js';
 import { DEFAULT_RETRY, withRetries, type RetryOptions } from './retry.js';
+import { CBOR_CONTENT_TYPE } from '../contract/routes.js';
 import type { CredentialsInput, SignableRequest, Signer } from './sigv4.js';
 
 export interface HttpClientOptions {
@@ -25,6 +26,8 @@ export interface RequestOptions {
   body?: unknown;
   /** A body already serialised as JSON (the producer builds its requests from pre-encoded records). */
   json?: string;
+  /** A body already serialised as CBOR, sent as `application/cbor` (the produce route takes it; docs/produce-cbor.md). */
+  cbor?: Uint8Array;
   signal?: AbortSignal;
   /** Overrides the client's per-attempt timeout (long polls need more). */
   timeout?: number;
@@ -70,7 +73,7 @@ export class HttpClient {
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     for (const [name, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
-    const body = options.json ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    const body = options.cbor ?? options.json ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     const idempotent = options.idempotent ?? method !== 'POST';
     return withRetries(() => this.once<T>({ method, url, body, options }), {
       ...DEFAULT_RETRY,
@@ -82,9 +85,9 @@ export class HttpClient {
     });
   }
 
-  private async once<T>({ method, url, body, options }: { method: string; url: URL; body: string | undefined; options: RequestOptions }): Promise<T> {
+  private async once<T>({ method, url, body, options }: { method: string; url: URL; body: string | Uint8Array | undefined; options: RequestOptions }): Promise<T> {
     let headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined) headers['content-type'] = typeof body === 'string' ? 'application/json' : CBOR_CONTENT_TYPE;
     if (this.sign) {
       // fetch derives Host from the URL; the signature covers it, so it must not be sent twice.
       const { host: _host, ...signed } = await this.sign({ method, url, headers, body });

@@ -1,3 +1,4 @@
+import { CborWriter } from '../codec/cbor.js';
 import { encodedRecordSize } from '../codec/record.js';
 
 const utf8 = new TextEncoder();
@@ -19,9 +20,17 @@ export interface Message {
   timestamp?: number | string | Date;
 }
 
-/** A message ready for the wire: its JSON, its size there, and the size `max.message.bytes` limits. */
+/**
+ * How the producer sends its records: `cbor` (the default) carries keys and values that are bytes as
+ * they are, in a CBOR body (`application/cbor`, docs/produce-cbor.md); `json` as base64 in a JSON body,
+ * for a proxy or gateway that passes only JSON.
+ */
+export type BodyFormat = 'cbor' | 'json';
+
+/** A message ready for the wire: its record, encoded for the body, its size there, and the size `max.message.bytes` limits. */
 export interface EncodedMessage {
-  json: string;
+  /** The record's JSON text, or its CBOR map. */
+  encoded: string | Uint8Array;
   /** Bytes this record adds to a request body. */
   wireBytes: number;
   /** The server's measure of the record, which `max.message.bytes` limits. */
@@ -56,34 +65,54 @@ function headersOf(headers: Message['headers'], field: string): Array<[string, s
   return out;
 }
 
-/** Encodes a message to a wire record with an explicit partition (see lib/api/wire-record.ts). */
-export function encodeMessage(m: Message, partition: number, field: string): EncodedMessage {
+/** A JSON value as JSON.parse would give it back from `json` (its JSON.stringify): what the server reads from a JSON body. */
+function jsonModel(value: unknown, json: string): unknown {
+  // A finite number, a string or a boolean is its own JSON value; anything else is read back from the text.
+  const plain = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return plain ? value : JSON.parse(json);
+}
+
+/** Encodes a message to a wire record with an explicit partition (see lib/api/wire-record.ts), for a body of `format`. */
+export function encodeMessage(m: Message, partition: number, field: string, format: BodyFormat = 'cbor'): EncodedMessage {
   if (m === null || typeof m !== 'object') throw new TypeError(`${field} must be an object with a value`);
   if (m.value === undefined) throw new TypeError(`${field}.value is required (use null for a tombstone)`);
   const key = keyBytes(m.key);
   const headers = headersOf(m.headers, field);
   const timestamp = timestampOf(m.timestamp, field);
+  const valueIsBytes = m.value instanceof Uint8Array;
+  // Serialised once, for both the body and its size.
+  const valueJson = valueIsBytes ? undefined : JSON.stringify(m.value);
+  if (!valueIsBytes && valueJson === undefined) throw new TypeError(`${field}.value cannot be encoded as JSON (${typeof m.value})`);
+  const value = valueIsBytes ? (m.value as Uint8Array) : m.value === null ? null : utf8.encode(valueJson!);
+  const recordBytes = encodedRecordSize({ timestamp: 0, key, keyIsBinary: false, value, valueIsBinary: false, headers });
+  if (format === 'cbor') {
+    const cbor = new CborWriter(64 + (key?.length ?? 0) + (value?.length ?? 0) + headers.reduce((n, [k, v]) => n + 3 * (k.length + v.length) + 10, 0));
+    cbor.head(5, 2 + (key === null ? 0 : 1) + (headers.length ? 1 : 0) + (timestamp === undefined ? 0 : 1));
+    cbor.text('partition').number(partition);
+    if (key !== null) {
+      cbor.text('key');
+      if (m.key instanceof Uint8Array) cbor.bytes(key);
+      else cbor.text(m.key as string);
+    }
+    cbor.text('value');
+    if (valueIsBytes) cbor.bytes(value!);
+    else cbor.json(jsonModel(m.value, valueJson!));
+    if (headers.length) {
+      cbor.text('headers').head(5, headers.length);
+      for (const [name, v] of headers) cbor.text(name).text(v);
+    }
+    if (timestamp !== undefined) cbor.text('timestamp').number(timestamp);
+    const encoded = cbor.written;
+    return { encoded, wireBytes: encoded.length, recordBytes };
+  }
   // Built by hand so that a JSON value is serialised once, for both the body and its size.
   const fields = [`"partition":${partition}`];
   if (key !== null) {
     fields.push(m.key instanceof Uint8Array ? `"key":"${base64(key)}","keyEncoding":"base64"` : `"key":${JSON.stringify(m.key)}`);
   }
-  let value: Uint8Array | null = null;
-  if (m.value instanceof Uint8Array) {
-    value = m.value;
-    fields.push(`"value":"${base64(m.value)}","valueEncoding":"base64"`);
-  } else {
-    const valueJson = JSON.stringify(m.value);
-    if (valueJson === undefined) throw new TypeError(`${field}.value cannot be encoded as JSON (${typeof m.value})`);
-    if (m.value !== null) value = utf8.encode(valueJson);
-    fields.push(`"value":${valueJson}`);
-  }
+  fields.push(valueIsBytes ? `"value":"${base64(value!)}","valueEncoding":"base64"` : `"value":${valueJson}`);
   if (headers.length) fields.push(`"headers":${JSON.stringify(Object.fromEntries(headers))}`);
   if (timestamp !== undefined) fields.push(`"timestamp":${timestamp}`);
   const json = `{${fields.join(',')}}`;
-  return {
-    json,
-    wireBytes: Buffer.byteLength(json) + 1,
-    recordBytes: encodedRecordSize({ timestamp: 0, key, keyIsBinary: false, value, valueIsBinary: false, headers }),
-  };
+  return { encoded: json, wireBytes: Buffer.byteLength(json) + 1, recordBytes };
 }

@@ -30,7 +30,7 @@ export interface SignableRequest {
   method: string;
   url: URL;
   headers: Record<string, string>;
-  body?: string | undefined;
+  body?: string | Uint8Array | undefined;
 }
 
 /** `abc123.execute-api.eu-west-1.amazonaws.com` → `eu-west-1`; custom domains name no region. */

@@ -1,10 +1,11 @@
 /**
  * A record as producers send it. Keys are UTF-8 strings and values any JSON value, unless
  * `keyEncoding`/`valueEncoding` is "base64", in which case they are base64 strings of raw bytes.
- * A `null` value is a tombstone.
+ * A `null` value is a tombstone. In a CBOR body (`application/cbor`, docs/produce-cbor.md) a key or
+ * value may also be a byte string (a Uint8Array here): the bytes themselves, as base64 marks them in JSON.
  */
 export interface WireRecordIn {
-  key?: string | null;
+  key?: string | Uint8Array | null;
   keyEncoding?: 'utf8' | 'base64';
   value: unknown;
   valueEncoding?: 'json' | 'base64';

@@ -18,7 +18,12 @@ export interface ApiRoute {
   operator?: true;
   /** The OpenAPI operationId, and the name a generated client gives the call. */
   operationId: string;
+  /** Takes its body as CBOR (`application/cbor`) as well as JSON: the produce body, whose records' bytes CBOR carries as they are. */
+  cbor?: true;
 }
+
+/** RFC 8949's media type: a CBOR request body (docs/produce-cbor.md). */
+export const CBOR_CONTENT_TYPE = 'application/cbor';
 
 export const ROUTES = [
   { operationId: 'createTopic', method: 'POST', path: '/v1/topics', concern: 'admin', operator: true },
@@ -29,7 +34,7 @@ export const ROUTES = [
   { operationId: 'alterTopicConfig', method: 'PATCH', path: '/v1/topics/{topic}/config', concern: 'admin', operator: true },
   { operationId: 'getOpenApiDocument', method: 'GET', path: '/openapi.json', concern: 'admin', operator: true },
   { operationId: 'health', method: 'GET', path: '/health', concern: 'admin', operator: true },
-  { operationId: 'produceRecords', method: 'POST', path: '/v1/topics/{topic}/records', concern: 'produce' },
+  { operationId: 'produceRecords', method: 'POST', path: '/v1/topics/{topic}/records', concern: 'produce', cbor: true },
   { operationId: 'fetchRecords', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records', concern: 'fetch' },
   { operationId: 'fetchPartitions', method: 'POST', path: '/v1/topics/{topic}/fetch', concern: 'fetch' },
   { operationId: 'lookupOffset', method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets', concern: 'fetch' },

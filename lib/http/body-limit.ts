@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { MAX_BODY_BYTES } from '../contract/limits.js';
 import { errorBody } from './errors.js';
+import { decodedEventBody } from './request-body.js';
 
 // The rest of the body is not read, so the connection cannot carry another request: say so, or a
 // keep-alive client sends its next request on a socket the server is about to close.
@@ -19,6 +20,9 @@ const countingLimit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge });
  * counts a chunked body as it streams (test/unit/body-limit.test.ts holds the two to the same answers).
  */
 export const requestBodyLimit: MiddlewareHandler = async (c, next) => {
+  // On Lambda a base64 body is decoded from the event, and the Request holds none (request-body.ts).
+  const decoded = decodedEventBody(c);
+  if (decoded) return decoded.length > MAX_BODY_BYTES ? tooLarge(c) : next();
   const length = c.req.header('content-length');
   if (length !== undefined && c.req.header('transfer-encoding') === undefined && !(parseInt(length, 10) > MAX_BODY_BYTES)) return next();
   return countingLimit(c, next);

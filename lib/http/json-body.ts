@@ -1,7 +1,11 @@
 import type { Context } from 'hono';
+import { CBOR_CONTENT_TYPE } from '../contract/routes.js';
 import { badRequest, RunnelError } from '../errors.js';
+import { bodyBytes, lambdaEventText } from './request-body.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+const mediaType = (contentType: string) => contentType.split(';').map((p) => p.trim().toLowerCase());
 
 /**
  * `application/json`, with no charset or UTF-8 (RFC 8259: JSON between systems is UTF-8). Anything
@@ -10,37 +14,35 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (!contentType) return false;
-  const [type, ...params] = contentType.split(';').map((p) => p.trim().toLowerCase());
+  const [type, ...params] = mediaType(contentType);
   if (type !== 'application/json') return false;
   return params.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
 }
 
-export const unsupportedMediaType = (contentType: string | undefined) =>
+/** `application/cbor` (RFC 8949 §9.5), which has no parameters; like JSON, a browser must ask first to send it cross-site. */
+export function isCborContentType(contentType: string | undefined): boolean {
+  return contentType !== undefined && mediaType(contentType)[0] === CBOR_CONTENT_TYPE;
+}
+
+/** 415 for a body of a type the route does not take; the CBOR-taking routes say so. */
+export const unsupportedMediaType = (contentType: string | undefined, takesCbor = false) =>
   new RunnelError({
     status: 415,
     code: 'unsupported_media_type',
-    message: `content-type must be application/json (UTF-8), not ${JSON.stringify(contentType ?? '')}`,
+    message: `content-type must be application/json (UTF-8)${takesCbor ? ` or ${CBOR_CONTENT_TYPE}` : ''}, not ${JSON.stringify(contentType ?? '')}`,
     details: { field: 'content-type' },
   });
 
 /**
- * On Lambda the body is text already: API Gateway's event carries it as a string, which hono's adapter
- * encodes into the web Request's body (setting content-length from it, which the body limit reads).
- * Reading it back through the Request's stream and decoding it again cost ≈ 0.1 ms of a 142 KB produce.
- * A base64-encoded (binary) body still goes through the Request.
+ * Reads a JSON body, turning a wrong type, bytes that are not UTF-8 and malformed JSON into a 4xx rather
+ * than an exception. On Lambda a text body is parsed from the event's string as it is (lib/http/request-body.ts).
  */
-function lambdaEventText(c: Context): string | undefined {
-  const event = (c.env as { event?: { body?: unknown; isBase64Encoded?: boolean } } | undefined)?.event;
-  return typeof event?.body === 'string' && !event.isBase64Encoded ? event.body : undefined;
-}
-
-/** Reads a JSON body, turning a wrong type, bytes that are not UTF-8 and malformed JSON into a 4xx rather than an exception. */
-export async function jsonBody(c: Context): Promise<unknown> {
+export async function jsonBody(c: Context, takesCbor = false): Promise<unknown> {
   const contentType = c.req.header('content-type');
-  if (!isJsonContentType(contentType)) throw unsupportedMediaType(contentType);
+  if (!isJsonContentType(contentType)) throw unsupportedMediaType(contentType, takesCbor);
   let text: string;
   try {
-    text = lambdaEventText(c) ?? utf8.decode(await c.req.arrayBuffer());
+    text = lambdaEventText(c) ?? utf8.decode(await bodyBytes(c));
   } catch {
     throw badRequest('invalid_json', 'request body is not valid UTF-8');
   }

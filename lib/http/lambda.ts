@@ -1,7 +1,14 @@
 import { handle } from 'hono/aws-lambda';
 import { configFromEnv, type RunnelConfig } from '../config.js';
+import { withDecodedBody } from './request-body.js';
 import { routedApp } from './routed-app.js';
 import type { Handlers } from './routes/handlers.js';
+
+/** hono's API Gateway adapter, given each event with a base64 (binary) body decoded once, natively (lib/http/request-body.ts). */
+export function apiGatewayHandler(app: Parameters<typeof handle>[0]): ReturnType<typeof handle> {
+  const handler = handle(app);
+  return ((event, context) => handler(withDecodedBody(event), context)) as ReturnType<typeof handle>;
+}
 
 /**
  * An API Gateway (HTTP API, payload v2) handler serving one concern: `wire` builds its routes' handlers
@@ -10,5 +17,5 @@ import type { Handlers } from './routes/handlers.js';
  * live across warm invocations.
  */
 export function lambdaHandler(wire: (config: RunnelConfig) => Partial<Handlers>) {
-  return handle(routedApp(wire(configFromEnv())));
+  return apiGatewayHandler(routedApp(wire(configFromEnv())));
 }

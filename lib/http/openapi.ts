@@ -1,14 +1,24 @@
 import * as z from '../api/zod.js';
 import { commitSchema, heartbeatSchema, joinSchema, leaveSchema, releaseSchema, resetSchema } from '../api/group-requests.js';
 import { multiFetchSchema } from '../api/multi-fetch-request.js';
-import { produceRequestSchema } from '../api/produce-request.js';
+import { cborProduceRequestSchema, produceRequestSchema } from '../api/produce-request.js';
+import { bytesSchema } from '../api/wire-record.js';
+import { CBOR_CONTENT_TYPE } from '../contract/routes.js';
 import { PARTITION_LIST_PATTERN } from '../api/wake-query.js';
 import { createSubscriptionSchema, updateSubscriptionSchema } from '../api/subscription-requests.js';
 import { alterTopicConfigSchema, createPartitionsSchema, createTopicSchema } from '../api/topic-requests.js';
 import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_LIMIT, MAX_FETCH_BYTES, MAX_FETCH_LIMIT, MAX_WAIT_MS } from '../contract/limits.js';
 import { ROUTES, type OperationId } from '../contract/routes.js';
 
-const schema = (s: z.ZodMiniType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const schema = (s: z.ZodMiniType) =>
+  z.toJSONSchema(s, {
+    io: 'input',
+    unrepresentable: 'any',
+    // JSON Schema has no bytes; a CBOR body's byte string is described in words.
+    override: (ctx) => {
+      if (ctx.zodSchema === bytesSchema) Object.assign(ctx.jsonSchema, { description: 'a CBOR byte string (major type 2): the bytes themselves', contentMediaType: 'application/octet-stream' });
+    },
+  });
 
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: error } } });
@@ -112,7 +122,12 @@ const operations = (): Record<OperationId, object> => ({
   health: { summary: 'Answers while the service is up', responses: { 200: json({ type: 'object', properties: { status: { const: 'ok' } } }) } },
   produceRecords: {
     summary: 'Produce records; answered once they are durable in S3 and committed in DynamoDB',
-    requestBody: body(produceRequestSchema),
+    requestBody: {
+      required: true,
+      description:
+        'The records, as JSON, or as the same request in CBOR (`application/cbor`, RFC 8949), where a record\'s key or value may also be a byte string: its bytes as they are, where JSON needs base64 and keyEncoding/valueEncoding "base64". The TypeScript client sends CBOR. See docs/produce-cbor.md.',
+      content: { 'application/json': { schema: schema(produceRequestSchema) }, [CBOR_CONTENT_TYPE]: { schema: schema(cborProduceRequestSchema) } },
+    },
     responses: {
       200: json({
         type: 'object',
@@ -126,6 +141,7 @@ const operations = (): Record<OperationId, object> => ({
       400: errorResponse('Invalid request'),
       404: errorResponse('Unknown topic'),
       413: errorResponse('Record or body too large'),
+      415: errorResponse('A body neither application/json nor application/cbor'),
     },
   },
   fetchRecords: {

@@ -1,10 +1,10 @@
 import type { Hono, MiddlewareHandler } from 'hono';
 import { HonoBase } from 'hono/hono-base';
 import { TrieRouter } from 'hono/router/trie-router';
-import { methodsFor, ROUTES } from '../contract/routes.js';
+import { methodsFor, routeFor, ROUTES } from '../contract/routes.js';
 import { requestBodyLimit } from './body-limit.js';
 import { errorBody, handleError } from './errors.js';
-import { isJsonContentType, unsupportedMediaType } from './json-body.js';
+import { isCborContentType, isJsonContentType, unsupportedMediaType } from './json-body.js';
 import { requestLog } from './request-log.js';
 import type { Handlers } from './routes/handlers.js';
 
@@ -52,14 +52,18 @@ const originHost = (origin: string): string => {
 };
 
 /**
- * A request that declares a body must declare it JSON. Browsers send `text/plain` and form bodies
- * cross-site without asking first; `application/json` needs a CORS preflight, which this API never grants.
+ * A request that declares a body must declare it JSON, or CBOR where the route table says the route
+ * takes it. Browsers send `text/plain` and form bodies cross-site without asking first; `application/json`
+ * and `application/cbor` need a CORS preflight, which this API never grants.
  */
 const jsonBodiesOnly: MiddlewareHandler = async (c, next) => {
   const length = c.req.header('content-length');
   const declaresBody = c.req.header('transfer-encoding') !== undefined || (length !== undefined && length.trim() !== '0');
   const contentType = c.req.header('content-type');
-  if (declaresBody && !isJsonContentType(contentType)) throw unsupportedMediaType(contentType);
+  if (declaresBody && !isJsonContentType(contentType)) {
+    const takesCbor = routeFor(c.req.method, c.req.path)?.cbor === true;
+    if (!(takesCbor && isCborContentType(contentType))) throw unsupportedMediaType(contentType, takesCbor);
+  }
   await next();
 };
 

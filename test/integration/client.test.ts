@@ -2,6 +2,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runnel, RunnelHttpError } from '../../lib/client/index.js';
+import { decodeCbor } from '../../lib/codec/cbor.js';
 import { HeadStore } from '../../lib/log/head-store.js';
 import { partitionKey } from '../../lib/log/partition-log.js';
 import { injectFault } from '../support/faults.js';
@@ -159,7 +160,10 @@ describe.each(BACKENDS)('client (%s)', (backend) => {
     const answered: Array<Set<number>> = [];
     const observing: typeof fetch = async (input, init) => {
       const res = await fetch(input, init);
-      if (init?.method === 'POST' && res.status === 200) answered.push(new Set(JSON.parse(String(init.body)).records.map((r: { partition: number }) => r.partition)));
+      if (init?.method === 'POST' && res.status === 200) {
+        const body = (init.body instanceof Uint8Array ? decodeCbor(init.body) : JSON.parse(String(init.body))) as { records: Array<{ partition: number }> };
+        answered.push(new Set(body.records.map((r) => r.partition)));
+      }
       return res;
     };
     const client = new Runnel({ url: served.url, fetch: observing });

@@ -83,7 +83,9 @@ export function lambdaEnvironment(config: RunnelConfig, name?: RunnelFunction): 
 }
 
 /** The HTTP API's payload 2.0 event for one request, as API Gateway builds it after matching `routeKey`. */
-export function apiGatewayEvent(req: { method: string; url: URL; headers: Record<string, string>; body?: string; routeKey: string; pathParameters?: Record<string, string> }): APIGatewayProxyEventV2 {
+/** `body` as bytes is sent as API Gateway sends a binary body (a CBOR one, say): base64, with `isBase64Encoded`. */
+export function apiGatewayEvent(req: { method: string; url: URL; headers: Record<string, string>; body?: string | Uint8Array | undefined; routeKey: string; pathParameters?: Record<string, string> | undefined }): APIGatewayProxyEventV2 {
+  const binary = req.body instanceof Uint8Array;
   const now = new Date();
   const query: Record<string, string> = {};
   for (const [k, v] of req.url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
@@ -107,8 +109,8 @@ export function apiGatewayEvent(req: { method: string; url: URL; headers: Record
       time: now.toISOString(),
       timeEpoch: now.getTime(),
     },
-    ...(req.body !== undefined ? { body: req.body } : {}),
-    isBase64Encoded: false,
+    ...(req.body !== undefined ? { body: binary ? Buffer.from(req.body as Uint8Array).toString('base64') : (req.body as string) } : {}),
+    isBase64Encoded: binary,
   };
 }
 
@@ -131,7 +133,7 @@ export function apiGatewayFetch(handlers: Record<FunctionConcern, ApiHandler>): 
       method,
       url,
       headers: Object.fromEntries(new Headers(init.headers)),
-      body: typeof init.body === 'string' ? init.body : undefined,
+      body: typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : undefined,
       routeKey: `${method} ${match.route.path}`,
       pathParameters: names.length ? Object.fromEntries(names.map((n, i) => [n, decodeURIComponent(values[i]!)])) : undefined,
     });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toStoredRecord, toWireRecord, wireRecordInSchema } from '../../lib/api/wire-record.js';
+import { cborRecordInSchema, toStoredRecord, toWireRecord, wireRecordInSchema } from '../../lib/api/wire-record.js';
 import { encodeMessage, type Message } from '../../lib/client/message.js';
+import { decodeCbor } from '../../lib/codec/cbor.js';
 import { encodedRecordSize } from '../../lib/codec/record.js';
 
 const jsonValue = fc.jsonValue().filter((v) => v !== null && !(typeof v === 'number' && Object.is(v, -0)));
@@ -21,10 +22,10 @@ describe('client message encoding', () => {
   it('produces a wire record the server accepts, stores and returns as sent, at the size it measures', () => {
     fc.assert(
       fc.property(message, fc.integer({ min: 0, max: 999 }), (m, partition) => {
-        const encoded = encodeMessage(m, partition, 'messages[0]');
-        const wire = wireRecordInSchema.parse(JSON.parse(encoded.json));
+        const encoded = encodeMessage(m, partition, 'messages[0]', 'json');
+        const wire = wireRecordInSchema.parse(JSON.parse(encoded.encoded as string));
         expect(wire.partition).toBe(partition);
-        expect(encoded.wireBytes).toBe(Buffer.byteLength(encoded.json) + 1);
+        expect(encoded.wireBytes).toBe(Buffer.byteLength(encoded.encoded as string) + 1);
         const stored = toStoredRecord(wire, 0);
         expect(encoded.recordBytes).toBe(encodedRecordSize(stored));
         const back = toWireRecord({ ...stored, offset: 0 }, partition);
@@ -34,6 +35,26 @@ describe('client message encoding', () => {
         else expect(back.key).toEqual(m.key ?? null);
         for (const [name, value] of Object.entries(m.headers ?? {})) expect(back.headers[name]).toBe(String(value));
         if (m.timestamp !== undefined) expect(back.timestamp).toBe(m.timestamp);
+      }),
+    );
+  });
+
+  it('encodes a message in CBOR to the very record its JSON encoding stores, at the size it measures', () => {
+    fc.assert(
+      fc.property(message, fc.integer({ min: 0, max: 999 }), (m, partition) => {
+        const json = encodeMessage(m, partition, 'messages[0]', 'json');
+        const cbor = encodeMessage(m, partition, 'messages[0]', 'cbor');
+        const bytes = cbor.encoded as Uint8Array;
+        expect(cbor.wireBytes).toBe(bytes.length);
+        expect(cbor.recordBytes).toBe(json.recordBytes);
+        const wire = cborRecordInSchema.parse(decodeCbor(bytes));
+        const fromJson = toStoredRecord(wireRecordInSchema.parse(JSON.parse(json.encoded as string)), 0);
+        const fromCbor = toStoredRecord(wire, 0);
+        expect({ ...fromCbor, key: fromCbor.key && Buffer.from(fromCbor.key), value: fromCbor.value && Buffer.from(fromCbor.value) }).toEqual({
+          ...fromJson,
+          key: fromJson.key && Buffer.from(fromJson.key),
+          value: fromJson.value && Buffer.from(fromJson.value),
+        });
       }),
     );
   });

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Runnel } from '../../lib/client/index.js';
+import { decodeCbor } from '../../lib/codec/cbor.js';
 import { MAX_RECORDS_PER_REQUEST } from '../../lib/contract/limits.js';
 
 interface ProduceCall {
   body: { records: Array<{ partition: number; value: unknown }>; producer?: { id: string; sequences: Record<string, number> } };
-  json: string;
+  /** The body as sent: JSON text, or CBOR as hex. */
+  raw: string;
+  contentType: string | null;
   answer(status?: number): void;
 }
 
@@ -20,13 +23,15 @@ function fakeServer(partitions: number) {
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   const fetch = (async (url: URL, init: RequestInit) => {
     if (init.method === 'GET') return json(200, { name: 't', partitions, config: { 'max.message.bytes': 1_048_576 }, partitionStates: [] });
-    const text = String(init.body);
+    const sent = init.body as string | Uint8Array;
+    const body = typeof sent === 'string' ? JSON.parse(sent) : decodeCbor(sent);
     return new Promise<Response>((resolve) => {
       calls.push({
-        body: JSON.parse(text),
-        json: text,
+        body,
+        raw: typeof sent === 'string' ? sent : Buffer.from(sent).toString('hex'),
+        contentType: new Headers(init.headers).get('content-type'),
         answer: (status = 200) => {
-          const n = JSON.parse(text).records.length;
+          const n = body.records.length;
           const offsets = Array.from({ length: n }, (_, i) => ({ partition: 0, offset: nextOffset + i, timestamp: 0 }));
           if (status === 200) nextOffset += n;
           resolve(status === 200 ? json(200, { offsets }) : json(status, { error: { code: 'storage_unavailable', message: 'try again' } }));
@@ -93,7 +98,7 @@ describe('producer scheduling', () => {
     const calls = await server.requests(2);
     calls[1]!.answer();
     expect((await sent)[0]!.offsets).toEqual(['0', '1']);
-    expect(calls[1]!.json).toBe(calls[0]!.json);
+    expect(calls[1]!.raw).toBe(calls[0]!.raw);
   });
 
   it('lingers to batch sends, and a full batch leaves without waiting', async () => {
@@ -108,6 +113,25 @@ describe('producer scheduling', () => {
     calls[0]!.answer();
     (await server.requests(2))[1]!.answer();
     await Promise.all([small, big]);
+  });
+
+  it('sends CBOR by default, bytes as bytes, and JSON with base64 when bodyFormat is json: the same request', async () => {
+    const bodies = [];
+    for (const bodyFormat of [undefined, 'json'] as const) {
+      const server = fakeServer(1);
+      const producer = new Runnel({ url: 'http://runnel.test', fetch: server.fetch }).producer({ lingerMs: 0, ...(bodyFormat && { bodyFormat }) });
+      const sent = producer.send({ topic: 't', messages: [{ key: 'k', value: new Uint8Array([1, 2, 255]), headers: { h: 'v' }, timestamp: 5 }, { value: { n: [1, 'two'] } }] });
+      (await server.requests(1))[0]!.answer();
+      await sent;
+      bodies.push(server.calls[0]!);
+    }
+    const [cbor, json] = bodies;
+    expect(cbor!.contentType).toBe('application/cbor');
+    expect(json!.contentType).toBe('application/json');
+    expect(Buffer.from(cbor!.body.records[0]!.value as Uint8Array)).toEqual(Buffer.from([1, 2, 255]));
+    expect(json!.body.records[0]).toMatchObject({ value: 'AQL/', valueEncoding: 'base64' });
+    const { valueEncoding: _, ...jsonFirst } = json!.body.records[0] as Record<string, unknown>;
+    expect({ ...cbor!.body, records: [{ ...cbor!.body.records[0], value: 'AQL/' }, cbor!.body.records[1]] }).toEqual({ ...json!.body, records: [jsonFirst, json!.body.records[1]], producer: { ...json!.body.producer, id: cbor!.body.producer!.id } });
   });
 
   it('without idempotence sends no producer id', async () => {

@@ -58,4 +58,12 @@ describe('the OpenAPI document', () => {
     const names = operations!.members.map((m) => (m.name && (ts.isIdentifier(m.name) || ts.isStringLiteral(m.name)) ? m.name.text : '?'));
     expect(names.sort()).toEqual(ROUTES.map((r) => r.operationId).sort());
   });
+
+  it('takes the produce body as JSON or CBOR, the CBOR one naming byte strings for a key and a value', () => {
+    const body = document().paths['/v1/topics/{topic}/records'].post.requestBody;
+    expect(Object.keys(body.content)).toEqual(['application/json', 'application/cbor']);
+    const cborRecord = body.content['application/cbor'].schema.properties.records.items;
+    expect(JSON.stringify(cborRecord.properties.key)).toContain('a CBOR byte string');
+    expect(JSON.stringify(body.content['application/json'].schema)).not.toContain('byte string');
+  });
 });
