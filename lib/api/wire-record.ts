@@ -55,7 +55,7 @@ function holdsBytes(value: unknown): boolean {
  * Headers, checked and passed on as the very object the request held: a JSON object's own `__proto__`
  * key is a header like any other, and copying it into a fresh object (as a record schema would) would drop it.
  */
-const headersSchema = z.pipe(
+const headersSchema = /* @__PURE__ */ z.pipe(
   z.unknown().check(
     z.superRefine((input, ctx) => {
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
@@ -81,14 +81,18 @@ const headersSchema = z.pipe(
   z.transform((input) => input as Record<string, string>),
 );
 
-const base64String = z.string().check(z.refine(isBase64, 'must be base64 (RFC 4648, padded)'));
+const base64String = /* @__PURE__ */ z.string().check(z.refine(isBase64, 'must be base64 (RFC 4648, padded)'));
 
 /** A CBOR byte string, as the decoder gives it. */
-export const bytesSchema = z.instanceof(Uint8Array);
+export const bytesSchema = /* @__PURE__ */ z.instanceof(Uint8Array);
 
-const textKey = z.string().check(z.refine(wellFormed, NOT_WELL_FORMED));
+const textKey = /* @__PURE__ */ z.string().check(z.refine(wellFormed, NOT_WELL_FORMED));
 
-/** A record's schema, given what its key may be: JSON carries text only, CBOR text or bytes. */
+/**
+ * A record's schema, given what its key may be: JSON carries text only, CBOR text or bytes. The schemas
+ * are marked pure so that a bundle that validates no produce (fetch reads this module for its answers)
+ * leaves them out.
+ */
 function recordSchema<K extends z.ZodMiniType<string | Uint8Array, unknown>>(key: K) {
   return z
     .strictObject({
@@ -130,13 +134,13 @@ function recordSchema<K extends z.ZodMiniType<string | Uint8Array, unknown>>(key
  * `keyEncoding`/`valueEncoding` is "base64", in which case they are base64 strings of raw bytes.
  * A `null` value is a tombstone.
  */
-export const wireRecordInSchema = recordSchema(textKey);
+export const wireRecordInSchema = /* @__PURE__ */ recordSchema(textKey);
 
 /**
  * The same record in a CBOR body (docs/produce-cbor.md): a key or value may also be a byte string,
  * which means the bytes themselves, as base64 with keyEncoding/valueEncoding "base64" does in JSON.
  */
-export const cborRecordInSchema = recordSchema(z.union([bytesSchema, textKey]));
+export const cborRecordInSchema = /* @__PURE__ */ recordSchema(/* @__PURE__ */ z.union([bytesSchema, textKey]));
 
 wireRecordInSchema satisfies z.ZodMiniType<WireRecordIn, unknown>;
 cborRecordInSchema satisfies z.ZodMiniType<WireRecordIn, unknown>;

@@ -65,6 +65,15 @@ class Reader {
     }
   }
 
+  /** A negative integer's value, -1 - n, rounded once as JSON.parse rounds a long literal: -(hi·2^32) - (lo + 1) is one rounding, -1 - n two. */
+  negative(info: number): number {
+    if (info !== 27) return -1 - this.argument(info);
+    this.need(8);
+    const at = this.pos;
+    this.pos += 8;
+    return -(this.view.getUint32(at) * 0x1_0000_0000) - (this.view.getUint32(at + 4) + 1);
+  }
+
   take(length: number): Uint8Array {
     this.need(length);
     const start = this.pos;
@@ -133,7 +142,7 @@ function item(r: Reader, depth: number): unknown {
     case 0:
       return r.argument(info);
     case 1:
-      return -1 - r.argument(info);
+      return r.negative(info);
     case 2:
       return indefinite ? concat(chunks(r, 2)) : r.take(r.argument(info));
     case 3:

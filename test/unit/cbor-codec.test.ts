@@ -68,6 +68,8 @@ describe('the CBOR codec', () => {
     expect(hex('7f 62 6869 61 21 ff')).toBe('hi!');
     expect(hex('1b 0000000100000000')).toBe(2 ** 32);
     expect(hex('3b 001fffffffffffff')).toBe(-(2 ** 53));
+    // Rounded once, as JSON.parse rounds the literal.
+    expect(hex('3b 004000ffffffff52')).toBe(Number(-1n - 0x004000ffffffff52n));
     expect(hex('f9 3e00')).toBe(1.5);
     expect(hex('f9 0001')).toBe(2 ** -24);
     expect(hex('fa 47c35000')).toBe(100000);
