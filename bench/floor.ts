@@ -34,22 +34,7 @@ export async function storageFloor({ config, scenarioId, maxTailEntries, profile
   const op = async (w: number) => {
     const n = (appends[w] = (appends[w] ?? -1) + 1);
     await clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${w}/${n}`, Body: body }));
-    await clients.dynamo.send(
-      new UpdateItemCommand({
-        TableName: config.logTable,
-        Key: { p: { S: `bench-floor#${scenarioId}#${w}#${Math.floor(n / maxTailEntries)}` }, b: { N: '-1' } },
-        UpdateExpression: 'SET tail = list_append(if_not_exists(tail, :empty), :entry), nextOffset = if_not_exists(nextOffset, :zero) + :count',
-        ConditionExpression: 'attribute_not_exists(tail) OR size(tail) < :max',
-        ExpressionAttributeValues: {
-          ':entry': { L: [{ S: entry }] },
-          ':empty': { L: [] },
-          ':zero': { N: '0' },
-          ':count': { N: String(RECORDS_PER_REQUEST) },
-          ':max': { N: String(maxTailEntries) },
-        },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
+    await clients.dynamo.send(headAppendLike(config.logTable, `bench-floor#${scenarioId}#${w}#${Math.floor(n / maxTailEntries)}`, entry, maxTailEntries));
   };
   return {
     op,
@@ -59,4 +44,25 @@ export async function storageFloor({ config, scenarioId, maxTailEntries, profile
       clients.dynamo.destroy();
     },
   };
+}
+
+/**
+ * An UpdateItem of the head append's shape: list_append of one entry plus a counter, conditional on the
+ * list's length, UPDATED_NEW, on test item `p`.
+ */
+export function headAppendLike(table: string, p: string, entry: string, maxTailEntries: number): UpdateItemCommand {
+  return new UpdateItemCommand({
+    TableName: table,
+    Key: { p: { S: p }, b: { N: '-1' } },
+    UpdateExpression: 'SET tail = list_append(if_not_exists(tail, :empty), :entry), nextOffset = if_not_exists(nextOffset, :zero) + :count',
+    ConditionExpression: 'attribute_not_exists(tail) OR size(tail) < :max',
+    ExpressionAttributeValues: {
+      ':entry': { L: [{ S: entry }] },
+      ':empty': { L: [] },
+      ':zero': { N: '0' },
+      ':count': { N: String(RECORDS_PER_REQUEST) },
+      ':max': { N: String(maxTailEntries) },
+    },
+    ReturnValues: 'UPDATED_NEW',
+  });
 }

@@ -1,3 +1,5 @@
+import { UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+
 /**
  * A conditional write whose answer was lost: a timeout, a reset connection, a 5xx, an unreadable
  * response. DynamoDB may or may not have applied it, and only reading the item tells which.
@@ -28,26 +30,27 @@ function isDefiniteRejection(error: unknown): boolean {
   return e?.$retryable?.throttling === true || /Throttl|ProvisionedThroughputExceeded|RequestLimitExceeded|SlowDown/.test(e?.name ?? '');
 }
 
-interface CommandWithStack {
-  middlewareStack: { add(middleware: any, options: { step: 'deserialize'; priority: 'high'; name: string }): void };
-}
-
 /**
- * Makes a command's ambiguous failures surface as AmbiguousWriteError instead of being retried by the
- * SDK. The middleware sits at the top of the deserialize step: inside the SDK's retry loop (which is
- * in finalizeRequest), outside the deserializer, so it sees every error of every attempt.
+ * An UpdateItem whose ambiguous failures surface as AmbiguousWriteError instead of being retried by the
+ * SDK: the head append. Its own class, because a storage client resolves a command class's middleware
+ * once (lib/storage/middleware-cache.ts) and reuses it for every instance: middleware added to one
+ * command would apply to whichever UpdateItem came first. The SDK still names it UpdateItemCommand
+ * (fault rules, meters). The middleware sits at the top of the deserialize step: inside the SDK's retry
+ * loop (which is in finalizeRequest), outside the deserializer, so it sees every error of every attempt.
  */
-export function failAmbiguously<C extends CommandWithStack>(command: C): C {
-  command.middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (isDefiniteRejection(error)) throw error;
-        throw new AmbiguousWriteError(error);
-      }
-    },
-    { step: 'deserialize', priority: 'high', name: 'failAmbiguously' },
-  );
-  return command;
+export class AmbiguousUpdateItemCommand extends UpdateItemCommand {
+  constructor(input: UpdateItemCommandInput) {
+    super(input);
+    this.middlewareStack.add(
+      (next) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          if (isDefiniteRejection(error)) throw error;
+          throw new AmbiguousWriteError(error);
+        }
+      },
+      { step: 'deserialize', priority: 'high', name: 'failAmbiguously' },
+    );
+  }
 }

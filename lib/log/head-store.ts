@@ -13,7 +13,7 @@ import {
 import { createHash } from 'node:crypto';
 import { conditional } from '../storage/conditional.js';
 import { HEAD_SORT_KEY, HEAD_WATCH_ATTRIBUTES } from '../storage/schema.js';
-import { failAmbiguously } from './ambiguous-write.js';
+import { AmbiguousUpdateItemCommand } from './ambiguous-write.js';
 import { formatEntry, parseEntry, placeEntries, type IndexEntry } from './entry.js';
 
 /** The partition head: the sequencer and the tail of the index. Invariant: tailBase + Σ tail counts = nextOffset. */
@@ -353,18 +353,16 @@ export class HeadStore {
       // A lost answer is not retried by the SDK: it surfaces as AmbiguousWriteError, and the caller
       // finds out from the log whether the entry committed (PartitionLog.append).
       const res = await this.dynamo.send(
-        failAmbiguously(
-          new UpdateItemCommand({
-            TableName: this.table,
-            Key: this.key(pk, HEAD_SORT_KEY),
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            // The whole new head costs no more than part of it, and tells the writer whether it filled the tail.
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        new AmbiguousUpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(pk, HEAD_SORT_KEY),
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          // The whole new head costs no more than part of it, and tells the writer whether it filled the tail.
+          ReturnValues: 'ALL_NEW',
+        }),
       );
       return { kind: 'appended', baseOffset: num(res.Attributes?.nextOffset) - entry.count, head: toHead(res.Attributes!) };
     } catch (e) {

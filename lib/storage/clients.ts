@@ -2,6 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../config.js';
 import { createDynamoClient, STORAGE_REQUEST_HANDLER } from './dynamo-client.js';
+import { poolResolvedMiddleware } from './middleware-cache.js';
+import { withoutSdkLogging } from './no-sdk-logging.js';
 import { reuseSigner } from './reuse-signer.js';
 
 export interface StorageClients {
@@ -17,7 +19,10 @@ export interface StorageClients {
  * Non-AWS endpoints (emulators, LocalStack) need path-style buckets, and they do not implement the
  * SDK's default CRC checksums on every request, so checksums are only sent where an API requires them.
  *
- * Each client builds its SigV4 signer once per auth scheme rather than per request (reuse-signer.ts).
+ * Each client builds its SigV4 signer once per auth scheme rather than per request (reuse-signer.ts),
+ * reuses each command class's resolved middleware (middleware-cache.ts) and skips the SDK's log
+ * filtering for the logger it does not have (no-sdk-logging.ts): the CPU per storage call,
+ * BENCHMARKS.md "CPU per committed batch".
  */
 export function createStorageClients(config: RunnelConfig): StorageClients {
   const credentials = config.credentials;
@@ -26,7 +31,7 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
   let dynamo: DynamoDBClient | undefined;
   return {
     get s3() {
-      return (s3 ??= reuseS3Signer(new S3Client({
+      return (s3 ??= leanS3Client(new S3Client({
         region: config.region,
         requestHandler,
         ...(credentials ? { credentials } : {}),
@@ -46,7 +51,7 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
   };
 }
 
-function reuseS3Signer(client: S3Client): S3Client {
+function leanS3Client(client: S3Client): S3Client {
   reuseSigner(client);
-  return client;
+  return poolResolvedMiddleware(withoutSdkLogging(client));
 }

@@ -1,5 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunnelConfig } from '../config.js';
+import { poolResolvedMiddleware } from './middleware-cache.js';
+import { withoutSdkLogging } from './no-sdk-logging.js';
 import { reuseSigner } from './reuse-signer.js';
 
 /**
@@ -10,7 +12,8 @@ import { reuseSigner } from './reuse-signer.js';
 export const STORAGE_REQUEST_HANDLER = { httpAgent: { keepAlive: true, maxSockets: 256 }, httpsAgent: { keepAlive: true, maxSockets: 256 } };
 
 /**
- * The DynamoDB client of a deployment, with its SigV4 signer built once (reuse-signer.ts). On its own
+ * The DynamoDB client of a deployment, with its SigV4 signer built once (reuse-signer.ts), its resolved
+ * middleware reused (middleware-cache.ts) and no log filtering (no-sdk-logging.ts). On its own
  * module so that a function that only ever touches tables (the wake notifier) bundles no S3 client.
  */
 export function createDynamoClient(config: RunnelConfig): DynamoDBClient {
@@ -21,5 +24,5 @@ export function createDynamoClient(config: RunnelConfig): DynamoDBClient {
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
   });
   reuseSigner(client);
-  return client;
+  return poolResolvedMiddleware(withoutSdkLogging(client));
 }

@@ -1,11 +1,13 @@
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../lib/local/emulators.js';
+import { AmbiguousUpdateItemCommand, AmbiguousWriteError } from '../../lib/log/ambiguous-write.js';
 import { createStorageClients } from '../../lib/storage/clients.js';
 import { reuseSigner } from '../../lib/storage/reuse-signer.js';
 import { HEAD_SORT_KEY } from '../../lib/storage/schema.js';
+import { injectFault } from '../support/faults.js';
 import { BACKENDS, createTestStack } from '../support/stack.js';
 
 /** A TCP relay in front of an emulator that counts the connections made through it. */
@@ -65,6 +67,93 @@ describe.each(BACKENDS)('the storage clients (%s)', (backend) => {
     expect(await clients.s3.config.signer({ ...scheme, signingRegion: 'eu-west-1' })).not.toBe(first);
     await clients.s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: 'signed', Body: 'x' }));
     expect(await clients.s3.config.signer(scheme)).toBe(first);
+  });
+});
+
+// lib/storage/middleware-cache.ts: each command class's middleware is resolved once per client.
+describe.each(BACKENDS)('the storage clients’ cached middleware (%s)', (backend) => {
+  const counter = () => {
+    let calls = 0;
+    const middleware = (next: any) => async (args: any) => {
+      calls++;
+      return next(args);
+    };
+    return { middleware, calls: () => calls };
+  };
+
+  it('is resolved once per command class, and again after each change to the client’s stack', async () => {
+    const { config } = await createTestStack(backend);
+    const { dynamo } = createStorageClients(config);
+    closers.push(async () => dynamo.destroy());
+    const get = () => new GetItemCommand({ TableName: config.logTable, Key: { p: { S: 'cached#1' }, b: { N: String(HEAD_SORT_KEY) } } });
+    await dynamo.send(get());
+    // A command's own middleware is ignored once its class is resolved: the cache is in use.
+    const own = counter();
+    const second = get();
+    second.middlewareStack.add(own.middleware, { step: 'initialize', name: 'own' });
+    await dynamo.send(second);
+    expect(own.calls()).toBe(0);
+    // Middleware added to the client after calls were made applies to the next call, and its removal too.
+    const late = counter();
+    dynamo.middlewareStack.add(late.middleware, { step: 'initialize', name: 'late' });
+    await dynamo.send(get());
+    expect(late.calls()).toBe(1);
+    dynamo.middlewareStack.remove('late');
+    await dynamo.send(get());
+    expect(late.calls()).toBe(1);
+  });
+
+  it('keeps the head append’s ambiguity to its own command class, whichever UpdateItem came first', async () => {
+    const { config } = await createTestStack(backend);
+    const { dynamo } = createStorageClients(config);
+    closers.push(async () => dynamo.destroy());
+    const input = (v: string): UpdateItemCommandInput => ({
+      TableName: config.logTable,
+      Key: { p: { S: 'cached#ambiguous' }, b: { N: '-1' } },
+      UpdateExpression: 'SET v = :v',
+      ExpressionAttributeValues: { ':v': { S: v } },
+    });
+    // Each call's first answer is lost after DynamoDB applied it, inside the SDK's retry loop (the SDK's
+    // retry of a plain UpdateItem then succeeds).
+    const seen = new WeakSet<object>();
+    const firstAttempt = (callInput: object) => !seen.has(callInput) && Boolean(seen.add(callInput));
+    const lost = injectFault(dynamo, { command: 'UpdateItemCommand', phase: 'after', layer: 'insideRetry', times: 4, match: firstAttempt });
+    await dynamo.send(new UpdateItemCommand(input('plain-1')));
+    await expect(dynamo.send(new AmbiguousUpdateItemCommand(input('append-1')))).rejects.toBeInstanceOf(AmbiguousWriteError);
+    await dynamo.send(new UpdateItemCommand(input('plain-2')));
+    await expect(dynamo.send(new AmbiguousUpdateItemCommand(input('append-2')))).rejects.toBeInstanceOf(AmbiguousWriteError);
+    expect(lost.count()).toBe(4);
+  });
+
+  it('sends concurrent calls of one command class to their own tables', async () => {
+    const { config } = await createTestStack(backend);
+    const { dynamo } = createStorageClients(config);
+    closers.push(async () => dynamo.destroy());
+    // Two tables with keys of their own shapes: a call that reached the other table would fail validation there.
+    const tables = [
+      { name: config.logTable, key: (i: number) => ({ p: { S: `cached#concurrent#${i}` }, b: { N: '-1' } }) },
+      { name: config.topicsTable, key: (i: number) => ({ name: { S: `cached-concurrent-${i}` } }) },
+    ];
+    const at = (i: number) => tables[i % 2]!;
+    await dynamo.send(new PutItemCommand({ TableName: at(0).name, Item: at(0).key(-1) })); // a chain resolved before the burst
+    await Promise.all(Array.from({ length: 40 }, (_, i) => dynamo.send(new PutItemCommand({ TableName: at(i).name, Item: { ...at(i).key(i), i: { N: String(i) } } }))));
+    const read = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => (await dynamo.send(new GetItemCommand({ TableName: at(i).name, Key: at(i).key(i), ConsistentRead: true }))).Item?.i?.N),
+    );
+    expect(read).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+  });
+
+  // With the SDK's `cacheMiddleware` option, which shares one context among concurrent calls, all of these went to the second bucket.
+  it('sends concurrent calls of one command class to their own buckets', async () => {
+    const { config } = await createTestStack(backend);
+    const { s3 } = createStorageClients(config);
+    closers.push(async () => s3.destroy());
+    const buckets = [config.bucket, `${config.bucket}-second`];
+    await s3.send(new CreateBucketCommand({ Bucket: buckets[1] }));
+    await s3.send(new PutObjectCommand({ Bucket: buckets[0], Key: 'warm', Body: 'x' })); // a chain resolved before the burst
+    await Promise.all(Array.from({ length: 40 }, (_, i) => s3.send(new PutObjectCommand({ Bucket: buckets[i % 2], Key: `concurrent/${i}`, Body: String(i) }))));
+    const listed = await Promise.all(buckets.map(async (Bucket) => ((await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'concurrent/' }))).Contents ?? []).map((o) => Number(o.Key!.split('/')[1])).sort((a, b) => a - b)));
+    expect(listed).toEqual([0, 1].map((parity) => Array.from({ length: 20 }, (_, j) => 2 * j + parity)));
   });
 });
 
