@@ -1,10 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../config.js';
-import { createDynamoClient, STORAGE_REQUEST_HANDLER } from './dynamo-client.js';
-import { poolResolvedMiddleware } from './middleware-cache.js';
-import { withoutSdkLogging } from './no-sdk-logging.js';
-import { reuseSigner } from './reuse-signer.js';
+import { createDynamoClient, leanStorageClient, STORAGE_REQUEST_HANDLER } from './dynamo-client.js';
 
 export interface StorageClients {
   readonly s3: S3Client;
@@ -31,7 +28,7 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
   let dynamo: DynamoDBClient | undefined;
   return {
     get s3() {
-      return (s3 ??= leanS3Client(new S3Client({
+      return (s3 ??= leanStorageClient(new S3Client({
         region: config.region,
         requestHandler,
         ...(credentials ? { credentials } : {}),
@@ -49,9 +46,4 @@ export function createStorageClients(config: RunnelConfig): StorageClients {
       return (dynamo ??= createDynamoClient(config));
     },
   };
-}
-
-function leanS3Client(client: S3Client): S3Client {
-  reuseSigner(client);
-  return poolResolvedMiddleware(withoutSdkLogging(client));
 }

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { RunnelConfig } from '../config.js';
 import { poolResolvedMiddleware } from './middleware-cache.js';
 import { withoutSdkLogging } from './no-sdk-logging.js';
@@ -23,6 +24,11 @@ export function createDynamoClient(config: RunnelConfig): DynamoDBClient {
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(config.dynamoDbEndpoint ? { endpoint: config.dynamoDbEndpoint } : {}),
   });
+  return leanStorageClient(client);
+}
+
+/** What both storage clients get: the CPU per storage call, BENCHMARKS.md "CPU per committed batch". */
+export function leanStorageClient<C extends S3Client | DynamoDBClient>(client: C): C {
   reuseSigner(client);
   return poolResolvedMiddleware(withoutSdkLogging(client));
 }

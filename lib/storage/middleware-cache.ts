@@ -5,7 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 type Handler = (command: unknown) => Promise<{ output: unknown }>;
 
 interface ResolvableCommand {
-  resolveMiddleware(stack: unknown, config: unknown, options: undefined): Handler;
+  resolveMiddleware(stack: unknown, config: unknown): Handler;
 }
 
 /**
@@ -34,32 +34,23 @@ interface ResolvableCommand {
 export function poolResolvedMiddleware<C extends S3Client | DynamoDBClient>(client: C): C {
   let pools = new Map<unknown, Handler[]>();
   const stack = client.middlewareStack as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const method of ['add', 'addRelativeTo', 'remove', 'removeByTag', 'use']) {
+  // `use` applies a plugin through `add` and `addRelativeTo`.
+  for (const method of ['add', 'addRelativeTo', 'remove', 'removeByTag']) {
     const change = stack[method]!;
-    stack[method] = (...args: unknown[]) => {
-      pools = new Map();
-      return change.apply(stack, args);
-    };
+    stack[method] = (...args) => ((pools = new Map()), change.apply(stack, args));
   }
   const send = client.send.bind(client) as (command: unknown, ...rest: unknown[]) => Promise<unknown>;
-  (client as { send: unknown }).send = (command: ResolvableCommand, ...rest: unknown[]) => {
-    if (rest.length > 0) return send(command, ...rest);
-    const pool = pools.get(command.constructor) ?? pools.set(command.constructor, []).get(command.constructor)!;
-    const handler = pool.pop() ?? command.resolveMiddleware(client.middlewareStack, client.config, undefined);
-    const settled = () => {
+  (client as { send: unknown }).send = async (command: ResolvableCommand, ...rest: unknown[]) => {
+    const type = command.constructor;
+    const pool = rest.length ? undefined : (pools.get(type) ?? pools.set(type, []).get(type)!);
+    if (!pool) return send(command, ...rest);
+    const handler = pool.pop() ?? command.resolveMiddleware(client.middlewareStack, client.config);
+    try {
+      return (await handler(command)).output;
+    } finally {
       // A chain resolved before a change to the stack is not given back.
-      if (pools.get(command.constructor) === pool) pool.push(handler);
-    };
-    return handler(command).then(
-      (result) => {
-        settled();
-        return result.output;
-      },
-      (error: unknown) => {
-        settled();
-        throw error;
-      },
-    );
+      if (pools.get(type) === pool) pool.push(handler);
+    }
   };
   return client;
 }
