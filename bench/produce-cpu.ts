@@ -1,6 +1,7 @@
 /**
  * CPU per committed batch (issue 10, deliver 2): how much CPU the Runnel server process spends on one
- * produce request of 100 records of 1 KiB (random bytes, base64 in JSON).
+ * produce request of 100 records of 1 KiB (random bytes), in the body the client sends by default (CBOR,
+ * values as byte strings) or, with `--body json`, as base64 in JSON.
  *
  * Four processes, so that only the server's CPU is counted, and the server runs no bench code:
  *  - storage: dynalite and s3rver (this file with `--storage`). The AWS latency profile, when on, is
@@ -18,7 +19,7 @@
  *
  *   npx tsx bench/produce-cpu.ts [--scenario 1x1|8x8]... [--profile none|aws]... [--matrix] [--rounds 1]
  *                                [--via node|lambda] [--batches 400] [--warmup 200] [--log-requests]
- *                                [--cpu-prof DIR] [--out FILE] [--compare DIR]
+ *                                [--cpu-prof DIR] [--out FILE] [--compare DIR] [--body cbor|json]...
  *
  * `--matrix` is every scenario under both profiles, three rounds. Each round measures every combination
  * in turn, the server's window then the floor's, so that a figure and its floor see the same machine;
@@ -26,6 +27,9 @@
  * `--compare DIR` also runs the server of another checkout (a `git worktree` of the commit before a
  * change, with this bench file) in the same turns, first and second by turns, and reports this one's
  * figure divided by the other's for each round: a before/after ratio on the same machine at the same time.
+ *
+ * `--body` is the request body: `cbor` (`binary` is the same), the client's default, or `json`. Given
+ * twice (`--body cbor --body json`), both are measured in the same turns, one after the other.
  *
  * `--cpu-prof DIR` also profiles the server and the floor over their first round's measured windows
  * (V8's sampling profiler, the one `node --cpu-prof` runs, started and stopped through node:inspector
@@ -46,7 +50,8 @@ import { apiGatewayEvent, lambdaEnvironment } from '../test/support/lambda-bundl
 import { summariseProfileDir } from './cpu-profile.js';
 import { DEFAULT_PROFILE_SEED } from './latency-profile.js';
 import { lambdaCost } from './produce.js';
-import { produceBody } from './workload.js';
+import { DEFAULT_BODY_FORMAT, produceBody } from './workload.js';
+import type { BodyFormat } from '../lib/client/message.js';
 
 const SELF = fileURLToPath(import.meta.url);
 
@@ -247,6 +252,8 @@ async function runServer(): Promise<void> {
 export interface CpuCombination {
   /** `this` checkout's server, or the `--compare` one's (its directory's name). */
   server: string;
+  /** The request body: the client's default (CBOR) or JSON. */
+  body: BodyFormat;
   scenario: string;
   profile: ProfileName;
   batches: number;
@@ -282,7 +289,13 @@ async function runLoad(): Promise<void> {
       via: { type: 'string', default: 'node' },
       out: { type: 'string' },
       compare: { type: 'string' },
+      body: { type: 'string', multiple: true },
     },
+  });
+  const bodies = (values.body ?? [DEFAULT_BODY_FORMAT]).map((b): BodyFormat => {
+    if (b === 'binary') return 'cbor';
+    if (b !== 'cbor' && b !== 'json') throw new Error(`--body is cbor (or binary) or json, not ${b}`);
+    return b;
   });
   if (values.via !== 'node' && values.via !== 'lambda') throw new Error(`--via is node or lambda, not ${values.via}`);
   const scenarioLabels = values.scenario ?? (values.matrix ? CPU_SCENARIOS.map((s) => s.label) : ['1x1']);
@@ -336,18 +349,19 @@ async function runLoad(): Promise<void> {
     for (const server of servers) server.url = (await waitFor(server.child, 'listening')).url;
 
     // A few distinct bodies per partition, built before timing, so the generator's own work stays small and the server sees fresh bytes.
-    const requestsFor = (s: CpuScenario) => {
+    const requestsFor = (s: CpuScenario, format: BodyFormat) => {
       const path = `/v1/topics/${topicOf(s)}/records`;
       return Array.from({ length: s.partitions }, (_, p) =>
         Array.from({ length: 4 }, () => {
-          const body = produceBody(p);
+          const body = produceBody(p, format);
           if (values.via !== 'lambda') return body;
+          // A CBOR body arrives base64, with isBase64Encoded, as API Gateway passes a binary body on.
           return JSON.stringify(
             apiGatewayEvent({
               method: 'POST',
               url: new URL(`https://api.runnel.test${path}`),
               // API Gateway passes the request's headers on, its length among them.
-              headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) },
+              headers: { 'content-type': contentType(format), 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.length) },
               body,
               routeKey: 'POST /v1/topics/{topic}/records',
               pathParameters: { topic: topicOf(s) },
@@ -356,17 +370,20 @@ async function runLoad(): Promise<void> {
         }),
       );
     };
-    const requests = new Map(scenarios.map((s) => [s.label, requestsFor(s)]));
-    const load = async (url: string, s: CpuScenario, batches: number) => {
+    const contentType = (format: BodyFormat) => (format === 'cbor' ? 'application/cbor' : 'application/json');
+    const requests = new Map(scenarios.flatMap((s) => bodies.map((format) => [`${s.label} ${format}`, requestsFor(s, format)] as const)));
+    const load = async (url: string, s: CpuScenario, batches: number, format: BodyFormat) => {
       const target = values.via === 'lambda' ? url : `${url}/v1/topics/${topicOf(s)}/records`;
-      const bodies = requests.get(s.label)!;
+      const bodies = requests.get(`${s.label} ${format}`)!;
+      // The Lambda stand-in takes the event as JSON, whatever the body inside it.
+      const type = values.via === 'lambda' ? 'application/json' : contentType(format);
       let left = batches;
       await Promise.all(
         Array.from({ length: s.producers }, async (_, w) => {
           const mine = bodies[w % s.partitions]!;
           for (let sent = 0; left > 0; sent++) {
             left--;
-            const res = await fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: mine[sent % mine.length]! });
+            const res = await fetch(target, { method: 'POST', headers: { 'content-type': type }, body: mine[sent % mine.length]! });
             const text = await res.text();
             const status = values.via === 'lambda' ? (JSON.parse(text) as { statusCode: number }).statusCode : res.status;
             if (status !== 200) throw new Error(`produce answered ${status}: ${text.slice(0, 300)}`);
@@ -377,28 +394,30 @@ async function runLoad(): Promise<void> {
     const setLatency = (profile: ProfileName) => ask(storage, { kind: 'latency', profile, seed: DEFAULT_PROFILE_SEED }, 'latency-set');
 
     const figures = new Map<string, { cpu: number[]; user: number[]; system: number[]; wall: number[]; floor: number[] }>();
+    // Each server measured with each body in turn: `${server} ${body}`.
+    const measured = servers.flatMap((server) => bodies.map((body) => ({ server, body, name: bodies.length > 1 || values.body ? `${server.name} ${body}` : server.name })));
     // A longer warm-up before the first round: after only the per-window one, the first round's figures
     // ran 30-50 % above the later rounds' (code still being optimised, the old generation still growing).
     await setLatency('none');
-    for (const server of servers) for (const s of scenarios) await load(server.url, s, 5 * warmup);
+    for (const { server, body } of measured) for (const s of scenarios) await load(server.url, s, 5 * warmup, body);
     const loadAverages: number[][] = [loadavg()];
     for (let r = 0; r < rounds; r++) {
       for (const profile of profiles) {
         for (const s of scenarios) {
           const batches = batchesFor(profile);
-          // With two servers, each round swaps which goes first.
-          for (const server of r % 2 ? [...servers].reverse() : servers) {
-            const key = `${s.label} ${profile} ${server.name}`;
-            const profileName = profDir && r === 0 ? `${s.label}-${profile}${servers.length > 1 ? `-${server.name}` : ''}` : undefined;
+          // With two servers or bodies, each round swaps which goes first.
+          for (const { server, body, name } of r % 2 ? [...measured].reverse() : measured) {
+            const key = `${s.label} ${profile} ${name}`;
+            const profileName = profDir && r === 0 ? `${s.label}-${profile}${measured.length > 1 ? `-${name.replace(' ', '-')}` : ''}` : undefined;
             await setLatency('none');
-            await load(server.url, s, warmup);
+            await load(server.url, s, warmup, body);
             // Both the system and its floor start from the same seed, so the k-th PutObject of each draws the same service time.
             await setLatency(profile);
             // The profiler's own sampling costs CPU: a profiled window's figure is a little high.
             if (profileName) await ask(server.child, 'profile-start', 'profiling');
             const before = await ask(server.child, 'cpu', 'cpu');
             const started = performance.now();
-            await load(server.url, s, batches);
+            await load(server.url, s, batches, body);
             const wallMs = performance.now() - started;
             const after = await ask(server.child, 'cpu', 'cpu');
             if (profileName) await ask(server.child, { kind: 'profile-stop', name: profileName }, 'profiled');
@@ -417,8 +436,8 @@ async function runLoad(): Promise<void> {
           const floorName = profDir && r === 0 ? `${s.label}-${profile}` : undefined;
           const floorCpu = await ask(floor, { kind: 'floor', workers: s.producers, warmup: 0, batches, profileName: floorName }, 'floor-done');
           const floorMs = round((floorCpu.user + floorCpu.system) / 1000 / batches, 3);
-          for (const server of servers) figures.get(`${s.label} ${profile} ${server.name}`)!.floor.push(floorMs);
-          const each = servers.map((server) => `${server.name} ${figures.get(`${s.label} ${profile} ${server.name}`)!.cpu.at(-1)}`).join(', ');
+          for (const { name } of measured) figures.get(`${s.label} ${profile} ${name}`)!.floor.push(floorMs);
+          const each = measured.map(({ name }) => `${name} ${figures.get(`${s.label} ${profile} ${name}`)!.cpu.at(-1)}`).join(', ');
           process.stderr.write(`[cpu] round ${r + 1} ${s.label} ${profile}: server ms/batch ${each}; SDK floor ${floorMs}; load ${loadavg()[0]!.toFixed(2)}\n`);
         }
       }
@@ -426,12 +445,14 @@ async function runLoad(): Promise<void> {
     }
     await setLatency('none');
     const combinations: CpuCombination[] = [...figures].map(([key, f]) => {
-      const [scenario, profile, server] = key.split(' ') as [string, ProfileName, string];
+      const [scenario, profile, ...name] = key.split(' ') as [string, ProfileName, ...string[]];
+      const { server, body } = measured.find((m) => m.name === name.join(' '))!;
       const cpuMs = round(median(f.cpu), 3);
       const sdkFloorMs = round(median(f.floor), 3);
       const cost = lambdaCost(cpuMs);
       return {
-        server,
+        server: server.name,
+        body,
         scenario,
         profile,
         batches: batchesFor(profile),
@@ -468,23 +489,35 @@ async function runLoad(): Promise<void> {
       ? combinations
           .filter((c) => c.server === 'this')
           .map((c) => {
-            const other = combinations.find((o) => o.server !== 'this' && o.scenario === c.scenario && o.profile === c.profile)!;
+            const other = combinations.find((o) => o.server !== 'this' && o.body === c.body && o.scenario === c.scenario && o.profile === c.profile)!;
             const perRound = c.cpuMsPerBatch.map((ms, i) => round(ms / other.cpuMsPerBatch[i]!, 3));
-            return { scenario: c.scenario, profile: c.profile, thisOverOther: perRound, median: round(median(perRound), 3) };
+            return { scenario: c.scenario, profile: c.profile, body: c.body, thisOverOther: perRound, median: round(median(perRound), 3) };
+          })
+      : undefined;
+    // With both bodies: each round's CBOR figure divided by the JSON one's, measured in the same turn.
+    const bodyRatios = bodies.length > 1
+      ? combinations
+          .filter((c) => c.body === 'cbor')
+          .flatMap((c) => {
+            const json = combinations.find((o) => o.body === 'json' && o.server === c.server && o.scenario === c.scenario && o.profile === c.profile);
+            if (!json) return [];
+            const perRound = c.cpuMsPerBatch.map((ms, i) => round(ms / json.cpuMsPerBatch[i]!, 3));
+            return [{ server: c.server, scenario: c.scenario, profile: c.profile, cborOverJson: perRound, median: round(median(perRound), 3) }];
           })
       : undefined;
     console.log(
       [
         `server CPU per committed batch (--via ${values.via}), median of ${rounds} round(s); load average ${result.loadAverages.map((l) => l[0]).join(' → ')}`,
-        'server          scenario  profile  server ms  (system)  SDK floor ms  beyond floor  wall ms  each round',
+        'server          body  scenario  profile  server ms  (system)  SDK floor ms  beyond floor  wall ms  each round',
         ...combinations.map(
           (c) =>
-            `${c.server.padEnd(14)}  ${c.scenario.padEnd(8)}  ${c.profile.padEnd(7)}  ${c.median.cpuMs.toFixed(2).padStart(9)}  ${c.median.systemMs.toFixed(2).padStart(8)}  ${c.median.sdkFloorMs.toFixed(2).padStart(12)}  ${c.median.beyondFloorMs.toFixed(2).padStart(12)}  ${c.median.wallMs.toFixed(1).padStart(7)}  ${c.cpuMsPerBatch.join(', ')}`,
+            `${c.server.padEnd(14)}  ${c.body.padEnd(4)}  ${c.scenario.padEnd(8)}  ${c.profile.padEnd(7)}  ${c.median.cpuMs.toFixed(2).padStart(9)}  ${c.median.systemMs.toFixed(2).padStart(8)}  ${c.median.sdkFloorMs.toFixed(2).padStart(12)}  ${c.median.beyondFloorMs.toFixed(2).padStart(12)}  ${c.median.wallMs.toFixed(1).padStart(7)}  ${c.cpuMsPerBatch.join(', ')}`,
         ),
-        ...(ratios ?? []).map((r) => `this ÷ ${servers[1]!.name}, ${r.scenario} ${r.profile}: median ${r.median} (rounds ${r.thisOverOther.join(', ')})`),
+        ...(ratios ?? []).map((r) => `this ÷ ${servers[1]!.name}, ${r.body} ${r.scenario} ${r.profile}: median ${r.median} (rounds ${r.thisOverOther.join(', ')})`),
+        ...(bodyRatios ?? []).map((r) => `cbor ÷ json, ${r.server} ${r.scenario} ${r.profile}: median ${r.median} (rounds ${r.cborOverJson.join(', ')})`),
       ].join('\n'),
     );
-    if (values.out) writeFileSync(values.out, `${JSON.stringify({ ...result, ...(ratios ? { compare: values.compare, ratios } : {}) }, null, 2)}\n`);
+    if (values.out) writeFileSync(values.out, `${JSON.stringify({ ...result, ...(ratios ? { compare: values.compare, ratios } : {}), ...(bodyRatios ? { bodyRatios } : {}) }, null, 2)}\n`);
     if (profDir) console.log(summariseProfileDir(profDir));
   } finally {
     admin?.clients.s3.destroy();

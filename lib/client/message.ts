@@ -1,5 +1,6 @@
 import { CborWriter } from '../codec/cbor.js';
 import { encodedRecordSize } from '../codec/record.js';
+import type { ProducerIdentity } from '../contract/records.js';
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -115,4 +116,18 @@ export function encodeMessage(m: Message, partition: number, field: string, form
   if (timestamp !== undefined) fields.push(`"timestamp":${timestamp}`);
   const json = `{${fields.join(',')}}`;
   return { encoded: json, wireBytes: Buffer.byteLength(json) + 1, recordBytes };
+}
+
+/**
+ * A produce request's body from its records, each encoded by `encodeMessage` in one format: JSON text
+ * joined, or the CBOR map of the same request with the records' CBOR copied in.
+ */
+export function produceRequestBody(records: Array<string | Uint8Array>, producer: ProducerIdentity | undefined): string | Uint8Array {
+  if (records.every((r) => typeof r === 'string')) {
+    return `{"records":[${records.join(',')}]${producer ? `,"producer":${JSON.stringify(producer)}` : ''}}`;
+  }
+  const head = new CborWriter(32).head(5, producer ? 2 : 1).text('records').head(4, records.length).written;
+  const parts = [head, ...(records as Uint8Array[])];
+  if (producer) parts.push(new CborWriter(64).text('producer').json(producer).written);
+  return Buffer.concat(parts);
 }

@@ -4,8 +4,7 @@ import { MAX_RECORDS_PER_REQUEST } from '../contract/limits.js';
 import type { ProducedOffset } from '../contract/records.js';
 import type { RunnelApi } from './api.js';
 import { AdaptiveLinger } from './linger.js';
-import { CborWriter } from '../codec/cbor.js';
-import { encodeMessage, keyBytes, type BodyFormat, type Message } from './message.js';
+import { encodeMessage, keyBytes, produceRequestBody, type BodyFormat, type Message } from './message.js';
 import { type RetryOptions } from './retry.js';
 
 export interface ProducerConfig {
@@ -407,7 +406,7 @@ export class Producer {
   private async sendRequest(state: TopicState, parts: RequestPart[]): Promise<void> {
     const records = parts.flatMap((p) => p.records);
     const producer = this.config.idempotent ? { id: this.id, sequences: Object.fromEntries(parts.map((p) => [String(p.queue.partition), p.firstSequence])) } : undefined;
-    const body = this.config.bodyFormat === 'cbor' ? cborBody(records, producer) : jsonBody(records, producer);
+    const body = produceRequestBody(records.map((r) => r.encoded), producer);
     try {
       // Retries repeat this exact body, so the server recognises a batch it already committed.
       const { offsets } = await this.api.produce(state.name, body, { idempotent: true, retry: this.config.retry, timeout: this.config.requestTimeout });
@@ -446,19 +445,4 @@ export class Producer {
       waiter.resolve();
     }
   }
-}
-
-type ProducerIdentity = { id: string; sequences: Record<string, number> };
-
-/** A produce request's JSON from its records' JSON. */
-function jsonBody(records: QueuedRecord[], producer: ProducerIdentity | undefined): string {
-  return `{"records":[${records.map((r) => r.encoded).join(',')}]${producer ? `,"producer":${JSON.stringify(producer)}` : ''}}`;
-}
-
-/** A produce request's CBOR from its records' CBOR: the same map as the JSON body. */
-function cborBody(records: QueuedRecord[], producer: ProducerIdentity | undefined): Uint8Array {
-  const head = new CborWriter(32).head(5, producer ? 2 : 1).text('records').head(4, records.length).written;
-  const parts = [head, ...records.map((r) => r.encoded as Uint8Array)];
-  if (producer) parts.push(new CborWriter(64).text('producer').json(producer).written);
-  return Buffer.concat(parts);
 }

@@ -1,4 +1,4 @@
-import { cborProduceRequestSchema, produceRequestSchema } from '../../api/produce-request.js';
+import { parseCborProduceRequest, produceRequestSchema } from '../../api/produce-request.js';
 import { parseOrThrow } from '../../api/validation.js';
 import type { Services } from '../../runtime.js';
 import { cborBody } from '../cbor-body.js';
@@ -11,7 +11,7 @@ export const produceHandlers = ({ produce }: Pick<Services, 'produce'>): Handler
     const topic = topicParam(c);
     // The same request in either body, checked by the same rules (a CBOR record's key or value may be bytes).
     const request = isCborContentType(c.req.header('content-type'))
-      ? parseOrThrow(cborProduceRequestSchema, await cborBody(c))
+      ? parseCborProduceRequest(await cborBody(c))
       : parseOrThrow(produceRequestSchema, await jsonBody(c, true));
     return c.json(await produce.produce(topic, request));
   },
