@@ -15,7 +15,7 @@ export class CborError extends Error {
   override name = 'CborError';
 }
 
-/** Beyond this, nesting is refused rather than recursed into: the decoder recurses, and the stack is finite. */
+/** Beyond this, nesting (of arrays, maps and tags) is refused rather than recursed into: the decoder recurses, and the stack is finite. */
 export const MAX_CBOR_NESTING = 1000;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -189,7 +189,9 @@ function item(r: Reader, depth: number): unknown {
       const tag = r.argument(info);
       // Self-described CBOR (RFC 8949 §3.4.6) marks the data as CBOR and means nothing else.
       if (tag !== 55799) throw new CborError(`tag ${tag} at byte ${at} is not part of this API's data`);
-      return item(r, depth);
+      // A tag counts as a level: a body of nothing but tags (3 bytes each) would otherwise recurse past the stack.
+      if (depth >= MAX_CBOR_NESTING) throw new CborError(`items nest more than ${MAX_CBOR_NESTING} deep`);
+      return item(r, depth + 1);
     }
     default: {
       switch (info) {

@@ -111,6 +111,21 @@ describe.each(BACKENDS)('a produce body in CBOR (%s)', (backend) => {
     expect(await post('/v1/topics/twins/records', new Uint8Array(0))).toMatchObject({ status: 400, body: { error: { code: 'invalid_cbor' } } });
   });
 
+  it('refuses a hostile body (nesting, tags, lying lengths) with a 400 and the error body, and writes nothing', async () => {
+    const before = await highWatermarks();
+    const hostile = [
+      'd9d9f7'.repeat(400_000) + 'f6', // self-describe tags, each a level of recursion
+      '81'.repeat(100_000) + '01', // arrays nested far past the bound
+      'bf'.repeat(100_000), // indefinite maps, never closed
+      '9b00000000ffffffff', // a count far beyond the bytes
+      '5b00000000ffffffff00', // a byte string far longer than the body
+    ];
+    for (const hex of hostile) {
+      expect(await post('/v1/topics/twins/records', Buffer.from(hex, 'hex')), hex.slice(0, 12)).toMatchObject({ status: 400, body: { error: { code: 'invalid_cbor' } } });
+    }
+    expect(await highWatermarks()).toEqual(before);
+  });
+
   describe('on Lambda, where API Gateway passes it base64', () => {
     let lambda: ReturnType<typeof apiGatewayHandler>;
     beforeAll(() => {

@@ -100,6 +100,8 @@ describe('the CBOR codec', () => {
     refused('5f 61 61 ff'); // a text chunk in a byte string
     refused('9b 00000000ffffffff'); // a count far beyond the bytes
     refused('81'.repeat(MAX_CBOR_NESTING + 1) + '01'); // nesting past the bound
+    refused('d9d9f7'.repeat(MAX_CBOR_NESTING + 1) + '01'); // self-describe tags nested past the bound
+    refused('d9d9f7'.repeat(400_000) + 'f6'); // so many that recursing into each would overflow the stack
     fc.assert(
       fc.property(data, fc.nat(), (v, cut) => {
         const bytes = oracleEncode(v);
