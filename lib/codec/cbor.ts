@@ -7,9 +7,12 @@
  * The decoder accepts any well-formed CBOR of that data model, definite or indefinite lengths, any
  * integer and float width, and the self-describe tag 55799. It refuses, as a `CborError`, what JSON
  * cannot carry (undefined, NaN, infinities, other tags and simple values, non-text map keys,
- * duplicate keys), text that is not UTF-8, bytes left after the item, and any truncation: a body is
- * taken whole or not at all. Byte strings decode to views of the input, not copies.
+ * duplicate keys), text that is not UTF-8, bytes left after the item, more arrays, maps and byte
+ * strings than a JSON body could hold (MAX_CBOR_OBJECTS), and any truncation: a body is taken whole
+ * or not at all. Byte strings decode to views of the input, not copies.
  */
+
+import { MAX_BODY_BYTES } from '../contract/limits.js';
 
 export class CborError extends Error {
   override name = 'CborError';
@@ -18,12 +21,22 @@ export class CborError extends Error {
 /** Beyond this, nesting (of arrays, maps and tags) is refused rather than recursed into: the decoder recurses, and the stack is finite. */
 export const MAX_CBOR_NESTING = 1000;
 
+/**
+ * The most arrays, maps, byte strings and chunks of indefinite-length strings one item may hold. Each
+ * takes one byte of CBOR but 40-110 bytes of heap once decoded (a byte string is a Uint8Array view):
+ * a 6 MiB body of empty byte strings decoded to 650 MB, enough to kill a Lambda function rather than
+ * be answered. In JSON each array, object or string takes at least 2 bytes (`[]`, `{}`, `""`), so no
+ * body's JSON twin under the body limit holds more than this: a CBOR body that does is refused.
+ */
+export const MAX_CBOR_OBJECTS = Math.floor(MAX_BODY_BYTES / 2);
+
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
 const BREAK = 0xff;
 
 class Reader {
   pos = 0;
+  private objects = 0;
   private readonly view: DataView;
 
   constructor(readonly bytes: Uint8Array) {
@@ -32,6 +45,11 @@ class Reader {
 
   need(n: number): void {
     if (this.pos + n > this.bytes.length) throw new CborError(`truncated at byte ${this.bytes.length}: an item needs ${n} more byte(s) from ${this.pos}`);
+  }
+
+  /** Counts an array, map, byte string or string chunk against MAX_CBOR_OBJECTS. */
+  object(at: number): void {
+    if (++this.objects > MAX_CBOR_OBJECTS) throw new CborError(`more than ${MAX_CBOR_OBJECTS} arrays, maps and byte strings (at byte ${at}), more than a JSON body can hold`);
   }
 
   u8(): number {
@@ -113,6 +131,8 @@ function chunks(r: Reader, major: number): Uint8Array[] {
     const initial = r.u8();
     if (initial === BREAK) return parts;
     if (initial >> 5 !== major || (initial & 0x1f) === 31) throw new CborError(`a chunk of an indefinite-length string is not a definite string of the same type at byte ${r.pos - 1}`);
+    // Each chunk is a view held until the string is whole.
+    r.object(r.pos - 1);
     parts.push(r.take(r.argument(initial & 0x1f)));
   }
 }
@@ -144,11 +164,13 @@ function item(r: Reader, depth: number): unknown {
     case 1:
       return r.negative(info);
     case 2:
+      r.object(at);
       return indefinite ? concat(chunks(r, 2)) : r.take(r.argument(info));
     case 3:
       return text(indefinite ? concat(chunks(r, 3)) : r.take(r.argument(info)));
     case 4: {
       if (depth >= MAX_CBOR_NESTING) throw new CborError(`arrays and maps nest more than ${MAX_CBOR_NESTING} deep`);
+      r.object(at);
       if (indefinite) {
         const out: unknown[] = [];
         while (r.bytes[r.pos] !== BREAK) {
@@ -167,6 +189,7 @@ function item(r: Reader, depth: number): unknown {
     }
     case 5: {
       if (depth >= MAX_CBOR_NESTING) throw new CborError(`arrays and maps nest more than ${MAX_CBOR_NESTING} deep`);
+      r.object(at);
       const out: Record<string, unknown> = {};
       const count = indefinite ? Infinity : r.argument(info);
       if (!indefinite) r.need(count * 2);

@@ -27,7 +27,8 @@ const MAX_BUNDLE_BYTES: Record<Concern | WakeSocketFunction, number> = {
   // a Lambda event's base64 body once (lib/http/request-body.ts) and the content-type rule that admits CBOR.
   // produce, groups, admin: + 0.5 KB for the storage clients' pooled middleware (lib/storage/middleware-cache.ts,
   // -0.5 to -0.8 ms of CPU per batch).
-  produce: 374_500,
+  // produce: + 0.5 KB for the CBOR decoder's bound on arrays, maps and byte strings (lib/codec/cbor.ts, MAX_CBOR_OBJECTS).
+  produce: 375_000,
   groups: 383_500,
   admin: 389_000,
   'wake-connect': 295_500,

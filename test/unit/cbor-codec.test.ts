@@ -1,7 +1,8 @@
 import { decode as oracleDecode, encode as oracleEncode } from 'cbor2';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CborError, CborWriter, decodeCbor, MAX_CBOR_NESTING } from '../../lib/codec/cbor.js';
+import { CborError, CborWriter, decodeCbor, MAX_CBOR_NESTING, MAX_CBOR_OBJECTS } from '../../lib/codec/cbor.js';
+import { MAX_BODY_BYTES } from '../../lib/contract/limits.js';
 
 // cbor2, a CBOR library kept to RFC 8949, is the oracle: what it writes, ours reads back; what ours
 // writes, it reads back; and whatever ours accepts, it reads to the same value.
@@ -109,6 +110,27 @@ describe('the CBOR codec', () => {
         expect(() => decodeCbor(bytes.subarray(0, cut % bytes.length))).toThrow(CborError);
       }),
     );
+  });
+
+  it('refuses more arrays, maps and byte strings than a JSON body under the body limit could hold', () => {
+    // An array of `count` items, each the one byte `item`.
+    const arrayOf = (count: number, item: number) => {
+      const bytes = new Uint8Array(5 + count).fill(item);
+      bytes[0] = 0x9a;
+      new DataView(bytes.buffer).setUint32(1, count);
+      return bytes;
+    };
+    // The premise: in JSON each takes at least 2 bytes, so a body under the limit holds no more.
+    expect(2 * (MAX_CBOR_OBJECTS + 1)).toBeGreaterThan(MAX_BODY_BYTES);
+    expect((decodeCbor(arrayOf(MAX_CBOR_OBJECTS - 1, 0x80)) as unknown[]).length).toBe(MAX_CBOR_OBJECTS - 1);
+    expect(() => decodeCbor(arrayOf(MAX_CBOR_OBJECTS, 0x80))).toThrow(CborError);
+    expect(() => decodeCbor(arrayOf(MAX_CBOR_OBJECTS, 0x40))).toThrow(CborError);
+    // The chunks of an indefinite-length string count too: each is held until the string is whole.
+    const chunked = new Uint8Array(MAX_CBOR_OBJECTS + 2).fill(0x40);
+    chunked[0] = 0x5f;
+    chunked[chunked.length - 1] = 0xff;
+    expect(() => decodeCbor(chunked)).toThrow(CborError);
+    expect(decodeCbor(Buffer.from('5f4040ff', 'hex'))).toEqual(new Uint8Array(0));
   });
 
   it('reads any bytes it accepts as the CBOR library does, and refuses the rest with a CborError only', () => {
