@@ -32,9 +32,9 @@ function isDefiniteRejection(error: unknown): boolean {
 
 /**
  * An UpdateItem whose ambiguous failures surface as AmbiguousWriteError instead of being retried by the
- * SDK: the head append. Its own class, because a storage client resolves a command class's middleware
- * once (lib/storage/middleware-cache.ts) and reuses it for every instance: middleware added to one
- * command would apply to whichever UpdateItem came first. The SDK still names it UpdateItemCommand
+ * SDK: the head append. Its own class, because a storage client reuses a command class's resolved
+ * middleware for every instance (lib/storage/middleware-cache.ts), and middleware added to one command
+ * would not apply. The SDK still names it UpdateItemCommand
  * (fault rules, meters). The middleware sits at the top of the deserialize step: inside the SDK's retry
  * loop (which is in finalizeRequest), outside the deserializer, so it sees every error of every attempt.
  */

@@ -5,6 +5,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 type Handler = (command: unknown) => Promise<{ output: unknown }>;
 
 interface ResolvableCommand {
+  constructor: new (input: object) => ResolvableCommand;
   resolveMiddleware(stack: unknown, config: unknown): Handler;
 }
 
@@ -26,9 +27,9 @@ interface ResolvableCommand {
  *
  * - Middleware added to the client's stack (tests' faults, the bench's meters), or removed from it,
  *   applies from the next call: each change drops the pooled chains.
- * - A command's own middleware is that of the instance whose call resolved the chain: nothing may add
- *   middleware to one command only. What must apply to some calls of an operation gets a command class
- *   of its own (lib/log/ambiguous-write.ts).
+ * - A command's own middleware is ignored: a chain carries only what every command of its class adds,
+ *   so nothing may add middleware to one command. What must apply to some calls of an operation gets a
+ *   command class of its own (lib/log/ambiguous-write.ts).
  * - Calls with per-call options (an abort signal) are resolved on their own, as before.
  */
 export function poolResolvedMiddleware<C extends S3Client | DynamoDBClient>(client: C): C {
@@ -44,7 +45,9 @@ export function poolResolvedMiddleware<C extends S3Client | DynamoDBClient>(clie
     const type = command.constructor;
     const pool = rest.length ? undefined : (pools.get(type) ?? pools.set(type, []).get(type)!);
     if (!pool) return send(command, ...rest);
-    const handler = pool.pop() ?? command.resolveMiddleware(client.middlewareStack, client.config);
+    // Resolved on an empty command of the class: the chain's context keeps the command it was resolved
+    // on for its lifetime, and a caller's would hold its input (a segment) for as long as the pool lives.
+    const handler = pool.pop() ?? new type({}).resolveMiddleware(client.middlewareStack, client.config);
     try {
       return (await handler(command)).output;
     } finally {
