@@ -7,6 +7,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import type { StoredRecord } from '../codec/record.js';
 import { decodeSegment, type DecodedSegment } from '../codec/segment.js';
 import { RunnelError } from '../errors.js';
 import { LruCache } from './lru.js';
@@ -27,6 +28,18 @@ export class SegmentMissingError extends RunnelError {
 
 const isMissing = (e: unknown) =>
   e instanceof NoSuchKey || (e instanceof Error && (e.name === 'NoSuchKey' || e.name === 'AccessDenied'));
+
+/**
+ * Whether bytes are a view that keeps alive much more than itself: a record's key or value from a CBOR
+ * body is a view of the whole request body (lib/api/wire-record.ts). The cache counts a record's own
+ * bytes, so a remembered view would hold up to 6 MiB uncounted (one small record of a large body).
+ * Views of Node's 8 KiB buffer pool (small Buffer.from results) are left as they are.
+ */
+const pinsMore = (b: Uint8Array | null) => b !== null && b.buffer.byteLength > Math.max(2 * b.byteLength, 8192);
+
+const own = (b: Uint8Array | null) => (pinsMore(b) ? b!.slice() : b);
+
+const ownBytes = (r: StoredRecord): StoredRecord => ({ ...r, key: own(r.key), value: own(r.value) });
 
 export const segmentKey = (topicId: string, partition: number, segmentId: string) =>
   `${topicId}/${partition}/${segmentId}`;
@@ -63,7 +76,7 @@ export class SegmentStore {
 
   /** Remembers a segment this process just wrote, so a consumer at the tail reads it without a GET. */
   remember(key: string, segment: DecodedSegment): void {
-    this.cache.set(key, segment);
+    this.cache.set(key, { ...segment, records: segment.records.map(ownBytes) });
   }
 
   async get(key: string): Promise<DecodedSegment> {
