@@ -47,7 +47,7 @@ export * from '../contract/index.js';
 export { RunnelHttpError, isRunnelHttpError } from './errors.js';
 export { HttpClient } from './http.js';
 export type { HttpClientOptions, RequestOptions } from './http.js';
-export type { HeaderValue, Message, MessageValue } from './message.js';
+export type { BodyFormat, HeaderValue, Message, MessageValue } from './message.js';
 export { DEFAULT_PRODUCER_CONFIG, Producer } from './producer.js';
 export type { ProducerBatch, ProducerConfig, ProducerRecord, RecordMetadata } from './producer.js';
 export type { RetryOptions } from './retry.js';
