@@ -157,6 +157,41 @@ describe.each(BACKENDS)('the storage clients’ cached middleware (%s)', (backen
   });
 });
 
+// A pooled chain's context is reused by the calls in sequence (lib/storage/middleware-cache.ts): what one
+// call leaves there, a failure included, must not change what the next one does.
+describe.each(BACKENDS)('a pooled middleware chain, reused in sequence (%s)', (backend) => {
+  it('corrects a skewed clock and signs the next call with the corrected one (s3rver refuses a request 15 minutes off)', async () => {
+    const { config } = await createTestStack(backend);
+    const { s3 } = createStorageClients(config);
+    closers.push(async () => s3.destroy());
+    const put = (Key: string) => s3.send(new PutObjectCommand({ Bucket: config.bucket, Key, Body: Key }));
+    expect((await put('skew/warm')).$metadata.attempts).toBe(1); // the chain the next calls reuse
+    s3.config.systemClockOffset = -60 * 60 * 1000;
+    // Refused as skewed (the SDK's own client does not retry it either), and corrected from the server's time.
+    await expect(put('skew/first')).rejects.toMatchObject({ name: 'RequestTimeTooSkewed' });
+    expect(Math.abs(s3.config.systemClockOffset)).toBeLessThan(5 * 60 * 1000);
+    expect((await put('skew/second')).$metadata.attempts).toBe(1);
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: 'skew/second' }))).Body!.transformToString();
+    expect(body).toBe('skew/second');
+  });
+
+  it('leaves nothing of a failed call to the next: a missing bucket, a missing key, a failed condition', async () => {
+    const { config } = await createTestStack(backend);
+    const { s3, dynamo } = createStorageClients(config);
+    closers.push(async () => (s3.destroy(), dynamo.destroy()));
+    await expect(s3.send(new PutObjectCommand({ Bucket: `${config.bucket}-missing`, Key: 'k', Body: 'lost' }))).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    await s3.send(new PutObjectCommand({ Bucket: config.bucket, Key: 'after-failure', Body: 'kept' }));
+    await expect(s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: 'never-written' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    expect(await (await s3.send(new GetObjectCommand({ Bucket: config.bucket, Key: 'after-failure' }))).Body!.transformToString()).toBe('kept');
+    const key = { p: { S: 'pooled#after-failure' }, b: { N: '-1' } };
+    const set = (v: string, condition?: string) =>
+      dynamo.send(new UpdateItemCommand({ TableName: config.logTable, Key: key, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { S: v } }, ...(condition ? { ConditionExpression: condition } : {}) }));
+    await expect(set('refused', 'attribute_exists(v)')).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    await set('applied');
+    expect((await dynamo.send(new GetItemCommand({ TableName: config.logTable, Key: key, ConsistentRead: true }))).Item?.v?.S).toBe('applied');
+  });
+});
+
 describe('a reused signer', () => {
   // s3rver checks that a request's access key exists (not the SigV4 signature itself), so a key the
   // provider hands out after the signer was built must show up in the next request.
