@@ -43,7 +43,8 @@ const produceRequests = { count: 0, bytes: 0 };
 const counting: typeof fetch = (input, init) => {
   if (init?.method === 'POST' && String(input).endsWith('/records')) {
     produceRequests.count++;
-    produceRequests.bytes += Buffer.byteLength(String(init.body));
+    // The client's body: CBOR bytes by default, or JSON text.
+    produceRequests.bytes += typeof init.body === 'string' ? Buffer.byteLength(init.body) : (init.body as Uint8Array).byteLength;
   }
   return fetch(input, init);
 };

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Runnel, type ProducerConfig } from '../../lib/client/index.js';
 import { AdaptiveLinger } from '../../lib/client/linger.js';
+import type { BodyFormat } from '../../lib/client/message.js';
+import { CborWriter, decodeCbor } from '../../lib/codec/cbor.js';
 
 describe('AdaptiveLinger', () => {
   it('doubles while records keep arriving late in the wait, up to the bound', () => {
@@ -84,6 +86,8 @@ interface Request {
   answeredAt: number;
   records: Array<{ partition: number; value: number }>;
   sequences: Record<string, number>;
+  /** The body the producer sent. */
+  format: BodyFormat;
 }
 
 /**
@@ -97,9 +101,10 @@ function fakeServer(partitions: number, delayMs: number) {
   const json = (body: unknown) => new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   const fetch = (async (_url: URL, init: RequestInit) => {
     if (init.method === 'GET') return json({ name: 't', partitions, config: { 'max.message.bytes': 1_048_576 }, partitionStates: [] });
-    const text = String(init.body);
-    const body = JSON.parse(text) as { records: Array<{ partition: number; value: number }>; producer: { sequences: Record<string, number> } };
-    const request: Request = { sentAt: Date.now(), answeredAt: NaN, records: body.records, sequences: body.producer.sequences };
+    // The producer's body: CBOR by default, JSON with bodyFormat 'json'.
+    const sent = init.body as string | Uint8Array;
+    const body = (typeof sent === 'string' ? JSON.parse(sent) : decodeCbor(sent)) as { records: Array<{ partition: number; value: number }>; producer: { sequences: Record<string, number> } };
+    const request: Request = { sentAt: Date.now(), answeredAt: NaN, records: body.records, sequences: body.producer.sequences, format: typeof sent === 'string' ? 'json' : 'cbor' };
     requests.push(request);
     const offsets = body.records.map((r) => {
       const offset = next.get(r.partition) ?? 0;
@@ -229,6 +234,7 @@ describe('adaptive lingering in the producer (fake clock)', () => {
           maxLingerMs: fc.nat(300),
           batchSize: fc.integer({ min: 200, max: 3_000 }),
           maxRequestBytes: fc.integer({ min: 1_000, max: 6_000 }),
+          bodyFormat: fc.constantFrom<BodyFormat>('cbor', 'json'),
         }),
         fc.nat(60),
         fc.array(arrival, { minLength: 1, maxLength: 60 }),
@@ -256,8 +262,8 @@ describe('adaptive lingering in the producer (fake clock)', () => {
               const i = Number(rec.headers.i);
               // Lingering never holds a record past the bound, counted from when its partition was free.
               expect(r.sentAt - Math.max(queuedAt[i]!, freeAt.get(rec.partition) ?? 0)).toBeLessThanOrEqual(bound);
-              // The bytes the producer counts: the record's JSON and its comma.
-              const wireBytes = Buffer.byteLength(JSON.stringify(rec)) + 1;
+              // The bytes the producer counts: the record's JSON and its comma, or its CBOR map.
+              const wireBytes = r.format === 'json' ? Buffer.byteLength(JSON.stringify(rec)) + 1 : new CborWriter().json(rec).written.length;
               const part = perPartition.get(rec.partition) ?? { records: 0, bytes: 0 };
               perPartition.set(rec.partition, { records: part.records + 1, bytes: part.bytes + wireBytes });
             }
