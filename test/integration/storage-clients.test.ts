@@ -1,10 +1,11 @@
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
-import { GetItemCommand, PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS } from '../../lib/local/emulators.js';
 import { AmbiguousUpdateItemCommand, AmbiguousWriteError } from '../../lib/log/ambiguous-write.js';
 import { createStorageClients } from '../../lib/storage/clients.js';
+import { leanStorageClient } from '../../lib/storage/dynamo-client.js';
 import { reuseSigner } from '../../lib/storage/reuse-signer.js';
 import { HEAD_SORT_KEY } from '../../lib/storage/schema.js';
 import { injectFault } from '../support/faults.js';
@@ -189,6 +190,69 @@ describe.each(BACKENDS)('a pooled middleware chain, reused in sequence (%s)', (b
     await expect(set('refused', 'attribute_exists(v)')).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     await set('applied');
     expect((await dynamo.send(new GetItemCommand({ TableName: config.logTable, Key: key, ConsistentRead: true }))).Item?.v?.S).toBe('applied');
+  });
+});
+
+/** The `user-agent` and `x-amz-user-agent` headers of each request a client sends, as the SDK's build step set them. */
+function userAgents(client: S3Client | DynamoDBClient): string[] {
+  const seen: string[] = [];
+  (client.middlewareStack as DynamoDBClient['middlewareStack']).add(
+    (next) => async (args) => {
+      const headers = (args.request as { headers: Record<string, string> }).headers;
+      seen.push(`user-agent: ${headers['user-agent']}\nx-amz-user-agent: ${headers['x-amz-user-agent']}`);
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'seenUserAgent' },
+  );
+  return seen;
+}
+
+/** The feature flags a user agent reports (its `m/` section, as the SDK encodes them). */
+const features = (userAgent: string) => userAgent.match(/ m\/([^ \n]*)/)![1]!.split(',');
+
+// Each call reports only the features it used (lib/storage/middleware-cache.ts): a pooled chain's context
+// is the SDK's per call, not a record of every call it served.
+describe.each(BACKENDS)('a pooled middleware chain’s user agent (%s)', (backend) => {
+  it('reports, after a PutObject with a CRC32 checksum, none on the next PutObject, as a fresh client does', async () => {
+    const { config } = await createTestStack(backend);
+    const reused = createStorageClients(config).s3;
+    const fresh = createStorageClients(config).s3;
+    closers.push(async () => (reused.destroy(), fresh.destroy()));
+    const [reusedAgents, freshAgents] = [userAgents(reused), userAgents(fresh)];
+    const put = (s3: S3Client, Key: string, checksum?: 'CRC32') => s3.send(new PutObjectCommand({ Bucket: config.bucket, Key, Body: Key, ...(checksum ? { ChecksumAlgorithm: checksum } : {}) }));
+    await put(reused, 'ua/crc32', 'CRC32');
+    await put(reused, 'ua/plain');
+    await put(fresh, 'ua/plain');
+    expect(features(reusedAgents[0]!)).toContain('U'); // FLEXIBLE_CHECKSUMS_REQ_CRC32
+    expect(reusedAgents[1]).toBe(freshAgents[0]);
+    expect(features(reusedAgents[1]!)).not.toContain('U');
+  });
+
+  it('reports, after an UpdateItem signed with credentials that name their source, not that source on the next UpdateItem signed without', async () => {
+    const { config } = await createTestStack(backend);
+    // Credentials that have expired, so the client asks for them again before each request: the first
+    // ones say where they came from (as the SDK's own providers do, `$source`), as if from a profile.
+    let source: Record<string, string> | undefined = { CREDENTIALS_PROFILE: 'n' };
+    const client = () =>
+      leanStorageClient(
+        new DynamoDBClient({
+          region: config.region,
+          endpoint: config.dynamoDbEndpoint!,
+          credentials: async () => ({ ...LOCAL_CREDENTIALS, expiration: new Date(0), ...(source ? { $source: source } : {}) }),
+        }),
+      );
+    const [reused, fresh] = [client(), client()];
+    closers.push(async () => (reused.destroy(), fresh.destroy()));
+    const [reusedAgents, freshAgents] = [userAgents(reused), userAgents(fresh)];
+    const update = (dynamo: DynamoDBClient, v: string) =>
+      dynamo.send(new UpdateItemCommand({ TableName: config.logTable, Key: { p: { S: 'pooled#ua' }, b: { N: '-1' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { S: v } } }));
+    await update(reused, 'from a profile');
+    source = undefined;
+    await update(reused, 'from code');
+    await update(fresh, 'from code');
+    expect(features(reusedAgents[0]!)).toContain('n');
+    expect(reusedAgents[1]).toBe(freshAgents[0]);
+    expect(features(reusedAgents[1]!)).not.toContain('n');
   });
 });
 
