@@ -38,6 +38,12 @@ const VARIANTS: Record<string, (config: RunnelConfig) => StorageClients> = {
   'sdk-cache': (config) => each(sdkClients(config), (client) => ((client.config as { cacheMiddleware?: boolean }).cacheMiddleware = true)),
   /** Runnel's clients as they are (lib/storage/clients.ts). */
   runnel: (config) => createStorageClients(config),
+  /**
+   * Runnel's clients without the SDK's user-agent middleware, which rebuilds and escapes the header at
+   * every call. Not a client to ship (AWS asks for the header): the bound on what computing the header
+   * once per distinct input could save.
+   */
+  'no-user-agent': (config) => each(createStorageClients(config), (client) => client.middlewareStack.remove('getUserAgentMiddleware')),
 };
 
 function sdkClients(config: RunnelConfig): StorageClients {
