@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { deadLetterRecord } from '../contract/dead-letter.js';
 import { DEFAULT_SESSION_TIMEOUT_MS } from '../contract/limits.js';
-import { topicPartitionKey } from '../contract/topic-partition.js';
+import { topicPartitionKey, type TopicPartition } from '../contract/topic-partition.js';
 import type { RunnelApi } from './api.js';
 import { ConsumerGroupApi, type FencedOffset, type HeartbeatAnswer, type LeaseAssignment } from './consumer-group-api.js';
 import { PartitionWorker, type EachBatchHandler, type EachMessageHandler, type KafkaMessage, type WorkerSettings } from './consumer-partition.js';
-import { isRunnelHttpError } from './errors.js';
+import { isRunnelHttpError, type RunnelHttpError } from './errors.js';
 import { DEFAULT_IDLE_BACKOFF, MemberFetcher, type IdleBackoff } from './member-fetcher.js';
 import { withRetries } from './retry.js';
 
@@ -91,6 +91,13 @@ export const IDLE_DEFAULTS = { sessionTimeout: 45_000, heartbeatInterval: 15_000
 const RETRY = { retries: 5, initialRetryTime: 300, maxRetryTime: 30_000 };
 
 const key = topicPartitionKey;
+
+/** The partitions a 409 to a commit names as committed anyway (its `done`), as keys. */
+function committedDespite(error: RunnelHttpError): Set<string> {
+  const done = error.details?.['done'];
+  if (!Array.isArray(done)) return new Set();
+  return new Set(done.filter((d): d is TopicPartition => typeof d?.topic === 'string' && typeof d?.partition === 'number').map(key));
+}
 
 /** The client id made fit for a member id, plus a suffix that no other process will choose. */
 function memberIdFor(clientId: string): string {
@@ -421,7 +428,12 @@ export class Consumer {
       await this.group.commit(this.memberId, offsets);
       due.forEach((w, i) => (w.committed = offsets[i]!.offset));
     } catch (error) {
-      if (isRunnelHttpError(error) && error.status === 409) this.heartbeatNow();
+      if (isRunnelHttpError(error) && error.status === 409) {
+        // The partitions not rejected were committed all the same: sending them again would be a billed write for nothing.
+        const done = committedDespite(error);
+        for (const [i, w] of due.entries()) if (done.has(key(w))) w.committed = offsets[i]!.offset;
+        this.heartbeatNow();
+      }
       throw error;
     }
   }
@@ -441,11 +453,20 @@ export class Consumer {
       return worker.fencedOffset(Number(o.offset));
     });
     if (!fenced.length) return;
-    await this.group.commit(this.memberId, fenced);
-    for (const o of fenced) {
+    const recordCommitted = (o: FencedOffset) => {
       const worker = this.workers.get(key(o));
       if (worker && worker.epoch === o.epoch) worker.committed = Math.max(worker.committed ?? 0, o.offset);
+    };
+    try {
+      await this.group.commit(this.memberId, fenced);
+    } catch (error) {
+      if (isRunnelHttpError(error) && error.status === 409) {
+        const done = committedDespite(error);
+        fenced.filter((o) => done.has(key(o))).forEach(recordCommitted);
+      }
+      throw error;
     }
+    fenced.forEach(recordCommitted);
   }
 
   /** Moves the next offset to process; for a partition not held yet, applied when it is acquired. */

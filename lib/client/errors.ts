@@ -11,6 +11,8 @@ export class RunnelHttpError extends Error {
   readonly retriable: boolean;
   /** The field the server named, for a 4xx about bad input. */
   readonly field?: string;
+  /** The error body's other fields: a 409's `rejected` and `done` partitions, a 416's bounds. */
+  readonly details?: Readonly<Record<string, unknown>>;
 
   constructor({
     status,
@@ -18,6 +20,7 @@ export class RunnelHttpError extends Error {
     message,
     retriable,
     field,
+    details,
     cause,
   }: {
     status: number;
@@ -25,6 +28,7 @@ export class RunnelHttpError extends Error {
     message: string;
     retriable: boolean;
     field?: string | undefined;
+    details?: Readonly<Record<string, unknown>> | undefined;
     /** The transport error behind a status 0. */
     cause?: unknown;
   }) {
@@ -34,6 +38,7 @@ export class RunnelHttpError extends Error {
     this.code = code;
     this.retriable = retriable;
     if (field !== undefined) this.field = field;
+    if (details !== undefined) this.details = details;
   }
 }
 

@@ -146,12 +146,14 @@ export function decodeErrorResponse(status: number, text: string, what: string):
   }
   const err = parsed?.error;
   if (err && typeof err.code === 'string' && typeof err.message === 'string') {
+    const { code, message, field, ...details } = err;
     return new RunnelHttpError({
       status,
-      code: err.code,
-      message: err.message,
+      code,
+      message,
       retriable: isRetriableStatus(status),
-      field: typeof err.field === 'string' ? err.field : undefined,
+      field: typeof field === 'string' ? field : undefined,
+      details: Object.keys(details).length ? details : undefined,
     });
   }
   const message = typeof parsed?.message === 'string' ? parsed.message : text.trim().slice(0, 200) || '(empty body)';

@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ConsumerConfig } from '../../lib/client/consumer.js';
+import { Runnel } from '../../lib/index.js';
 import { injectFault } from '../support/faults.js';
 import { serveRunnel, type ServedRunnel } from '../support/http-server.js';
 import { BACKENDS, createTestStack, type TestStack } from '../support/stack.js';
@@ -365,6 +366,50 @@ describe.each(BACKENDS)('consumer (%s)', (backend) => {
 });
 
 describe.each(BACKENDS)('consumer controls (%s)', (backend) => {
+  it('after a commit that is refused for one partition, the partitions committed anyway are not sent again', async () => {
+    const stack = await createTestStack(backend);
+    await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 2 });
+    await produce(stack, 'orders', 2, 3);
+    const served = await serveRunnel(stack.runnel);
+    // Every commit the client sends, and its answer's status; the first commit of both partitions at
+    // their ends goes out with partition 1's epoch moved on, as if its lease had moved meanwhile.
+    const commits: Array<{ partitions: number[]; status: number }> = [];
+    let armed = true;
+    const runnel = new Runnel({
+      url: served.url,
+      fetch: async (input, init) => {
+        if (init?.method !== 'POST' || !String(input).endsWith('/commits')) return fetch(input, init);
+        const body = JSON.parse(String(init.body));
+        const atEnds = body.offsets.length === 2 && body.offsets.every((o: any) => o.offset === 3);
+        if (armed && atEnds) {
+          armed = false;
+          body.offsets.find((o: any) => o.partition === 1).epoch += 1;
+        }
+        const res = await fetch(input, { ...init, body: JSON.stringify(body) });
+        commits.push({ partitions: body.offsets.map((o: any) => o.partition), status: res.status });
+        return res;
+      },
+    });
+    // Both partitions' three records are processed long before the first auto-commit.
+    const consumer = runnel.consumer({ ...base, memberId: 'x', autoCommitInterval: 1000 });
+    try {
+      await consumer.subscribe({ topic: 'orders', fromBeginning: true });
+      await consumer.run({ eachMessage: async () => {} });
+      const refused = await until('the doctored commit', () => {
+        const i = commits.findIndex((c) => c.status === 409);
+        return i < 0 ? undefined : i;
+      });
+      await until('partition 1 committed again', () => (commits.slice(refused + 1).some((c) => c.status === 200) ? true : undefined));
+      // Partition 0 went through with the refused request (the 409's `done`); only partition 1 is sent again.
+      expect(commits.slice(refused + 1).map((c) => c.partitions)).toEqual(commits.slice(refused + 1).map(() => [1]));
+      const d = await stack.request('GET', '/v1/groups/billing');
+      expect(d.body.partitions.map((p: any) => p.committedOffset)).toEqual([3, 3]);
+    } finally {
+      await consumer.disconnect().catch(() => {});
+      await served.close();
+    }
+  });
+
   it('eachBatch, pause/resume, seek and a synchronous manual commit', async () => {
     const stack = await createTestStack(backend);
     await stack.request('POST', '/v1/topics', { name: 'orders', partitions: 2 });

@@ -28,6 +28,16 @@ describe('http client', () => {
     const err = await client(fetch).request('POST', '/v1/topics/t/records', { body: {} }).catch((e) => e);
     expect(err).toBeInstanceOf(RunnelHttpError);
     expect(err).toMatchObject({ status: 400, code: 'invalid_request', field: 'records[0].value', retriable: false, message: 'records[0].value: is required' });
+    expect((err as RunnelHttpError).details).toBeUndefined();
+  });
+
+  it("keeps an error body's other fields as details (a 409's rejected and done partitions)", async () => {
+    const rejected = [{ topic: 't', partition: 1, reason: 'stale_epoch' }];
+    const done = [{ topic: 't', partition: 0, offset: 3 }];
+    const { fetch } = scripted([{ status: 409, body: JSON.stringify({ error: { code: 'stale_epoch', message: 'no longer held', rejected, done } }) }]);
+    const err = (await client(fetch).request('POST', '/v1/groups/g/commits', { body: {} }).catch((e: unknown) => e)) as RunnelHttpError;
+    expect(err).toMatchObject({ status: 409, code: 'stale_epoch', message: 'no longer held', details: { rejected, done } });
+    expect(err.field).toBeUndefined();
   });
 
   it('explains answers without a Runnel error body (API Gateway, proxies)', async () => {
