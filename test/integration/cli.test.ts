@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -188,6 +190,40 @@ describe.each(BACKENDS)('runnel CLI round trips (%s)', (backend) => {
     const five = await runnel(['consume', 'orders', '--group', 'billing', '--max-messages', '5'], { url });
     expect(lines(five.stdout)).toHaveLength(5);
     expect(lines((await runnel(['groups', 'describe', 'billing'], { url })).stdout)[0]).toBe('Group billing: empty, 0 live members, total lag 25');
+  });
+
+  it('produce --body-format json gets through a proxy that passes only JSON bodies, which refuses the default CBOR', async () => {
+    await runnel(['topics', 'create', 'proxied'], { url });
+    const target = new URL(url);
+    const contentTypes: string[] = [];
+    const proxy = createServer((req, res) => {
+      const type = req.headers['content-type'] ?? '';
+      if (req.method === 'POST') contentTypes.push(type);
+      if (req.method === 'POST' && !type.startsWith('application/json')) {
+        res.writeHead(415, { 'content-type': 'application/json' }).end('{"message":"Unsupported Media Type"}');
+        return;
+      }
+      const upstream = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxied = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}${target.pathname.replace(/\/$/, '')}`;
+    try {
+      const refused = await runnel(['produce', 'proxied', '-f', 'kv'], { url: proxied, input: 'k\tcbor\n' });
+      expect(refused.code).not.toBe(0);
+      expect(lines(refused.stderr)).toHaveLength(1);
+      expect(refused.stderr).toMatch(/415/);
+      const sent = await runnel(['produce', 'proxied', '-f', 'kv', '--body-format', 'json'], { url: proxied, input: 'k\tjson\n' });
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(contentTypes).toEqual([expect.stringMatching(/^application\/cbor/), expect.stringMatching(/^application\/json/)]);
+      const read = await runnel(['consume', 'proxied', '-f', 'json', '-q'], { url });
+      expect(lines(read.stdout).map((l) => JSON.parse(l))).toMatchObject([{ key: 'k', value: 'json' }]);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('consume --format json round-trips through produce --format json, bytes and headers included', async () => {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { createInterface } from 'node:readline';
-import type { Message } from '../../client/message.js';
+import type { BodyFormat, Message } from '../../client/message.js';
 import type { RecordMetadata } from '../../client/producer.js';
 import { clientFor } from '../context.js';
 import { parseLine, type InputFormat } from '../input.js';
@@ -18,6 +18,7 @@ interface ProduceOptions {
   jsonValues?: boolean;
   partition?: number;
   linger: number;
+  bodyFormat: BodyFormat;
 }
 
 export function produceCommand(): Command {
@@ -29,10 +30,11 @@ export function produceCommand(): Command {
     .option('--json-values', 'in kv lines, read the value as JSON instead of a string')
     .option('-p, --partition <n>', 'send every record to this partition', nonNegativeInt)
     .option('--linger <ms>', 'how long the producer waits to fill a batch at first; under a steady stream the wait grows up to 100 ms (the client\'s maxLingerMs)', nonNegativeInt, 10)
+    .addOption(new Option('--body-format <format>', 'the produce requests\' body: cbor, or json for a proxy that passes only JSON').choices(['cbor', 'json']).default('cbor'))
     .addHelpText('after', '\nExamples:\n  printf \'k1\\thello\\nk2\\tworld\\n\' | runnel produce orders -f kv\n  echo \'{"key":"o-1","value":{"total":42}}\' | runnel produce orders')
     .action(async (topic: string, opts: ProduceOptions, cmd: Command) => {
       const { runnel, options } = clientFor(cmd);
-      const producer = runnel.producer({ lingerMs: opts.linger });
+      const producer = runnel.producer({ lingerMs: opts.linger, bodyFormat: opts.bodyFormat });
       const progress = new Progress(options.quiet);
       const chunkSize = process.stdin.isTTY ? 1 : CHUNK;
       const pending = new Set<Promise<unknown>>();
